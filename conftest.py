@@ -1,0 +1,92 @@
+"""Shared fixtures: reference data, named personas, and a real Chromium for journeys."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from meaningflow.testing.pytest_postgres import in_ci
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
+]
+DEMO_PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture
+def reference_data(db):
+    """Skill taxonomy, interests and places, loaded once per database state.
+
+    Transactional tests flush every table afterwards, so this reloads when needed.
+    """
+    from meaningflow.accounts.models import Skill
+    from meaningflow.accounts.services import reference_data_load
+    from meaningflow.places.models import Division
+    from meaningflow.places.services import places_load
+
+    if not Division.objects.exists():
+        places_load()
+    if not Skill.objects.exists():
+        reference_data_load()
+
+
+@pytest.fixture
+def make_user(db):
+    from meaningflow.accounts.services import user_register
+
+    def make(username: str, **kwargs):
+        return user_register(
+            username=username, email=kwargs.pop("email", f"{username}@example.org"),
+            password=kwargs.pop("password", DEMO_PASSWORD), display_name=kwargs.pop("display_name", username.title()),
+        )
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def charlie(make_user):
+    return make_user("charlie")
+
+
+@pytest.fixture
+def superuser(db):
+    from meaningflow.accounts.models import User
+
+    return User.objects.create_superuser("root", "root@example.org", DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Debian Chromium driven by Playwright (no browser download)."""
+    if not CHROMIUM.exists():
+        if in_ci():
+            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(locale="en-GB", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -1,0 +1,172 @@
+"""JSON API of the accounts app, over the same services and selectors as the pages."""
+
+from datetime import time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from meaningflow.accounts import selectors, services
+from meaningflow.accounts.models import Interest, Membership, Organisation
+from meaningflow.accounts.schemas import (
+    AvailabilityIn,
+    AvailabilityOut,
+    IdentityIn,
+    IdentityOut,
+    MembershipOut,
+    MeOut,
+    OrganisationIn,
+    OrganisationOut,
+    ProfileIn,
+    ProfileOut,
+    ProfileSkillIn,
+    ProfileSkillOut,
+    SkillDomainOut,
+    SkillOut,
+)
+from meaningflow.places.models import City, Division
+
+router = Router(tags=["accounts"])
+
+
+def _me_out(user) -> dict:
+    identity = getattr(user, "identity", None)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "preferred_language": user.preferred_language,
+        "large_type": user.large_type,
+        "verified": identity is not None,
+        "identity": identity,
+        "is_moderator": selectors.is_moderator(user=user),
+        "officer_region_prefixes": selectors.officer_region_prefixes(user=user),
+    }
+
+
+@router.get("/me", response=MeOut)
+def me(request):
+    return _me_out(request.user)
+
+
+@router.post("/me/identity", response={201: IdentityOut})
+def identity_verify(request, payload: IdentityIn):
+    identity = services.identity_verify(user=request.user, **payload.dict())
+    return Status(201, identity)
+
+
+@router.get("/me/profile", response=ProfileOut)
+def profile_get(request):
+    return selectors.profile_of(user=request.user)
+
+
+def _division_or_error(code: str | None):
+    if not code:
+        return None
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise ValidationError({"home_division": [_("Unknown region code: %(code)s") % {"code": code}]})
+    return division
+
+
+@router.put("/me/profile", response=ProfileOut)
+def profile_put(request, payload: ProfileIn):
+    home_city = None
+    if payload.home_city_geonameid:
+        home_city = City.objects.filter(geonameid=payload.home_city_geonameid).first()
+        if home_city is None:
+            raise ValidationError({"home_city": [_("Unknown city.")]})
+    regions = list(Division.objects.filter(code__in=payload.travel_region_codes))
+    if len(regions) != len(set(payload.travel_region_codes)):
+        raise ValidationError({"travel_regions": [_("Unknown region code in travel regions.")]})
+    interests = list(Interest.objects.filter(code__in=payload.interests)) if payload.interests else []
+    if len(interests) != len(set(payload.interests)):
+        raise ValidationError({"interests": [_("Unknown interest.")]})
+    return services.profile_update(
+        user=request.user, bio=payload.bio, home_division=_division_or_error(payload.home_division_code),
+        home_city=home_city, travel_willingness=payload.travel_willingness, travel_regions=regions,
+        languages=payload.languages, intentions=payload.intentions, interests=interests,
+    )
+
+
+@router.get("/me/skills", response=list[ProfileSkillOut])
+def my_skills(request):
+    return selectors.profile_skills(user=request.user)
+
+
+@router.post("/me/skills", response={201: ProfileSkillOut})
+def my_skill_set(request, payload: ProfileSkillIn):
+    return Status(201, services.profile_skill_set(user=request.user, skill_code=payload.skill, level=payload.level, years=payload.years))
+
+
+@router.delete("/me/skills/{code}", response={204: None})
+def my_skill_remove(request, code: str):
+    services.profile_skill_remove(user=request.user, skill_code=code)
+    return Status(204, None)
+
+
+@router.put("/me/availability", response=list[AvailabilityOut])
+def availability_put(request, payload: list[AvailabilityIn]):
+    windows: list[tuple[int, time, time]] = [(w.weekday, w.start_time, w.end_time) for w in payload]
+    return services.availability_replace(user=request.user, windows=windows)
+
+
+@router.get("/skills", response=list[SkillDomainOut], auth=None)
+def skill_taxonomy(request):
+    return selectors.skill_taxonomy()
+
+
+@router.get("/skills/search", response=list[SkillOut], auth=None)
+def skill_search(request, q: str = "", domain: str = ""):
+    return selectors.skill_search(q=q, domain=domain)
+
+
+@router.get("/organisations", response=list[OrganisationOut], auth=None)
+@paginate(LimitOffsetPagination)
+def organisation_list(request, q: str = "", type: str = ""):
+    return selectors.organisation_list(q=q, type=type)
+
+
+@router.post("/organisations", response={201: OrganisationOut})
+def organisation_create(request, payload: OrganisationIn):
+    data = payload.dict()
+    division = _division_or_error(data.pop("division_code"))
+    return Status(201, services.organisation_create(creator=request.user, division=division, **data))
+
+
+@router.get("/organisations/{organisation_id}", response=OrganisationOut, auth=None)
+def organisation_detail(request, organisation_id: int):
+    return get_object_or_404(Organisation, pk=organisation_id)
+
+
+@router.get("/organisations/{organisation_id}/members", response=list[MembershipOut])
+def organisation_members(request, organisation_id: int):
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    if not selectors.user_is_active_member(user=request.user, organisation=organisation):
+        raise PermissionDenied(_("Only members can see the member list."))
+    return organisation.memberships.select_related("user")
+
+
+@router.post("/organisations/{organisation_id}/join", response={201: MembershipOut})
+def organisation_join(request, organisation_id: int):
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    return Status(201, services.organisation_join_request(user=request.user, organisation=organisation))
+
+
+@router.post("/organisations/{organisation_id}/members/{membership_id}/approve", response=MembershipOut)
+def membership_approve(request, organisation_id: int, membership_id: int):
+    membership = Membership.objects.filter(pk=membership_id, organisation_id=organisation_id).select_related(
+        "organisation", "user"
+    ).first()
+    if membership is None:
+        raise Http404
+    return services.membership_approve(actor=request.user, membership=membership)
+
+
+@router.get("/me/organisations", response=list[MembershipOut])
+def my_organisations(request):
+    return selectors.organisations_of(user=request.user)

@@ -1,0 +1,109 @@
+"""Writes of the core app: audit events, notifications, job progress."""
+
+import logging
+import sys
+from typing import TextIO
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from meaningflow.core.models import AuditEvent, JobRun, Notification
+
+logger = logging.getLogger(__name__)
+
+
+def audit_log(
+    *,
+    actor=None,
+    action: str,
+    subject: str = "",
+    region_code: str = "",
+    reason: str = "",
+    data: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Record one audited event. ``actor`` may be None for system jobs."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        subject=subject,
+        region_code=region_code,
+        reason=reason[:500],
+        data=data or {},
+        ip_address=ip_address,
+    )
+
+
+def notification_send(
+    *, recipient, kind: str, title: str, body: str = "", url: str = "", email: bool = False
+) -> Notification:
+    """Create an in-app notification; the e-mail copy is sent only once the caller commits."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title, body=body, url=url
+    )
+    if email and recipient.email:
+        transaction.on_commit(
+            lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, [recipient.email])
+        )
+    return notification
+
+
+def notifications_mark_read(*, recipient, ids: list[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(id__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+class JobProgress:
+    """Progress reporting for long jobs: persisted in ``JobRun`` and printed to a stream.
+
+    Usage::
+
+        with JobProgress(job="ledger.decay", key="2026-11", total=n) as progress:
+            for chunk in chunks:
+                ...
+                progress.advance(len(chunk))
+            progress.summary.update(posted=k)
+    """
+
+    def __init__(self, *, job: str, key: str, total: int = 0, stream: TextIO | None = None):
+        self.run, _created = JobRun.objects.get_or_create(job=job, key=key)
+        self.run.status = JobRun.Status.RUNNING
+        self.run.total = total
+        self.run.error = ""
+        self.run.save(update_fields=["status", "total", "error"])
+        self.summary: dict = dict(self.run.summary)
+        self.stream = stream if stream is not None else sys.stderr
+        self._last_percent = -1
+
+    @property
+    def already_succeeded(self) -> bool:
+        return self.run.finished_at is not None and self.run.done >= self.run.total > 0
+
+    def advance(self, count: int) -> None:
+        self.run.done += count
+        JobRun.objects.filter(pk=self.run.pk).update(done=self.run.done)
+        if self.run.total:
+            percent = min(100, self.run.done * 100 // self.run.total)
+            if percent != self._last_percent:
+                self._last_percent = percent
+                self.stream.write(f"\r{self.run.job}: {self.run.done}/{self.run.total} ({percent}%)")
+                self.stream.flush()
+
+    def __enter__(self) -> "JobProgress":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.run.finished_at = timezone.now()
+        self.run.summary = self.summary
+        if exc is None:
+            self.run.status = JobRun.Status.SUCCEEDED
+        else:
+            self.run.status = JobRun.Status.FAILED
+            self.run.error = repr(exc)[:2000]
+            logger.exception("job %s %s failed", self.run.job, self.run.key)
+        self.run.save(update_fields=["finished_at", "summary", "status", "error"])
+        self.stream.write("\n" + " ".join(f"{k}={v}" for k, v in self.summary.items()) + "\n")
+        return False
