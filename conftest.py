@@ -15,6 +15,16 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "correct-horse-battery-42"
 
 
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Service-level messages in English unless a test asks otherwise; requests still
+    negotiate their own language through Accept-Language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def reference_data(db):
     """Skill taxonomy, interests and places, loaded once per database state.

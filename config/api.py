@@ -17,8 +17,13 @@ from ninja.security import django_auth
 from meaningflow.accounts.api import router as accounts_router
 from meaningflow.accounts.auth import ApiTokenAuth
 from meaningflow.core.errors import validation_messages
+from meaningflow.assistance.api import router as assistance_router
+from meaningflow.conversations.api import router as conversations_router
 from meaningflow.ledger.api import router as ledger_router
+from meaningflow.needs.api import router as needs_router
 from meaningflow.places.api import router as places_router
+from meaningflow.resources.api import router as resources_router
+from meaningflow.reviews.api import router as reviews_router
 
 api = NinjaAPI(
     title="Meaning Flow Network API",
@@ -32,6 +37,11 @@ api = NinjaAPI(
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/places/", places_router)
 api.add_router("/v1/cv/", ledger_router)
+api.add_router("/v1/conversations/", conversations_router)
+api.add_router("/v1/reviews/", reviews_router)
+api.add_router("/v1/needs/", needs_router)
+api.add_router("/v1/resources/", resources_router)
+api.add_router("/v1/assistance/", assistance_router)
 
 
 @api.exception_handler(DjangoValidationError)

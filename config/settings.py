@@ -102,6 +102,11 @@ INSTALLED_APPS = [
     "meaningflow.places",
     "meaningflow.accounts",
     "meaningflow.ledger",
+    "meaningflow.conversations",
+    "meaningflow.reviews",
+    "meaningflow.needs",
+    "meaningflow.resources",
+    "meaningflow.assistance",
 ]
 
 MIDDLEWARE = [

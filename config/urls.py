@@ -11,6 +11,11 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("meaningflow.accounts.urls")),
     path("cv/", include("meaningflow.ledger.urls")),
+    path("conversations/", include("meaningflow.conversations.urls")),
+    path("reviews/", include("meaningflow.reviews.urls")),
+    path("needs/", include("meaningflow.needs.urls")),
+    path("resources/", include("meaningflow.resources.urls")),
+    path("assistance/", include("meaningflow.assistance.urls")),
     path("", include("meaningflow.core.urls")),
 ]
 if settings.DEBUG:

@@ -21,7 +21,7 @@ def bearer(token: str) -> dict:
 
 
 def test_me_requires_authentication(client):
-    response = client.get("/api/v1/me")
+    response = client.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert response.json() == {"detail": "Authentication required."}
 
@@ -106,7 +106,8 @@ def test_malformed_json_is_refused(client, alice, token):
 def test_oversized_payload_is_refused_with_413(client, alice, token, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     payload = json.dumps({"bio": "x" * 20_000})
-    response = client.put("/api/v1/me/profile", data=payload, content_type="application/json", **bearer(token))
+    response = client.put("/api/v1/me/profile", data=payload, content_type="application/json",
+                          HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
     assert response.status_code == 413
     assert response.json()["detail"] == "The request body is too large."
 
