@@ -12,7 +12,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
 ]
-DEMO_PASSWORD = "correct-horse-battery-42"
+DEMO_PASSWORD = "correct-horse-battery-42"  # noqa: S105 - test accounts only
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from meaningflow.accounts.models import (
 )
 from meaningflow.places.models import City, Division
 
-DEMO_PASSWORD = "take-part-2026"
+DEMO_PASSWORD = "take-part-2026"  # noqa: S105 - published demo password
 
 # (username, display name, home: division code or city geonameid, region code for the ID)
 CHINA_PEOPLE = [

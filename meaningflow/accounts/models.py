@@ -17,12 +17,12 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class User(AbstractUser):
@@ -202,6 +202,9 @@ class ProfileSkill(models.Model):
         verbose_name = _("profile skill")
         verbose_name_plural = _("profile skills")
 
+    def __str__(self) -> str:
+        return f"{self.skill} ({self.level})"
+
 
 class AvailabilityWindow(models.Model):
     """A weekly window when the person is available (local time of their home place)."""
@@ -228,6 +231,9 @@ class AvailabilityWindow(models.Model):
         ]
         verbose_name = _("availability window")
         verbose_name_plural = _("availability windows")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
 
 class Organisation(models.Model):

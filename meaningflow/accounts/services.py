@@ -35,7 +35,7 @@ from meaningflow.core.crypto import keyed_hash, mask
 from meaningflow.core.services import audit_log, notification_send
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-API_TOKEN_PREFIX = "mfn_"
+API_TOKEN_PREFIX = "mfn_"  # noqa: S105 - a visible prefix, not a secret
 
 
 # --- Users --------------------------------------------------------------------------

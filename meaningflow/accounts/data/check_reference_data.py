@@ -71,7 +71,7 @@ def check_taxonomy(tax):
             try:
                 diff = Decimal(raw)
             except InvalidOperation:
-                raise AssertionError(f"{where}: difficulty {raw!r} is not a decimal")
+                raise AssertionError(f"{where}: difficulty {raw!r} is not a decimal") from None
             assert MIN_DIFFICULTY <= diff <= MAX_DIFFICULTY, f"{where}: difficulty {diff} out of range"
             n_skills += 1
     assert n_skills >= MIN_SKILLS, f"taxonomy: {n_skills} skills < {MIN_SKILLS}"

@@ -3,9 +3,9 @@
 import pytest
 from django.core import mail
 
+from conftest import DEMO_PASSWORD
 from meaningflow.accounts.models import ApiToken, ProfileSkill, User
 from meaningflow.accounts.tests.test_identity import VALID_ID
-from conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

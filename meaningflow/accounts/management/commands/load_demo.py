@@ -37,6 +37,6 @@ class Command(BaseCommand):
                 if hasattr(module, "load"):
                     self.stdout.write(f"demo {config.label}: {module.load(self.stdout)}")
         self.stdout.write(f"({time.perf_counter() - started:.1f} s)")
-        self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD}):"))
         for username, role in LOGINS:
             self.stdout.write(f"  {username:<16} {role}")
