@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "meaningflow.core.context_processors.platform",
+                "meaningflow.conversations.context_processors.unread_messages",
             ],
         },
     }
@@ -298,4 +299,6 @@ LOGGING = {
 PLATFORM_NAME = _("Meaning Flow Network")
 
 # Periodic jobs run by `manage.py scheduler` (started by `make run`): command → seconds.
-PERIODIC_JOBS: dict[str, int] = {}
+PERIODIC_JOBS: dict[str, int] = {
+    "reviews_reveal_due": 3600,
+}

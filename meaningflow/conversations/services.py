@@ -1,0 +1,114 @@
+"""Writes of the conversations app (SPEC DG-5).
+
+These services are called from pages and the API and also from other apps' services
+(e.g. ``needs`` opens a thread when someone applies), so they use plain ``atomic()``
+and join the caller's transaction.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from meaningflow.accounts.models import User
+from meaningflow.conversations.models import MESSAGE_MAX_LENGTH, Message, Participant, Thread
+from meaningflow.core.services import notification_send
+
+NOTIFICATION_KIND = "conversations.message"
+
+
+def thread_open(*, subject: str, title: str, participants: list[User]) -> Thread:
+    """Open the thread of ``subject`` (a typed reference such as ``needs.application:42``).
+
+    Idempotent per subject: a second call returns the existing thread and adds any
+    participants it does not have yet (the title of an existing thread is kept).
+    """
+    if not subject:
+        raise ValidationError({"subject": [_("A thread needs a subject.")]})
+    with transaction.atomic():
+        thread, _created = Thread.objects.get_or_create(
+            subject=subject, defaults={"title": title[:200]}
+        )
+        _participants_add(thread=thread, users=participants)
+    return thread
+
+
+def thread_add_participant(*, thread: Thread, user: User) -> Participant:
+    with transaction.atomic():
+        _participants_add(thread=thread, users=[user])
+    return Participant.objects.get(thread=thread, user=user)
+
+
+def _participants_add(*, thread: Thread, users: list[User]) -> None:
+    # ignore_conflicts: a concurrent thread_open for the same subject may add the same people.
+    Participant.objects.bulk_create(
+        [Participant(thread=thread, user=user) for user in {u.pk: u for u in users}.values()],
+        ignore_conflicts=True,
+    )
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a message before sending it.")]})
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": [
+                    _("A message can be at most %(max)d characters long.")
+                    % {"max": MESSAGE_MAX_LENGTH}
+                ]
+            }
+        )
+    return body
+
+
+def message_post(*, thread: Thread, sender: User, body: str) -> Message:
+    """Post ``body`` to ``thread`` and notify the other participants (in-app and e-mail).
+
+    Raises PermissionDenied when ``sender`` is not a participant and ValidationError when
+    the body is empty or longer than MESSAGE_MAX_LENGTH characters. The sender's own
+    unread marker moves past the new message.
+    """
+    body = _clean_body(body)
+    with transaction.atomic():
+        if not Participant.objects.filter(thread=thread, user=sender).exists():
+            raise PermissionDenied(_("Only the participants of a conversation can write in it."))
+        message = Message.objects.create(thread=thread, sender=sender, body=body)
+        Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)
+        Participant.objects.filter(thread=thread, user=sender).update(
+            last_read_at=message.created_at
+        )
+        _notify_others(message=message)
+    thread.last_message_at = message.created_at
+    return message
+
+
+def _notify_others(*, message: Message) -> None:
+    thread = message.thread
+    url = reverse("conversations:thread_detail", args=[thread.pk])
+    recipients = User.objects.filter(conversation_participations__thread=thread).exclude(
+        pk=message.sender_id
+    )
+    excerpt = message.body if len(message.body) <= 280 else message.body[:279] + "…"
+    for recipient in recipients:
+        with translation.override(recipient.preferred_language or translation.get_language()):
+            notification_send(
+                recipient=recipient,
+                kind=NOTIFICATION_KIND,
+                title=_("New message from %(sender)s: %(title)s")
+                % {"sender": message.sender, "title": thread.title},
+                body=excerpt,
+                url=url,
+                email=True,
+            )
+
+
+def thread_mark_read(*, thread: Thread, user: User) -> None:
+    """Mark every message of ``thread`` as read for ``user``; PermissionDenied for outsiders."""
+    updated = Participant.objects.filter(thread=thread, user=user).update(
+        last_read_at=timezone.now()
+    )
+    if not updated:
+        raise PermissionDenied(_("Only the participants of a conversation can read it."))
