@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "meaningflow.core.context_processors.platform",
+                "meaningflow.accounts.context_processors.roles",
                 "meaningflow.conversations.context_processors.unread_messages",
             ],
         },
@@ -301,4 +302,14 @@ PLATFORM_NAME = _("Meaning Flow Network")
 # Periodic jobs run by `manage.py scheduler` (started by `make run`): command → seconds.
 PERIODIC_JOBS: dict[str, int] = {
     "reviews_reveal_due": 3600,
+    "assistance_discover": 86400,
+    "assistance_warnings": 86400,
 }
+
+# Government co-construction (assistance app): SMS/e-mail provider for pushes and import limits.
+ASSISTANCE_MESSAGE_PROVIDER = os.environ.get(
+    "ASSISTANCE_MESSAGE_PROVIDER", "meaningflow.assistance.providers.ConsoleProvider"
+)
+ASSISTANCE_IMPORT_MAX_ROWS = env_int("ASSISTANCE_IMPORT_MAX_ROWS", 200_000)
+ASSISTANCE_IMPORT_MAX_BYTES = env_int("ASSISTANCE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+ASSISTANCE_WARNINGS = {"low_participation_days": 30, "stalled_cv_days": 60, "interrupted_days": 90}

@@ -149,3 +149,14 @@ def can_view_region(*, user: User, region_code: str) -> bool:
     return bool(region_code) and any(
         region_code.startswith(prefix) for prefix in officer_region_prefixes(user=user)
     )
+
+
+def users_by_identity_hash(*, hashes: list[str], document_type: str = "cn_resident_id") -> dict[str, int]:
+    """Verified identities by keyed number hash → user id (links registry persons to users)."""
+    from meaningflow.accounts.models import Identity
+
+    return dict(
+        Identity.objects.filter(number_hash__in=hashes, document_type=document_type).values_list(
+            "number_hash", "user_id"
+        )
+    )

@@ -1,0 +1,99 @@
+"""Discovery (GV-4, BX-11): one simulation, set-based writes, nearly eligible, idempotent."""
+
+import datetime
+
+import pytest
+
+from meaningflow.assistance import discovery, services
+from meaningflow.assistance.models import PushItem, Recognition, RegistryPerson
+from meaningflow.assistance.tests.helpers import csv_bytes, person_row
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2025, 6, 10)
+
+
+def _registry(officer, rows):
+    batch = services.registry_import(
+        actor=officer, region_prefix="43", filename="r.csv", content=csv_bytes(rows), today=TODAY
+    )
+    assert batch.status == "applied", batch.report
+
+
+@pytest.mark.postgres
+def test_recognitions_nearly_eligible_and_pushes(officer):
+    _registry(
+        officer,
+        [
+            person_row(1, birth=datetime.date(1990, 1, 1), since="2024-06-01", needs="培训"),  # 12 months → recognised
+            person_row(2, birth=datetime.date(1990, 1, 1), since="2024-07-01", needs=""),  # 12 months next month
+            person_row(3, birth=datetime.date(1970, 7, 1), since="2025-05-01", female=False, needs=""),  # 55 next month
+            person_row(4, birth=datetime.date(1995, 1, 1), since="2025-05-01", disabled="是", needs="创业"),
+            person_row(5, birth=datetime.date(1995, 1, 1), since="2025-05-01", needs=""),  # nothing
+        ],
+    )
+    summary = discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert summary["persons"] == 5 and summary["recognised"] == 2 and summary["nearly"] == 2
+    by_seq = {p.name: p for p in RegistryPerson.objects.select_related("recognition")}
+    assert by_seq["测试1"].recognition.reasons == ["long_term_unemployed"]
+    assert by_seq["测试4"].recognition.reasons == ["disability"]
+    assert by_seq["测试1"].recognition.rules_version.endswith("HunanRules")
+    nearly = PushItem.objects.get(person=by_seq["测试2"], kind="nearly")
+    assert nearly.reason_code == "nearly.long_term"
+    assert nearly.data_used["months_unemployed"] == 11 and nearly.data_used["eligible_from"] == "2025-07-01"
+    assert nearly.rule_reference and nearly.expires_on == datetime.date(2025, 7, 31)
+    assert PushItem.objects.get(person=by_seq["测试3"], kind="nearly").reason_code == "nearly.4050"
+    codes = set(PushItem.objects.filter(person=by_seq["测试1"]).values_list("reason_code", flat=True))
+    assert {"policy.recognition", "policy.training_subsidy"} <= codes
+    assert "policy.startup_loan" in set(
+        PushItem.objects.filter(person=by_seq["测试4"]).values_list("reason_code", flat=True)
+    )
+    assert not PushItem.objects.filter(person=by_seq["测试5"]).exists()
+
+
+@pytest.mark.postgres
+def test_rerun_in_the_same_month_is_idempotent(officer):
+    _registry(officer, [person_row(i, since="2023-01-01") for i in range(4)])
+    discovery.discovery_run(region_prefix="43", today=TODAY)
+    pushes, recognitions = PushItem.objects.count(), Recognition.objects.count()
+    discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert (PushItem.objects.count(), Recognition.objects.count()) == (pushes, recognitions)
+
+
+def test_batch_agrees_with_per_person_trace(officer):
+    _registry(
+        officer,
+        [
+            person_row(
+                i,
+                birth=datetime.date(1960 + i * 5, 3, 3),
+                since=f"202{i}-01-01",
+                female=bool(i % 2),
+            )
+            for i in range(6)
+        ],
+    )
+    discovery.discovery_run(region_prefix="43", today=TODAY)
+    for person in RegistryPerson.objects.select_related("recognition"):
+        explanation = discovery.explain_person(person, today=TODAY)
+        root = explanation["trees"][0]
+        assert root["variable"] == "employment_difficulty_person"
+        assert root["value"] == person.recognition.recognised
+
+
+def test_explanation_names_parameters_and_references(officer):
+    _registry(officer, [person_row(1, birth=datetime.date(1970, 1, 1), since="2023-01-01")])
+    explanation = discovery.explain_person(RegistryPerson.objects.get(), today=TODAY)
+    flat = []
+
+    def walk(node):
+        flat.append(node)
+        for child in node.get("children", []):
+            walk(child)
+
+    for tree in explanation["trees"]:
+        walk(tree)
+    parameters = [p for node in flat for p in node.get("parameters", [])]
+    women = next(p for p in parameters if p["name"] == "employment_difficulty.age_threshold.women")
+    assert women["value"] == 45 and "湖南" in women["reference"]
+    assert any(node["input"] and node["variable"] == "birth_date" for node in flat)
+    assert explanation["log"]
