@@ -16,9 +16,9 @@ from ninja.security import django_auth
 
 from meaningflow.accounts.api import router as accounts_router
 from meaningflow.accounts.auth import ApiTokenAuth
-from meaningflow.core.errors import validation_messages
 from meaningflow.assistance.api import router as assistance_router
 from meaningflow.conversations.api import router as conversations_router
+from meaningflow.core.errors import validation_messages
 from meaningflow.ledger.api import router as ledger_router
 from meaningflow.needs.api import router as needs_router
 from meaningflow.places.api import router as places_router

@@ -301,6 +301,10 @@ PLATFORM_NAME = _("Meaning Flow Network")
 
 # Periodic jobs run by `manage.py scheduler` (started by `make run`): command → seconds.
 PERIODIC_JOBS: dict[str, int] = {
+    "ledger_seal": 60,
+    "ledger_expire_holds": 300,
+    "ledger_decay": 86400,
+    "ledger_verify": 86400,
     "reviews_reveal_due": 3600,
     "assistance_discover": 86400,
     "assistance_warnings": 86400,

@@ -1,0 +1,83 @@
+"""Decay of 1,000,000 accounts on PostgreSQL.
+
+Figure: ``services.decay_run`` (chunks of 10 000: lock, INSERT … SELECT postings, the
+decay account's posting, UPDATE … FROM balances, content hash, audit).
+Floor: one set-based UPDATE of the same rows with the same amount expression (rolled
+back afterwards). Goal: figure ≤ 3 × floor. Accounts are generated with bulk SQL.
+"""
+
+import io
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ACCOUNTS = 1_000_000
+
+
+def child(mode: str) -> None:
+    from meaningflow.ledger.benchmarking import django_setup, make_users
+
+    django_setup()
+    from django.db import connection, transaction
+
+    from meaningflow.ledger.models import Account
+    from meaningflow.ledger.services import decay_run
+    from meaningflow.ledger.services.decay import RATE_SCALE, amount_sql
+
+    started = time.perf_counter()
+    make_users(ACCOUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_account (kind, unit_id, owner_id, balance, decayed_through, "
+            "last_activity_on, "
+            "created_at) SELECT 'person', 1, id, 1000 + id % 5000, DATE '2025-01-01', "
+            "CASE WHEN id % 10 = 0 THEN DATE '2022-01-01' ELSE DATE '2025-06-01' END, now() "
+            "FROM accounts_user WHERE username LIKE 'bench%%'"
+        )
+        cursor.execute("ANALYZE")
+    print(f"set-up: {ACCOUNTS:,} accounts in {time.perf_counter() - started:.1f} s", flush=True)
+    as_of = date(2026, 1, 1)
+    params = {
+        "as_of": as_of,
+        "rate": round(0.05 * RATE_SCALE),
+        "denominator": RATE_SCALE * 365,
+        "inactive_before": date(2024, 1, 1),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(
+            f"UPDATE ledger_account a SET balance = a.balance - ({amount_sql()}), "
+            "decayed_through = %(as_of)s "
+            "WHERE a.unit_id = 1 AND a.kind = 'person' AND a.balance > 0 AND "
+            "a.decayed_through < %(as_of)s",
+            params,
+        )
+        floor = time.perf_counter() - started
+        transaction.set_rollback(True)
+    started = time.perf_counter()
+    decay_run(as_of=as_of, stream=io.StringIO())
+    figure = time.perf_counter() - started
+    assert not Account.objects.filter(
+        kind="person", decayed_through__lt=as_of, balance__gt=0
+    ).exists()
+    print(
+        f"postgresql: decay_run {figure:.1f} s for {ACCOUNTS:,} accounts; single UPDATE floor "
+        f"{floor:.1f} s; "
+        f"ratio {figure / floor:.1f}x (goal <= 3x)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    from meaningflow.ledger.benchmarking import run_child
+
+    run_child(__file__, "pg")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        child(sys.argv[1])
+    else:
+        main()

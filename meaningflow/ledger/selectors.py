@@ -1,0 +1,153 @@
+"""Reads of the ledger that other apps and the pages use."""
+
+from datetime import date
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from meaningflow.ledger.models import (
+    Account,
+    Contribution,
+    Domain,
+    Hold,
+    Posting,
+    Transaction,
+    TrustLevelChange,
+    Unit,
+)
+from meaningflow.ledger.parameters import parameters_in_force
+from meaningflow.ledger.services.trust import TrustStanding, trust_standing_compute
+
+
+def _unit(unit) -> Unit | None:
+    """Accept None (Global CV), a Domain or a Unit."""
+    if unit is None:
+        return Unit.objects.filter(code=Unit.GLOBAL).first()
+    if isinstance(unit, Domain):
+        return Unit.objects.filter(domain=unit).first()
+    return unit
+
+
+def available_balance_of(user, unit=None) -> int:
+    """CV the person can spend or hold now in ``unit`` (Global by default): held CV excluded."""
+    unit = _unit(unit)
+    account = (
+        Account.objects.filter(kind=Account.Kind.PERSON, owner=user, unit=unit)
+        .only("balance")
+        .first()
+    )
+    return account.balance if account else 0
+
+
+def held_of(user, unit=None) -> int:
+    unit = _unit(unit)
+    held = Hold.objects.filter(owner=user, account__unit=unit, status=Hold.Status.ACTIVE).aggregate(
+        s=Sum("amount")
+    )
+    return held["s"] or 0
+
+
+def balance_of(user, unit=None) -> int:
+    """The person's CV in ``unit``: available plus what is held in escrow for them."""
+    return available_balance_of(user, unit) + held_of(user, unit)
+
+
+def balances_of(user) -> list[dict]:
+    """One row per unit the person has an account in: unit, available, held, total."""
+    rows = []
+    accounts = Account.objects.filter(kind=Account.Kind.PERSON, owner=user).select_related(
+        "unit__domain"
+    )
+    for account in accounts.order_by("unit_id"):
+        held = held_of(user, account.unit)
+        rows.append(
+            {
+                "unit": account.unit,
+                "available": account.balance,
+                "held": held,
+                "total": account.balance + held,
+            }
+        )
+    return rows
+
+
+def trust_level_of(user) -> int:
+    """The person's stored trust level, 1…5 (L1 until a change is recorded)."""
+    last = TrustLevelChange.objects.filter(user=user).only("level").first()
+    return last.level if last else 1
+
+
+def trust_standing_of(user) -> TrustStanding:
+    """Level, reasons and what the next level needs, computed from the recorded facts."""
+    return trust_standing_compute(user=user)
+
+
+def trust_history_of(user) -> QuerySet[TrustLevelChange]:
+    return TrustLevelChange.objects.filter(user=user)
+
+
+def can_use_resources(user) -> bool:
+    """TR-2: L1 may browse only; using resources needs L2 or above."""
+    return bool(getattr(user, "is_authenticated", False)) and trust_level_of(user) >= 2
+
+
+def earning_headroom(user, unit=None, *, year: int | None = None) -> dict:
+    """BX-4: the annual cap in force, what was credited this year and what is left."""
+    unit = _unit(unit)
+    today = timezone.localdate()
+    year = year or today.year
+    cap = int(parameters_in_force(on=min(today, date(year, 12, 31))).document["annual_cap"])
+    rows = Contribution.objects.filter(beneficiary=user, unit=unit, year=year)
+    totals = rows.aggregate(credited=Sum("credited"), computed=Sum("amount"))
+    credited = totals["credited"] or 0
+    return {
+        "year": year,
+        "cap": cap,
+        "credited": credited,
+        "remaining": max(0, cap - credited),
+        "not_credited": (totals["computed"] or 0) - credited,
+    }
+
+
+def contributions_of(user) -> QuerySet[Contribution]:
+    return Contribution.objects.filter(beneficiary=user).select_related(
+        "unit__domain", "parameters"
+    )
+
+
+def transactions_of(user) -> QuerySet[Transaction]:
+    """Transactions that touched one of the person's accounts, newest first."""
+    tx_ids = Posting.objects.filter(account__owner=user).values("transaction_id")
+    return Transaction.objects.filter(pk__in=tx_ids).order_by("-pk")
+
+
+def transaction_for_user(user, pk: int) -> Transaction | None:
+    """The transaction if it touched one of the person's accounts, else None."""
+    if not Posting.objects.filter(transaction_id=pk, account__owner=user).exists():
+        return None
+    return Transaction.objects.filter(pk=pk).first()
+
+
+def holds_of(user) -> QuerySet[Hold]:
+    return Hold.objects.filter(owner=user).select_related("account__unit")
+
+
+def balance_series(user) -> dict[str, list[tuple[str, int]]]:
+    """Per unit code, the available balance at the end of each day with a posting (for
+    the chart)."""
+    postings = (
+        Posting.objects.filter(account__owner=user)
+        .values_list("unit__code", "transaction__created_at", "amount")
+        .order_by("transaction__created_at", "pk")
+    )
+    series: dict[str, list[tuple[str, int]]] = {}
+    running: dict[str, int] = {}
+    for code, created_at, amount in postings:
+        running[code] = running.get(code, 0) + amount
+        day = timezone.localtime(created_at).date().isoformat()
+        points = series.setdefault(code, [])
+        if points and points[-1][0] == day:
+            points[-1] = (day, running[code])
+        else:
+            points.append((day, running[code]))
+    return series

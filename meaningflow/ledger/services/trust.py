@@ -1,0 +1,197 @@
+"""Trust levels (TR-2, BX-5) and the penalty reset (TR-4) the reputation app calls."""
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from meaningflow.core.services import audit_log, notification_send
+from meaningflow.ledger.models import (
+    Account,
+    Contribution,
+    Posting,
+    Transaction,
+    TrustFact,
+    TrustLevelChange,
+)
+from meaningflow.ledger.parameters import parameters_in_force
+from meaningflow.ledger.services.core import (
+    idempotent,
+    ledger_atomic,
+    person_accounts_lock,
+    system_account,
+    transaction_post,
+)
+
+# Reason codes stored on each change, with the sentence a person reads.
+REASONS = {
+    "registered": _("You have an account."),
+    "contribution_recorded": _("At least one contribution of yours has been recorded."),
+    "cv_l3": _("Your lifetime credited CV (net of penalties) reached the L3 threshold."),
+    "cv_l4": _("Your lifetime credited CV (net of penalties) reached the L4 threshold."),
+    "cv_l5": _("Your lifetime credited CV (net of penalties) reached the L5 threshold."),
+    "community_recommendation": _("A community recommended you."),
+    "governance_contribution": _("You contributed to community governance."),
+}
+LEVEL_NAMES = {
+    1: _("L1 new user"),
+    2: _("L2 regular"),
+    3: _("L3 certified contributor"),
+    4: _("L4 senior collaborator"),
+    5: _("L5 core member"),
+}
+
+
+@dataclass
+class TrustStanding:
+    level: int
+    reasons: list[str]
+    net_credited: int
+    next_needs: list[str] = field(default_factory=list)  # human sentences, translated
+
+    @property
+    def name(self) -> str:
+        return str(LEVEL_NAMES[self.level])
+
+    @property
+    def reason_texts(self) -> list[str]:
+        return [str(REASONS[code]) for code in self.reasons]
+
+
+def net_credited_of(*, user) -> int:
+    credited = Contribution.objects.filter(beneficiary=user).aggregate(s=Sum("credited"))["s"] or 0
+    taken = (
+        Posting.objects.filter(
+            account__owner=user, transaction__kind=Transaction.Kind.PENALTY
+        ).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+    return max(0, credited + taken)  # penalty postings on the person are negative
+
+
+def trust_standing_compute(*, user) -> TrustStanding:
+    """The level the recorded facts give, why, and what the next level needs."""
+    thresholds = parameters_in_force().document["trust"]
+    net = net_credited_of(user=user)
+    facts = set(TrustFact.objects.filter(user=user).values_list("kind", flat=True))
+    reasons, needs = ["registered"], []
+    level = 1
+    if Contribution.objects.filter(beneficiary=user, amount__gt=0).exists():
+        level, reasons = 2, [*reasons, "contribution_recorded"]
+    else:
+        needs.append(str(_("Complete one contribution.")))
+    steps = [
+        (3, thresholds["l3"], None),
+        (4, thresholds["l4"], TrustFact.Kind.COMMUNITY_RECOMMENDATION),
+        (5, thresholds["l5"], TrustFact.Kind.GOVERNANCE_CONTRIBUTION),
+    ]
+    for target, threshold, fact in steps:
+        if level != target - 1:
+            break
+        missing = []
+        if net < threshold:
+            missing.append(
+                str(
+                    _("Reach %(threshold)s lifetime CV (%(left)s to go).")
+                    % {"threshold": threshold, "left": threshold - net}
+                )
+            )
+        if fact and fact not in facts:
+            missing.append(str(TrustFact.Kind(fact).label))
+        if missing:
+            needs = missing
+            break
+        level = target
+        reasons = [*reasons, f"cv_l{target}", *([fact] if fact else [])]
+    if level == 5:
+        needs = []
+    return TrustStanding(level=level, reasons=reasons, net_credited=net, next_needs=needs)
+
+
+def trust_level_refresh(*, user) -> TrustLevelChange | None:
+    """Store a TrustLevelChange when the computed level differs from the last stored one."""
+    standing = trust_standing_compute(user=user)
+    last = TrustLevelChange.objects.filter(user=user).first()
+    previous = last.level if last else 1
+    if previous == standing.level and last is not None:
+        return None
+    if last is None and standing.level == 1:
+        return None
+    change = TrustLevelChange.objects.create(
+        user=user,
+        level=standing.level,
+        previous_level=previous,
+        reasons=standing.reasons,
+        net_credited=standing.net_credited,
+    )
+    audit_log(
+        action="ledger.trust.changed",
+        subject=f"accounts.user:{user.pk}",
+        data={"from": previous, "to": standing.level, "reasons": standing.reasons},
+    )
+    if standing.level > previous:
+        notification_send(
+            recipient=user,
+            kind="ledger.trust",
+            title=str(_("Your trust level is now %(name)s.") % {"name": standing.name}),
+            url="/cv/",
+        )
+    return change
+
+
+def trust_fact_record(*, user, kind: str, cause: str, recorded_by=None) -> TrustFact:
+    """Record a community recommendation or a governance contribution (idempotent per cause)."""
+    TrustFact.Kind(kind)  # refuses an unknown kind with ValueError
+    try:
+        with ledger_atomic():
+            fact = TrustFact.objects.create(
+                user=user, kind=kind, cause=cause, recorded_by=recorded_by
+            )
+            audit_log(
+                actor=recorded_by,
+                action="ledger.trust.fact_recorded",
+                subject=f"accounts.user:{user.pk}",
+                data={"kind": kind, "cause": cause},
+            )
+    except IntegrityError:
+        return TrustFact.objects.get(user=user, kind=kind, cause=cause)
+    trust_level_refresh(user=user)
+    return fact
+
+
+def penalty_reset(
+    *, user, reason: str, cause: str, idempotency_key: str, actor=None
+) -> Transaction:
+    """TR-4 first offence: every available balance of the person (all units) goes to the
+    penalty account of its unit. Active escrow holds are left to settle with their
+    bookings. The reputation app calls this after a moderator confirmed the penalty."""
+    payload = {"op": "penalty", "user": user.pk, "reason": reason, "cause": cause}
+
+    def body(fingerprint: str) -> Transaction:
+        pairs = [
+            (user, a.unit)
+            for a in Account.objects.filter(owner=user, kind=Account.Kind.PERSON).select_related(
+                "unit"
+            )
+        ]
+        accounts = person_accounts_lock(pairs=pairs)
+        legs = []
+        for account in accounts:
+            if account.balance:
+                penalty = system_account(kind=Account.Kind.PENALTY, unit=account.unit)
+                legs += [(account, -account.balance), (penalty, account.balance)]
+        tx = transaction_post(
+            kind=Transaction.Kind.PENALTY,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint,
+            cause=cause,
+            memo=reason[:300],
+            actor=actor,
+            legs=legs,
+            activity=False,
+        )
+        trust_level_refresh(user=user)
+        return tx
+
+    return idempotent(model=Transaction, key=idempotency_key, payload=payload, body=body)

@@ -1,0 +1,180 @@
+"""Ledger services through their public API; runs on SQLite and PostgreSQL."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from meaningflow.core.models import AuditEvent, JobRun
+from meaningflow.ledger import selectors, services
+from meaningflow.ledger.models import Account, Hold, Transaction, TrustFact
+from meaningflow.ledger.parameters import default_document
+from meaningflow.ledger.tests.factories import key, mint
+from meaningflow.ledger.verify import ledger_verify
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def test_contribution_mints_and_records_its_explanation(alice):
+    contribution = mint(alice, 3, cause="needs.application:42")
+    assert (contribution.amount, contribution.credited) == (600, 600)
+    assert contribution.explanation["formula"].startswith("base_value")
+    assert contribution.parameters.version == 1
+    assert selectors.balance_of(alice) == 600
+    assert contribution.ledger_transaction.cause == "needs.application:42"
+    assert AuditEvent.objects.filter(action="ledger.transaction.posted").exists()
+    assert ledger_verify() == []
+
+
+def test_retry_returns_first_result_and_different_payload_is_refused(alice):
+    first = mint(alice, 1, idempotency_key="same")
+    assert mint(alice, 1, idempotency_key="same").pk == first.pk
+    with pytest.raises(services.IdempotencyConflict):
+        mint(alice, 2, idempotency_key="same")
+    assert selectors.balance_of(alice) == 200
+
+
+def test_annual_cap_records_but_does_not_credit_the_excess(alice):
+    for _ in range(11):  # 11 × 2000 = 22000 > cap 20000
+        mint(alice, 10)
+    last = mint(alice, 10)
+    assert last.amount == 2000 and last.credited == 0
+    assert selectors.earning_headroom(alice) | {} == {
+        "year": timezone.localdate().year,
+        "cap": 20000,
+        "credited": 20000,
+        "remaining": 0,
+        "not_credited": 4000,
+    }
+    assert selectors.balance_of(alice) == 20000
+    assert ledger_verify() == []
+
+
+def test_hold_excludes_held_cv_from_available_and_partial_consume_releases_rest(alice):
+    mint(alice, 5)
+    hold = services.hold_place(
+        user=alice, amount=600, cause="resources.booking:1", idempotency_key=key()
+    )
+    assert selectors.available_balance_of(alice) == 400
+    assert selectors.balance_of(alice) == 1000
+    with pytest.raises(ValidationError, match="Not enough CV"):
+        services.hold_place(
+            user=alice, amount=401, cause="resources.booking:2", idempotency_key=key()
+        )
+    hold = services.hold_consume(hold=hold, amount=450)
+    assert hold.status == Hold.Status.CONSUMED and hold.consumed == 450
+    assert selectors.available_balance_of(alice) == 550 == selectors.balance_of(alice)
+    assert services.hold_consume(hold=hold, amount=450).pk == hold.pk  # retry
+    with pytest.raises(ValidationError):
+        services.hold_release(hold=hold)
+    assert ledger_verify() == []
+
+
+def test_expired_holds_are_released_by_the_job(alice):
+    mint(alice, 1)
+    services.hold_place(
+        user=alice,
+        amount=100,
+        cause="needs.bid:3",
+        idempotency_key=key(),
+        expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    call_command("ledger_expire_holds")
+    assert Hold.objects.get().status == Hold.Status.EXPIRED
+    assert selectors.available_balance_of(alice) == 200
+
+
+def test_use_record_cannot_overspend(alice):
+    mint(alice, 1)
+    services.use_record(user=alice, amount=150, cause="skills.enrolment:1", idempotency_key=key())
+    with pytest.raises(ValidationError):
+        services.use_record(
+            user=alice, amount=51, cause="skills.enrolment:2", idempotency_key=key()
+        )
+    assert selectors.balance_of(alice) == 50
+
+
+def test_conversion_respects_rate_and_monthly_budget(alice, bob):
+    domain = services.domain_create(
+        code="garden", name_zh="花园", name_en="Garden", conversion_budget=150
+    )
+    mint(alice, 2, domain=domain)
+    mint(bob, 2, domain=domain)
+    tx = services.domain_convert(user=alice, domain=domain, amount=200, idempotency_key=key())
+    assert tx.kind == Transaction.Kind.CONVERT
+    assert selectors.balance_of(alice, domain) == 200 and selectors.balance_of(alice) == 100
+    with pytest.raises(ValidationError, match="budget"):
+        services.domain_convert(user=bob, domain=domain, amount=200, idempotency_key=key())
+    services.domain_convert(user=bob, domain=domain, amount=100, idempotency_key=key())
+    assert selectors.balance_of(bob) == 50
+    assert ledger_verify() == []
+
+
+def test_decay_is_pro_rata_idempotent_and_reports_progress(alice, bob):
+    mint(alice, 50)  # 10000
+    Account.objects.filter(owner=alice).update(
+        decayed_through=date(2025, 1, 1), last_activity_on=date(2025, 6, 1)
+    )
+    call_command("ledger_decay", "--as-of", "2026-01-01")
+    assert selectors.balance_of(alice) == 9500  # 5 % of 10000 over 365 days
+    call_command("ledger_decay", "--as-of", "2026-01-01")
+    assert selectors.balance_of(alice) == 9500
+    assert JobRun.objects.filter(job="ledger.decay", key="2026-01-01:GLOBAL").exists()
+    assert Transaction.objects.filter(kind=Transaction.Kind.DECAY).count() == 1
+    assert ledger_verify() == []
+
+
+def test_inactive_accounts_decay_to_zero(alice):
+    mint(alice, 1)
+    Account.objects.filter(owner=alice).update(
+        decayed_through=date(2020, 1, 1), last_activity_on=date(2020, 1, 1)
+    )
+    services.decay_run(as_of=date(2026, 1, 1))
+    assert selectors.balance_of(alice) == 0
+
+
+def test_penalty_reset_and_trust_levels(alice, superuser):
+    assert selectors.trust_level_of(alice) == 1 and not selectors.can_use_resources(alice)
+    mint(alice, 6)  # 1200 → L3
+    assert selectors.trust_level_of(alice) == 3 and selectors.can_use_resources(alice)
+    standing = selectors.trust_standing_of(alice)
+    assert "cv_l3" in standing.reasons and standing.next_needs
+    services.penalty_reset(
+        user=alice,
+        reason="fake transactions",
+        cause="reputation.case:1",
+        idempotency_key=key(),
+        actor=superuser,
+    )
+    assert selectors.balance_of(alice) == 0
+    assert selectors.trust_level_of(alice) == 2
+    assert [(c.previous_level, c.level) for c in selectors.trust_history_of(alice)] == [
+        (3, 2),
+        (1, 3),
+    ]
+    assert ledger_verify() == []
+
+
+def test_level_four_needs_a_community_recommendation(alice):
+    for _ in range(5):
+        mint(alice, 10)
+    assert selectors.trust_level_of(alice) == 3
+    services.trust_fact_record(
+        user=alice, kind=TrustFact.Kind.COMMUNITY_RECOMMENDATION, cause="communities.x:1"
+    )
+    assert selectors.trust_level_of(alice) == 4
+
+
+def test_parameters_are_dated_and_old_records_keep_their_version(alice):
+    mint(alice, 1)
+    document = default_document()
+    document["resource"]["base_value"]["room"]["value"] = 300
+    later = timezone.localdate() + timedelta(days=10)
+    services.parameter_set_publish(document=document, effective_from=later)
+    assert mint(alice, 1).amount == 200
+    newer = mint(alice, 1, occurred_on=later)
+    assert newer.amount == 300 and newer.parameters.version == 2
+    with pytest.raises(ValidationError):
+        services.parameter_set_publish(document={"decay": {}}, effective_from=later)
