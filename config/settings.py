@@ -223,6 +223,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "meaningflow" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", "0" if PRODUCTION else "1")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -306,9 +307,16 @@ PERIODIC_JOBS: dict[str, int] = {
     "ledger_decay": 86400,
     "ledger_verify": 86400,
     "reviews_reveal_due": 3600,
+    "resources_expire_requests": 300,
+    "resources_start_stays": 300,
+    "resources_autocomplete": 3600,
     "assistance_discover": 86400,
     "assistance_warnings": 86400,
 }
+
+# Shared World map: tiles are off by default (closed networks); markers still show.
+RESOURCES_MAP_TILES_URL = os.environ.get("RESOURCES_MAP_TILES_URL", "")
+RESOURCES_MAP_TILES_ATTRIBUTION = os.environ.get("RESOURCES_MAP_TILES_ATTRIBUTION", "")
 
 # Government co-construction (assistance app): SMS/e-mail provider for pushes and import limits.
 ASSISTANCE_MESSAGE_PROVIDER = os.environ.get(

@@ -1,0 +1,355 @@
+"""JSON API of Shared World: search and availability are public; listing, booking and
+transitions need a login (token or session). Same services as the pages."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from meaningflow.accounts.models import Organisation
+from meaningflow.places.models import City, Division
+from meaningflow.resources import pricing, selectors, services
+from meaningflow.resources.models import BlockedPeriod, Booking, Resource
+from meaningflow.resources.periods import period_check, period_for
+from meaningflow.resources.schemas import (
+    ActionIn,
+    AvailabilityOut,
+    BlockIn,
+    BlockOut,
+    BookingIn,
+    BookingOut,
+    CheckInIn,
+    ResourceIn,
+    ResourceOut,
+    ResourcePatch,
+)
+from meaningflow.reviews import selectors as reviews_selectors
+
+router = Router(tags=["resources"])
+
+
+class SearchQuery(Schema):
+    type: str = ""
+    region: str = ""
+    date_from: str | None = None
+    date_to: str | None = None
+    price_max: float | None = None
+    currency: str = ""
+    cv_max: int | None = None
+    facilities: list[str] = []
+    payment: str = ""
+    public_only: bool = False
+    q: str = ""
+
+
+def _resource_out(r: Resource) -> dict:
+    return {
+        **{
+            f: getattr(r, f)
+            for f in (
+                "id",
+                "type",
+                "title",
+                "title_zh",
+                "title_en",
+                "description",
+                "house_rules",
+                "region_key",
+                "latitude",
+                "longitude",
+                "capacity",
+                "payment",
+                "price_amount",
+                "price_currency",
+                "cv_per_slot",
+                "slot",
+                "min_slots",
+                "max_slots",
+                "lead_time_hours",
+                "preparation_minutes",
+                "booking_mode",
+                "min_trust_level",
+                "requires_verified_identity",
+                "cancellation_policy",
+                "is_public",
+                "is_exchange",
+                "owner_id",
+                "organisation_id",
+                "status",
+            )
+        },
+        "place": str(r.place),
+        "facilities": [f.code for f in r.facilities.all()],
+        "units": [{"id": u.pk, "name": u.name, "active": u.active} for u in r.units.all()],
+        "photos": [p.image.url for p in r.photos.all()],
+        "calendar_url": reverse("resources:calendar", args=[r.pk]),
+    }
+
+
+def _booking_out(b: Booking) -> dict:
+    window = reviews_selectors.window_for_subject(subject=b.subject)
+    payment = getattr(b, "payment", None) if hasattr(b, "payment") else None
+    return {
+        **{
+            f: getattr(b, f)
+            for f in (
+                "id",
+                "resource_id",
+                "unit_id",
+                "guest_id",
+                "status",
+                "starts_at",
+                "ends_at",
+                "slots",
+                "people",
+                "cv_amount",
+                "cv_consumed",
+                "money_amount",
+                "money_currency",
+                "demand_index",
+                "respond_by",
+                "refund_percent",
+                "used_slots",
+                "credit_status",
+                "credited_cv",
+                "is_exchange",
+                "subject",
+            )
+        },
+        "policy": b.policy.code,
+        "lines": list(b.lines.values("kind", "amount", "currency", "description")),
+        "payment": payment,
+        "review_window_id": window.pk if window else None,
+    }
+
+
+def _get_resource_for_manager(request, pk: int) -> Resource:
+    resource = selectors.resource_get(pk)
+    if resource is None:
+        raise Http404
+    if not selectors.can_manage_resource(user=request.auth_user, resource=resource):
+        raise PermissionDenied(_("You cannot change this resource."))
+    return resource
+
+
+def _user(request):
+    user = getattr(request, "auth", None)
+    return user if getattr(user, "is_authenticated", False) else request.user
+
+
+def _get_booking_for_user(request, pk: int) -> Booking:
+    booking = Booking.objects.select_related("resource", "policy").filter(pk=pk).first()
+    if booking is None or not selectors.booking_can_view(user=_user(request), booking=booking):
+        raise Http404
+    return booking
+
+
+@router.get("/", response=list[ResourceOut], auth=None)
+@paginate(LimitOffsetPagination)
+def resource_search(request, filters: Query[SearchQuery]):
+    """Listed resources; with date_from/date_to only those really free then (SW-3)."""
+    return (
+        selectors.resource_search(
+            selectors.SearchFilters(
+                type=filters.type,
+                region=filters.region,
+                date_from=filters.date_from,
+                date_to=filters.date_to,
+                price_max=filters.price_max,
+                currency=filters.currency.upper(),
+                cv_max=filters.cv_max,
+                facilities=tuple(filters.facilities),
+                payment=filters.payment,
+                public_only=filters.public_only,
+                q=filters.q,
+            )
+        )
+        .prefetch_related("facilities", "units", "photos")
+        .order_by("-id")
+    )
+
+
+@router.get("/bookings", response=list[BookingOut])
+@paginate(LimitOffsetPagination)
+def booking_list(request, role: str = "guest"):
+    """My bookings as guest (``role=guest``) or of my resources (``role=owner``)."""
+    user = _user(request)
+    qs = (
+        selectors.bookings_for_owner(user=user)
+        if role == "owner"
+        else selectors.bookings_of_guest(user=user)
+    )
+    return [_booking_out(b) for b in qs.select_related("policy").order_by("-id")[:500]]
+
+
+@router.get("/bookings/{int:pk}", response=BookingOut)
+def booking_get(request, pk: int):
+    return _booking_out(_get_booking_for_user(request, pk))
+
+
+ACTIONS = {
+    "accept": lambda b, u, r: services.booking_accept(booking=b, actor=u),
+    "decline": lambda b, u, r: services.booking_decline(booking=b, actor=u, reason=r),
+    "cancel": lambda b, u, r: services.booking_cancel(booking=b, actor=u, reason=r),
+    "no_show": lambda b, u, r: services.booking_report_no_show(booking=b, actor=u),
+    "problem": lambda b, u, r: services.booking_report_problem(booking=b, actor=u, note=r),
+    "end_early": lambda b, u, r: services.booking_end_early(booking=b, actor=u, reason=r),
+    "complete": lambda b, u, r: services.booking_complete(booking=b, actor=u),
+    "payment_confirm": lambda b, u, r: services.payment_confirm(booking=b, actor=u),
+}
+
+
+@router.post("/bookings/{int:pk}/checkin", response=BookingOut)
+def booking_checkin(request, pk: int, payload: CheckInIn):
+    booking = _get_booking_for_user(request, pk)
+    services.checkin_record(
+        booking=booking, actor=_user(request), as_agreed=payload.as_agreed, note=payload.note
+    )
+    return _booking_out(Booking.objects.get(pk=pk))
+
+
+@router.post("/bookings/{int:pk}/{action}", response=BookingOut)
+def booking_transition(request, pk: int, action: str, payload: ActionIn):
+    """accept · decline · cancel · no_show · problem · end_early · complete · payment_confirm"""
+    booking = _get_booking_for_user(request, pk)
+    if action not in ACTIONS:
+        raise Http404
+    ACTIONS[action](booking, _user(request), payload.reason)
+    return _booking_out(Booking.objects.get(pk=pk))
+
+
+@router.get("/{int:pk}", response=ResourceOut, auth=None)
+def resource_get(request, pk: int):
+    resource = selectors.resource_get(pk)
+    if resource is None or (
+        resource.status != Resource.Status.ACTIVE
+        and not selectors.can_manage_resource(user=request.user, resource=resource)
+    ):
+        raise Http404
+    return _resource_out(resource)
+
+
+@router.get("/{int:pk}/availability", response=AvailabilityOut, auth=None)
+def resource_availability(request, pk: int, start: str, end: str):
+    """Is a unit free for this period, and what would it cost now?"""
+    resource = selectors.resource_get(pk)
+    if resource is None or resource.status != Resource.Status.ACTIVE:
+        raise Http404
+    period = period_for(resource, start, end)
+    reason = ""
+    try:
+        period_check(resource, period, now=timezone.now())
+    except ValidationError as exc:
+        reason = " ".join(exc.messages)
+    from datetime import timedelta
+
+    free = selectors.free_units(
+        resource,
+        starts_at=period.starts_at,
+        blocked_until=period.ends_at + timedelta(minutes=resource.preparation_minutes),
+    ).count()
+    from meaningflow.resources import rules
+
+    params = rules.rules_in_force()
+    _index, level = selectors.demand_index_of(
+        region_key=resource.region_key, now=timezone.now(), params=params
+    )
+    cv = (
+        pricing.cv_cost(resource, slots=period.slots, demand=level) if resource.accepts_cv else None
+    )
+    return {
+        "available": free > 0 and not reason,
+        "free_units": free,
+        "slots": period.slots,
+        "starts_at": period.starts_at,
+        "ends_at": period.ends_at,
+        "cv": cv.amount if cv else None,
+        "cv_explanation": cv.as_dict() if cv else None,
+        "money": pricing.money_cost(resource, slots=period.slots),
+        "currency": resource.price_currency,
+        "reason": reason,
+    }
+
+
+@router.post("/", response={201: ResourceOut})
+def resource_create(request, payload: ResourceIn):
+    data = payload.dict()
+    division_code, geonameid, org_id = (
+        data.pop("division_code"),
+        data.pop("city_geonameid"),
+        data.pop("organisation_id"),
+    )
+    division = get_object_or_404(Division, code=division_code) if division_code else None
+    city = get_object_or_404(City, geonameid=geonameid) if geonameid else None
+    organisation = get_object_or_404(Organisation, pk=org_id) if org_id else None
+    if data.get("slot") is None:
+        data.pop("slot")
+    resource = services.resource_create(
+        owner=_user(request), division=division, city=city, organisation=organisation, **data
+    )
+    return Status(201, _resource_out(selectors.resource_get(resource.pk)))
+
+
+@router.patch("/{int:pk}", response=ResourceOut)
+def resource_update(request, pk: int, payload: ResourcePatch):
+    request.auth_user = _user(request)
+    resource = _get_resource_for_manager(request, pk)
+    data = payload.dict(exclude_unset=True)
+    services.resource_update(resource=resource, actor=request.auth_user, **data)
+    return _resource_out(selectors.resource_get(pk))
+
+
+@router.post("/{int:pk}/photos", response={201: ResourceOut})
+def photo_upload(request, pk: int, image: File[UploadedFile], alt_text: Form[str] = ""):
+    request.auth_user = _user(request)
+    resource = _get_resource_for_manager(request, pk)
+    services.photo_add(resource=resource, actor=request.auth_user, upload=image, alt_text=alt_text)
+    return Status(201, _resource_out(selectors.resource_get(pk)))
+
+
+@router.post("/{int:pk}/blocks", response={201: BlockOut})
+def block_create(request, pk: int, payload: BlockIn):
+    request.auth_user = _user(request)
+    resource = _get_resource_for_manager(request, pk)
+    unit = resource.units.filter(pk=payload.unit_id).first() if payload.unit_id else None
+    if payload.unit_id and unit is None:
+        raise ValidationError(_("That unit belongs to another resource."))
+    block = services.block_add(
+        resource=resource,
+        actor=request.auth_user,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        unit=unit,
+        reason=payload.reason,
+    )
+    return Status(201, block)
+
+
+@router.delete("/{int:pk}/blocks/{int:block_id}", response={204: None})
+def block_delete(request, pk: int, block_id: int):
+    request.auth_user = _user(request)
+    resource = _get_resource_for_manager(request, pk)
+    block = get_object_or_404(BlockedPeriod, pk=block_id, resource=resource)
+    services.block_remove(block=block, actor=request.auth_user)
+    return Status(204, None)
+
+
+@router.post("/{int:pk}/bookings", response={201: BookingOut})
+def booking_create(request, pk: int, payload: BookingIn):
+    resource = selectors.resource_get(pk)
+    if resource is None:
+        raise Http404
+    booking = services.booking_create(
+        resource=resource,
+        guest=_user(request),
+        start=payload.start,
+        end=payload.end,
+        people=payload.people,
+        message=payload.message,
+    )
+    return Status(201, _booking_out(booking))

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _reference(sender, using="default", **kwargs):
+    # Facilities, policy versions and the first rule set after every migrate and every
+    # flush (transactional tests), the way the ledger bootstraps its reference rows.
+    if using == "default":
+        from meaningflow.resources.reference import reference_ensure
+
+        reference_ensure()
+
+
+class ResourcesConfig(AppConfig):
+    name = "meaningflow.resources"
+    label = "resources"
+    verbose_name = _("Shared World")
+
+    def ready(self):
+        post_migrate.connect(_reference, sender=self, dispatch_uid="resources_reference")

@@ -1,0 +1,244 @@
+"""Reads of Shared World: search and availability, bookings per person, demand, no-shows."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from meaningflow.accounts import selectors as accounts_selectors
+from meaningflow.resources import rules
+from meaningflow.resources.models import (
+    BlockedPeriod,
+    Booking,
+    NoShow,
+    Resource,
+    ResourceUnit,
+)
+
+
+@dataclass
+class SearchFilters:
+    type: str = ""
+    region: str = ""  # a GB/T 2260 prefix ("43", "430100") or "geo:<geonameid>"
+    date_from: object = None
+    date_to: object = None
+    price_max: Decimal | None = None
+    currency: str = ""
+    cv_max: int | None = None
+    facilities: tuple[str, ...] = ()
+    payment: str = ""  # cv / money: resources that accept it
+    public_only: bool = False
+    q: str = ""
+
+
+def overlapping_bookings(*, unit_id, starts_at: datetime, blocked_until: datetime) -> QuerySet:
+    """Blocking bookings of a unit that overlap [starts_at, blocked_until)."""
+    return Booking.objects.filter(
+        unit_id=unit_id,
+        status__in=Booking.BLOCKING,
+        starts_at__lt=blocked_until,
+        blocked_until__gt=starts_at,
+    )
+
+
+def blocks_overlapping(*, resource_id, unit_id, starts_at: datetime, ends_at: datetime) -> QuerySet:
+    return BlockedPeriod.objects.filter(
+        Q(unit__isnull=True) | Q(unit_id=unit_id),
+        resource_id=resource_id,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )
+
+
+def free_units(resource: Resource, *, starts_at: datetime, blocked_until: datetime) -> QuerySet:
+    """Active units of ``resource`` with no blocking booking or block in the period."""
+    return (
+        ResourceUnit.objects.filter(resource=resource, active=True)
+        .exclude(
+            Exists(
+                Booking.objects.filter(
+                    unit=OuterRef("pk"),
+                    status__in=Booking.BLOCKING,
+                    starts_at__lt=blocked_until,
+                    blocked_until__gt=starts_at,
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                BlockedPeriod.objects.filter(
+                    Q(unit__isnull=True) | Q(unit=OuterRef("pk")),
+                    resource=resource,
+                    starts_at__lt=blocked_until,
+                    ends_at__gt=starts_at,
+                )
+            )
+        )
+        .order_by("position", "pk")
+    )
+
+
+def _free_in(starts_at: datetime, ends_at: datetime) -> Q:
+    """Resources with at least one active unit free in the window (no blocking booking,
+    no block on that unit) and no block on the whole resource."""
+    busy = Booking.objects.filter(
+        unit=OuterRef("pk"),
+        status__in=Booking.BLOCKING,
+        starts_at__lt=ends_at,
+        blocked_until__gt=starts_at,
+    )
+    unit_block = BlockedPeriod.objects.filter(
+        unit=OuterRef("pk"), starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    unit_free = (
+        ResourceUnit.objects.filter(resource=OuterRef("pk"), active=True)
+        .exclude(Exists(busy))
+        .exclude(Exists(unit_block))
+    )
+    resource_block = BlockedPeriod.objects.filter(
+        resource=OuterRef("pk"), unit__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    return Q(Exists(unit_free)) & ~Q(Exists(resource_block))
+
+
+def search_timezone(region: str):
+    if region.startswith("geo:"):
+        from meaningflow.places.models import City
+
+        city = City.objects.filter(geonameid=region[4:]).only("timezone").first()
+        if city and city.timezone:
+            return ZoneInfo(city.timezone)
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def resource_search(filters: SearchFilters, *, now: datetime | None = None) -> QuerySet[Resource]:
+    """Listed resources matching the filters (SW-3). With dates, only resources that can
+    really be booked then: a free unit, not blocked, duration within the resource's
+    limits and the lead time met (``periods.search_window`` explains the window)."""
+    from meaningflow.resources.periods import search_window
+
+    qs = Resource.objects.filter(status=Resource.Status.ACTIVE)
+    if filters.type:
+        qs = qs.filter(type=filters.type)
+    if filters.region:
+        qs = qs.filter(region_key__startswith=filters.region)
+    if filters.public_only:
+        qs = qs.filter(is_public=True)
+    if filters.payment == "cv":
+        qs = qs.filter(payment__in=[Resource.Payment.CV, Resource.Payment.MIXED])
+    elif filters.payment == "money":
+        qs = qs.filter(payment__in=[Resource.Payment.MONEY, Resource.Payment.MIXED])
+    if filters.price_max is not None:
+        qs = qs.filter(price_amount__lte=filters.price_max)
+        if filters.currency:
+            qs = qs.filter(price_currency=filters.currency)
+    if filters.cv_max is not None:
+        qs = qs.filter(cv_per_slot__lte=filters.cv_max).exclude(payment=Resource.Payment.MONEY)
+    for code in filters.facilities:
+        qs = qs.filter(facilities__code=code)
+    if filters.q:
+        qs = qs.filter(
+            Q(title_zh__icontains=filters.q)
+            | Q(title_en__icontains=filters.q)
+            | Q(description__icontains=filters.q)
+        )
+    if filters.date_from and filters.date_to:
+        now = now or timezone.now()
+        starts_at, ends_at = search_window(
+            filters.date_from, filters.date_to, search_timezone(filters.region)
+        )
+        nights = (ends_at - starts_at).days
+        hours_ahead = max(0, int((starts_at - now).total_seconds() // 3600))
+        qs = qs.filter(
+            (Q(slot=Resource.Slot.HOURLY) | Q(min_slots__lte=nights, max_slots__gte=nights)),
+            lead_time_hours__lte=hours_ahead,
+        ).filter(_free_in(starts_at, ends_at))
+        if starts_at < now:
+            qs = qs.none()
+    return qs.select_related("division", "city").distinct()
+
+
+def resource_get(pk: int) -> Resource | None:
+    return (
+        Resource.objects.select_related("division", "city", "organisation", "owner")
+        .prefetch_related("facilities", "photos", "units")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def can_manage_resource(*, user, resource: Resource) -> bool:
+    """The person who listed it, or a manager of the organisation it belongs to."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if resource.owner_id == user.pk:
+        return True
+    return bool(resource.organisation_id) and accounts_selectors.user_can_manage_organisation(
+        user=user, organisation=resource.organisation
+    )
+
+
+def resources_managed_by(*, user) -> QuerySet[Resource]:
+    org_ids = [
+        m.organisation_id for m in accounts_selectors.organisations_of(user=user) if m.can_manage
+    ]
+    return Resource.objects.filter(Q(owner=user) | Q(organisation_id__in=org_ids)).distinct()
+
+
+def bookings_of_guest(*, user) -> QuerySet[Booking]:
+    return Booking.objects.filter(guest=user).select_related("resource", "unit")
+
+
+def bookings_for_owner(*, user) -> QuerySet[Booking]:
+    return Booking.objects.filter(resource__in=resources_managed_by(user=user)).select_related(
+        "resource", "unit", "guest"
+    )
+
+
+def bookings_of_resource(*, resource: Resource, since: datetime | None = None) -> QuerySet:
+    qs = Booking.objects.filter(resource=resource).select_related("unit")
+    if since:
+        qs = qs.filter(blocked_until__gte=since)
+    return qs
+
+
+def active_bookings_count(*, user, now: datetime) -> int:
+    """Bookings that count against the person's quota: blocking and not yet over."""
+    return Booking.objects.filter(guest=user, status__in=Booking.BLOCKING, ends_at__gt=now).count()
+
+
+def no_shows_recent(*, user, now: datetime, months: int) -> int:
+    return NoShow.objects.filter(
+        user=user, created_at__gte=now - timedelta(days=30 * months)
+    ).count()
+
+
+def demand_for_region(*, region_key: str, now: datetime, params: dict) -> tuple[int, int]:
+    """(booking requests in the region within the window, active units in the region)."""
+    since = now - timedelta(days=params["demand"]["window_days"])
+    requests = Booking.objects.filter(
+        resource__region_key=region_key, created_at__gte=since, created_at__lte=now
+    ).count()
+    units = ResourceUnit.objects.filter(
+        active=True, resource__region_key=region_key, resource__status=Resource.Status.ACTIVE
+    ).count()
+    return requests, units
+
+
+def demand_index_of(*, region_key: str, now: datetime, params: dict) -> tuple[Decimal, str]:
+    """CV-E1's demand index for a region now, and the ledger level it maps to."""
+    requests, units = demand_for_region(region_key=region_key, now=now, params=params)
+    index = rules.demand_index(params, requests=requests, units=units)
+    return index, rules.demand_level(params, index)
+
+
+def booking_can_view(*, user, booking: Booking) -> bool:
+    return (
+        booking.guest_id == user.pk
+        or can_manage_resource(user=user, resource=booking.resource)
+        or accounts_selectors.is_moderator(user=user)
+    )

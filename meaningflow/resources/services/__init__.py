@@ -1,0 +1,62 @@
+"""Writes of Shared World. Other apps import from here:
+``from meaningflow.resources import services``."""
+
+from meaningflow.resources.services.bookings import (
+    TRANSITIONS,
+    booking_accept,
+    booking_cancel,
+    booking_complete,
+    booking_create,
+    booking_decline,
+    booking_end_early,
+    booking_expire,
+    booking_report_no_show,
+    booking_report_problem,
+    booking_start,
+    checkin_record,
+    contribution_credit,
+    payment_confirm,
+)
+from meaningflow.resources.services.jobs import (
+    bookings_autocomplete,
+    bookings_expire,
+    contributions_credit,
+    stays_start,
+)
+from meaningflow.resources.services.listing import (
+    block_add,
+    block_remove,
+    photo_add,
+    photo_remove,
+    resource_create,
+    resource_update,
+    units_set,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "block_add",
+    "block_remove",
+    "booking_accept",
+    "booking_cancel",
+    "booking_complete",
+    "booking_create",
+    "booking_decline",
+    "booking_end_early",
+    "booking_expire",
+    "booking_report_no_show",
+    "booking_report_problem",
+    "booking_start",
+    "bookings_autocomplete",
+    "bookings_expire",
+    "checkin_record",
+    "contribution_credit",
+    "contributions_credit",
+    "payment_confirm",
+    "photo_add",
+    "photo_remove",
+    "resource_create",
+    "resource_update",
+    "stays_start",
+    "units_set",
+]

@@ -1,0 +1,788 @@
+"""Bookings as an explicit state machine (SW-4, SW-5, BX-1, BX-14).
+
+::
+
+    request ─► requested ─accept─► accepted ─start─► in_use ─complete─► completed
+                  │ decline/expire/cancel    │ cancel/no_show   │ no_show / end_early
+    instant ──────┴──────────────────────────┘                  ▼
+                                                     no_show, ended_early
+
+``TRANSITIONS`` names, per action, the states it leaves, the state it reaches and who may
+take it; ``_apply`` is the one function that changes a booking's state: it refuses illegal
+moves, writes the history row and the audit event, and notifies the other side.
+
+Money and CV (docs/RESOURCES.md): the CV price is held in escrow when the booking is made
+(requested or instant) and consumed when the stay completes; a cancellation consumes the
+non-refundable share and releases the rest; a safeguard end consumes the used share. The
+money part is a ``PaymentDue`` paid offline: the owner confirms receipt (and refunds).
+
+Locking: a new booking locks the guest's user row (quota), then the resource's units in
+id order; a transition locks the booking row, then the ledger locks its hold and the
+person's account. No path takes these in another order.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from meaningflow.accounts import selectors as accounts_selectors
+from meaningflow.accounts.models import Identity, StaffRole, User
+from meaningflow.conversations import services as conversations
+from meaningflow.core.services import audit_log, notification_send
+from meaningflow.ledger import selectors as ledger_selectors
+from meaningflow.ledger import services as ledger
+from meaningflow.resources import pricing, rules, selectors
+from meaningflow.resources.models import (
+    Booking,
+    BookingLine,
+    BookingTransition,
+    CheckIn,
+    NoShow,
+    PaymentDue,
+    Resource,
+    ResourceUnit,
+    SafeguardCase,
+)
+from meaningflow.resources.periods import Period, period_check, period_for
+from meaningflow.reviews import selectors as reviews_selectors
+from meaningflow.reviews import services as reviews
+
+S = Booking.Status
+GUEST, OWNER, MODERATOR, SYSTEM = "guest", "owner", "moderator", "system"
+
+# action: (states it may leave, state it reaches, who may take it)
+TRANSITIONS: dict[str, tuple[frozenset, str, frozenset]] = {
+    "accept": (frozenset({S.REQUESTED}), S.ACCEPTED, frozenset({OWNER})),
+    "decline": (frozenset({S.REQUESTED}), S.DECLINED, frozenset({OWNER})),
+    "expire": (frozenset({S.REQUESTED}), S.EXPIRED, frozenset({SYSTEM})),
+    "cancel": (frozenset({S.REQUESTED, S.ACCEPTED}), S.CANCELLED, frozenset({GUEST, OWNER})),
+    "start": (frozenset({S.ACCEPTED}), S.IN_USE, frozenset({SYSTEM})),
+    "no_show": (frozenset({S.ACCEPTED, S.IN_USE}), S.NO_SHOW, frozenset({OWNER})),
+    "complete": (frozenset({S.IN_USE}), S.COMPLETED, frozenset({SYSTEM, MODERATOR})),
+    "end_early": (frozenset({S.IN_USE}), S.ENDED_EARLY, frozenset({GUEST, OWNER, MODERATOR})),
+}
+ACTION_LABELS = {
+    "request": gettext_lazy("requested"),
+    "book": gettext_lazy("booked"),
+    "accept": gettext_lazy("accepted"),
+    "decline": gettext_lazy("declined"),
+    "expire": gettext_lazy("expired"),
+    "cancel": gettext_lazy("cancelled"),
+    "start": gettext_lazy("started"),
+    "no_show": gettext_lazy("reported as a no-show"),
+    "complete": gettext_lazy("completed"),
+    "end_early": gettext_lazy("ended early"),
+}
+
+
+def _atomic():
+    """Durable at an entry point; a savepoint when a job or another service calls us."""
+    return transaction.atomic(durable=not transaction.get_connection().in_atomic_block)
+
+
+def _booking_url(booking: Booking) -> str:
+    return reverse("resources:booking_detail", args=[booking.pk])
+
+
+def _owners(resource: Resource) -> list[User]:
+    people = {resource.owner_id: resource.owner}
+    if resource.organisation_id:
+        for user in accounts_selectors.organisation_managers(organisation=resource.organisation):
+            people.setdefault(user.pk, user)
+    return list(people.values())
+
+
+def _moderators() -> list[User]:
+    # accounts has no "all moderators" selector yet (reported); read the role rows directly.
+    ids = StaffRole.objects.filter(role=StaffRole.Role.MODERATOR, active=True).values("user_id")
+    return list(User.objects.filter(pk__in=ids))
+
+
+def role_of(*, user, booking: Booking) -> str:
+    """The side ``user`` takes in ``booking``; PermissionDenied when none."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied(_("Log in first."))
+    if booking.guest_id == user.pk:
+        return GUEST
+    if selectors.can_manage_resource(user=user, resource=booking.resource):
+        return OWNER
+    if accounts_selectors.is_moderator(user=user):
+        return MODERATOR
+    raise PermissionDenied(_("This is not your booking."))
+
+
+def _notify(booking: Booking, *, recipients, kind: str, title: str, body: str = "") -> None:
+    for user in recipients:
+        notification_send(
+            recipient=user,
+            kind=f"resources.{kind}",
+            title=title,
+            body=body,
+            url=_booking_url(booking),
+            email=True,
+        )
+
+
+def _apply(
+    booking: Booking, action: str, *, actor, role: str, now: datetime, reason: str = ""
+) -> Booking:
+    """Apply one transition to a locked booking, or refuse it (ValidationError when the
+    state does not allow it, PermissionDenied when ``role`` may not take it)."""
+    sources, target, roles = TRANSITIONS[action]
+    if role not in roles:
+        raise PermissionDenied(_("You cannot do this to the booking."))
+    if booking.status not in sources:
+        raise ValidationError(
+            _("This booking is %(status)s; it cannot be %(action)s.")
+            % {"status": booking.get_status_display().lower(), "action": ACTION_LABELS[action]}
+        )
+    previous = booking.status
+    booking.status = target
+    stamp = {"accept": "decided_at", "decline": "decided_at", "start": "started_at"}.get(action)
+    if stamp:
+        setattr(booking, stamp, now)
+    if target not in Booking.BLOCKING:
+        booking.closed_at = now
+    booking.save()
+    _history(booking, action, previous, actor=actor, now=now, reason=reason)
+    title = _("Booking #%(id)s of “%(resource)s” was %(action)s.") % {
+        "id": booking.pk,
+        "resource": booking.resource.title,
+        "action": ACTION_LABELS[action],
+    }
+    others = [u for u in [booking.guest, *_owners(booking.resource)] if u != actor]
+    _notify(booking, recipients=others, kind=f"booking.{action}", title=title, body=reason)
+    return booking
+
+
+def _history(booking, action, previous, *, actor, now, reason="") -> None:
+    BookingTransition.objects.create(
+        booking=booking,
+        action=action,
+        from_status=previous,
+        to_status=booking.status,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason[:500],
+        at=now,
+    )
+    audit_log(
+        actor=actor,
+        action=f"resources.booking.{action}",
+        subject=booking.subject,
+        region_code=booking.resource.region_code,
+        reason=reason,
+        data={"from": previous, "to": booking.status, "unit": booking.unit_id},
+    )
+
+
+def _locked(booking: Booking) -> Booking:
+    return (
+        Booking.objects.select_for_update().select_related("resource", "guest").get(pk=booking.pk)
+    )
+
+
+# --- creating a booking ----------------------------------------------------------------
+
+
+def _guest_check(*, resource: Resource, guest, people: int, now: datetime, params: dict) -> None:
+    """Who may book (TR-2 levels and quotas, TR-4 no-shows, the resource's requirements)."""
+    if resource.status != Resource.Status.ACTIVE:
+        raise ValidationError(_("This resource is not open for booking."))
+    if selectors.can_manage_resource(user=guest, resource=resource):
+        raise ValidationError(_("You cannot book your own resource."))
+    if not ledger_selectors.can_use_resources(guest):
+        raise PermissionDenied(
+            _("New members (trust level L1) cannot book yet: complete one contribution first.")
+        )
+    level = ledger_selectors.trust_level_of(guest)
+    if level < resource.min_trust_level:
+        raise PermissionDenied(
+            _("This resource needs trust level L%(need)s; you are at L%(have)s.")
+            % {"need": resource.min_trust_level, "have": level}
+        )
+    if resource.requires_verified_identity and not Identity.objects.filter(user=guest).exists():
+        raise PermissionDenied(_("This resource needs a verified identity (real-name check)."))
+    no_shows = selectors.no_shows_recent(user=guest, now=now, months=params["no_show_months"])
+    if no_shows >= params["no_show_limit"]:
+        raise PermissionDenied(
+            _("Booking is restricted after %(n)s no-shows in %(m)s months.")
+            % {"n": no_shows, "m": params["no_show_months"]}
+        )
+    if not 1 <= people <= resource.capacity:
+        raise ValidationError(
+            _("This resource takes 1 to %(n)s people.") % {"n": resource.capacity}
+        )
+
+
+def _quota_check(*, guest, now: datetime, params: dict) -> None:
+    level = ledger_selectors.trust_level_of(guest)
+    quota = rules.quota_for(params, level)
+    if selectors.active_bookings_count(user=guest, now=now) >= quota:
+        raise ValidationError(
+            _("At trust level L%(level)s you can hold %(quota)s booking(s) at a time.")
+            % {"level": level, "quota": quota}
+        )
+
+
+def _free_unit(resource: Resource, period: Period, blocked_until: datetime) -> ResourceUnit:
+    # Lock every unit of the resource in id order: concurrent bookings of the resource
+    # queue here, so the overlap check below cannot race (PostgreSQL row locks; SQLite's
+    # IMMEDIATE transaction already serialises writers). The exclusion constraint is the
+    # last line of defence on PostgreSQL.
+    list(ResourceUnit.objects.select_for_update().filter(resource=resource).order_by("pk"))
+    unit = selectors.free_units(
+        resource, starts_at=period.starts_at, blocked_until=blocked_until
+    ).first()
+    if unit is None:
+        raise ValidationError(_("Not available for these dates: every unit is taken or blocked."))
+    return unit
+
+
+def booking_create(
+    *,
+    resource: Resource,
+    guest,
+    start,
+    end,
+    people: int = 1,
+    message: str = "",
+    now: datetime | None = None,
+) -> Booking:
+    """Book ``resource`` from ``start`` to ``end`` (dates, or date-times for hourly).
+
+    On request the booking waits for the owner (``respond_by``); with instant booking it
+    is accepted at once. The CV price is held in escrow now; the money part (if any) is a
+    PaymentDue once accepted. Raises ValidationError (bad period, not available, quota,
+    not enough CV) or PermissionDenied (trust level, identity, no-shows) and changes
+    nothing then."""
+    now = now or timezone.now()
+    params = rules.rules_in_force(on=timezone.localdate(now))
+    period = period_for(resource, start, end)
+    period_check(resource, period, now=now)
+    _guest_check(resource=resource, guest=guest, people=people, now=now, params=params)
+    blocked_until = period.ends_at + timedelta(minutes=resource.preparation_minutes)
+    instant = resource.booking_mode == Resource.BookingMode.INSTANT
+    with _atomic():
+        # The guest's row first (quota), then the units: the documented order.
+        User.objects.select_for_update().filter(pk=guest.pk).first()
+        _quota_check(guest=guest, now=now, params=params)
+        unit = _free_unit(resource, period, blocked_until)
+        index, level = selectors.demand_index_of(
+            region_key=resource.region_key, now=now, params=params
+        )
+        cv = (
+            pricing.cv_cost(resource, slots=period.slots, demand=level)
+            if resource.accepts_cv
+            else None
+        )
+        money = pricing.money_cost(resource, slots=period.slots)
+        booking = Booking(
+            resource=resource,
+            unit=unit,
+            guest=guest,
+            status=S.ACCEPTED if instant else S.REQUESTED,
+            starts_at=period.starts_at,
+            ends_at=period.ends_at,
+            blocked_until=blocked_until,
+            slots=period.slots,
+            people=people,
+            message=message[:2000],
+            policy=rules.policy_in_force(resource.cancellation_policy, on=timezone.localdate(now)),
+            cv_amount=cv.amount if cv else 0,
+            money_amount=money,
+            money_currency=resource.price_currency if money else "",
+            demand_index=index,
+            demand_level=level,
+            pricing={"cv": cv.as_dict() if cv else None, "demand_index": str(index)},
+            is_exchange=resource.is_exchange,
+            exchange_hours_per_day=resource.exchange_hours_per_day,
+            exchange_provides=resource.exchange_provides,
+            respond_by=None
+            if instant
+            else rules.deadline(now, params["response_hours"], not_after=period.starts_at),
+            decided_at=now if instant else None,
+            created_at=now,
+        )
+        try:
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError as exc:  # the PostgreSQL exclusion constraint
+            raise ValidationError(
+                _("Not available for these dates: every unit is taken or blocked.")
+            ) from exc
+        _lines(booking, cv, money)
+        if booking.cv_amount:
+            hold = ledger.hold_place(
+                user=guest,
+                amount=booking.cv_amount,
+                cause=booking.subject,
+                idempotency_key=f"{booking.subject}:hold",
+                actor=guest,
+            )
+            booking.cv_hold_id = hold.pk
+            booking.save(update_fields=["cv_hold_id"])
+        if instant and money:
+            _payment_due(booking)
+        _history(booking, "book" if instant else "request", "", actor=guest, now=now)
+        _open_thread(booking)
+        title = (
+            _("New booking of “%(r)s” from %(s)s.")
+            if instant
+            else _("Booking request for “%(r)s” from %(s)s: please answer.")
+        ) % {"r": resource.title, "s": timezone.localtime(period.starts_at).date()}
+        _notify(
+            booking, recipients=_owners(resource), kind="booking.new", title=title, body=message
+        )
+    return booking
+
+
+def _lines(booking: Booking, cv, money: Decimal | None) -> None:
+    if cv is not None:
+        BookingLine.objects.create(
+            booking=booking,
+            kind=BookingLine.Kind.CV,
+            amount=Decimal(cv.amount),
+            currency="CV",
+            description=f"{cv.formula}: {cv.factors}"[:300],
+        )
+    if money is not None:
+        BookingLine.objects.create(
+            booking=booking,
+            kind=BookingLine.Kind.MONEY,
+            amount=money,
+            currency=booking.money_currency,
+            description=f"{booking.resource.price_amount} × {booking.slots}",
+        )
+
+
+def _payment_due(booking: Booking) -> None:
+    PaymentDue.objects.get_or_create(
+        booking=booking,
+        defaults={"amount": booking.money_amount, "currency": booking.money_currency},
+    )
+
+
+def _open_thread(booking: Booking) -> None:
+    thread = conversations.thread_open(
+        subject=booking.subject,
+        title=str(_("Booking #%(id)s: %(r)s") % {"id": booking.pk, "r": booking.resource.title}),
+        participants=[booking.guest, *_owners(booking.resource)],
+    )
+    if booking.message:
+        conversations.message_post(thread=thread, sender=booking.guest, body=booking.message)
+
+
+# --- settling CV and money -------------------------------------------------------------
+
+
+def _hold(booking: Booking):
+    return ledger_selectors.holds_of(booking.guest).get(pk=booking.cv_hold_id)
+
+
+def _settle_cv(booking: Booking, *, consume: int, actor) -> None:
+    """Close the escrow: ``consume`` CV are used up, the rest goes back to the guest."""
+    if not booking.cv_hold_id:
+        return
+    consume = max(0, min(consume, booking.cv_amount))
+    if consume:
+        ledger.hold_consume(hold=_hold(booking), amount=consume, actor=actor)
+    else:
+        ledger.hold_release(hold=_hold(booking), actor=actor)
+    booking.cv_consumed = consume
+    booking.save(update_fields=["cv_consumed"])
+
+
+def _refund_money(booking: Booking, *, refund: Decimal) -> None:
+    """Record what of the money part is refunded. Unpaid: the guest owes the rest (nothing
+    at a full refund). Paid: a refund is due, which the owner confirms."""
+    payment = PaymentDue.objects.select_for_update().filter(booking=booking).first()
+    if payment is None:
+        return
+    refund = min(max(refund, Decimal(0)), payment.amount).quantize(Decimal("0.01"))
+    payment.refund_amount = refund
+    if payment.status == PaymentDue.Status.DUE:
+        payment.status = (
+            PaymentDue.Status.VOID if refund == payment.amount else PaymentDue.Status.DUE
+        )
+    elif payment.status == PaymentDue.Status.RECEIVED and refund:
+        payment.status = PaymentDue.Status.REFUND_DUE
+    payment.save()
+
+
+# --- transitions -----------------------------------------------------------------------
+
+
+def booking_accept(*, booking: Booking, actor, now: datetime | None = None) -> Booking:
+    """The owner accepts a request; the money part becomes due."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        _apply(booking, "accept", actor=actor, role=role_of(user=actor, booking=booking), now=now)
+        if booking.money_amount:
+            _payment_due(booking)
+    return booking
+
+
+def booking_decline(
+    *, booking: Booking, actor, reason: str = "", now: datetime | None = None
+) -> Booking:
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        _apply(
+            booking,
+            "decline",
+            actor=actor,
+            role=role_of(user=actor, booking=booking),
+            now=now,
+            reason=reason,
+        )
+        _settle_cv(booking, consume=0, actor=actor)
+    return booking
+
+
+def booking_expire(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """A request the owner did not answer by ``respond_by`` (job)."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        if booking.respond_by is None or booking.respond_by > now:
+            raise ValidationError(_("The owner can still answer this request."))
+        _apply(booking, "expire", actor=None, role=SYSTEM, now=now)
+        _settle_cv(booking, consume=0, actor=None)
+    return booking
+
+
+def booking_cancel(
+    *, booking: Booking, actor, reason: str = "", now: datetime | None = None
+) -> Booking:
+    """Cancel a request or an accepted booking. The guest gets the refund of the booking's
+    policy version for the time left before the start (a request: everything); when the
+    owner cancels, the guest gets everything back."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        role = role_of(user=actor, booking=booking)
+        if booking.status == S.REQUESTED or role == OWNER:
+            percent = 100
+        else:
+            percent = rules.refund_percent(
+                booking.policy.rules, starts_at=booking.starts_at, cancelled_at=now
+            )
+        _apply(booking, "cancel", actor=actor, role=role, now=now, reason=reason)
+        booking.refund_percent = percent
+        booking.save(update_fields=["refund_percent"])
+        refunded = rules.share(booking.cv_amount, percent, 100)
+        _settle_cv(booking, consume=booking.cv_amount - refunded, actor=actor)
+        if booking.money_amount:
+            _refund_money(booking, refund=booking.money_amount * percent / 100)
+    return booking
+
+
+def booking_start(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """The stay begins (job, at ``starts_at``)."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        if booking.starts_at > now:
+            raise ValidationError(_("This booking has not started yet."))
+        _apply(booking, "start", actor=None, role=SYSTEM, now=now)
+        if booking.is_exchange:
+            _notify(
+                booking,
+                recipients=[booking.guest, *_owners(booking.resource)],
+                kind="checkin.open",
+                title=_("Exchange stay #%(id)s: tell us at mid-stay whether it is going as agreed.")
+                % {"id": booking.pk},
+            )
+    return booking
+
+
+def booking_report_no_show(*, booking: Booking, actor, now: datetime | None = None) -> Booking:
+    """The owner reports that the guest did not come: the CV is consumed, the money part
+    stays due, and a NoShow counts against the guest (TR-4)."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        if booking.starts_at > now:
+            raise ValidationError(_("A no-show can be reported only after the start."))
+        _apply(booking, "no_show", actor=actor, role=role_of(user=actor, booking=booking), now=now)
+        _settle_cv(booking, consume=booking.cv_amount, actor=actor)
+        NoShow.objects.create(
+            user=booking.guest, booking=booking, reported_by=actor, created_at=now
+        )
+    return booking
+
+
+def booking_report_problem(
+    *, booking: Booking, actor, note: str, now: datetime | None = None
+) -> Booking:
+    """Either side reports a problem during the stay: it is not completed automatically
+    and moderators look at it (they complete it or end it early)."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Describe the problem."))
+    with _atomic():
+        booking = _locked(booking)
+        role = role_of(user=actor, booking=booking)
+        if booking.status != S.IN_USE or role == MODERATOR:
+            raise ValidationError(_("Problems are reported by the guest or host during the stay."))
+        booking.problem_reported_at = now
+        booking.problem_note = note[:1000]
+        booking.save(update_fields=["problem_reported_at", "problem_note"])
+        audit_log(
+            actor=actor,
+            action="resources.booking.problem_reported",
+            subject=booking.subject,
+            region_code=booking.resource.region_code,
+            reason=note,
+        )
+        _notify(
+            booking,
+            recipients=_moderators(),
+            kind="booking.problem",
+            title=_("Problem reported in booking #%(id)s.") % {"id": booking.pk},
+            body=note,
+        )
+    return booking
+
+
+def booking_complete(*, booking: Booking, actor=None, now: datetime | None = None) -> Booking:
+    """The stay is over (job, ``autocomplete_hours`` after the end, or a moderator after a
+    problem): the held CV is consumed, the review window opens (SW-6) and the host's
+    credit waits for the guest's review (``contribution_credit``)."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        role = SYSTEM if actor is None else role_of(user=actor, booking=booking)
+        if role == SYSTEM and booking.problem_reported_at:
+            raise ValidationError(_("A problem was reported; a moderator completes this stay."))
+        if booking.ends_at > now:
+            raise ValidationError(_("This stay has not ended yet."))
+        _apply(booking, "complete", actor=actor, role=role, now=now)
+        _settle_cv(booking, consume=booking.cv_amount, actor=actor)
+        booking.used_slots = booking.slots
+        booking.credit_status = (
+            Booking.Credit.NONE if booking.resource.is_public else Booking.Credit.PENDING
+        )
+        booking.save(update_fields=["used_slots", "credit_status"])
+        _reviews_open(booking)
+    return booking
+
+
+def _reviews_open(booking: Booking) -> None:
+    # Opened at the real time: the reviews app times its 14-day window itself.
+    reviews.review_window_open(
+        subject=booking.subject,
+        parties=[(booking.resource.owner, "host"), (booking.guest, "guest")],
+        title=str(booking.resource.title)[:200],
+    )
+    booking.reviews_opened = True
+    booking.save(update_fields=["reviews_opened"])
+
+
+def booking_end_early(
+    *, booking: Booking, actor, reason: str, now: datetime | None = None
+) -> Booking:
+    """The safeguard path (BX-14): the guest, the host or a moderator ends a stay early.
+    The guest pays only for the slots used (CV and money); the host is credited only for
+    those; moderators get the case."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say what went wrong."))
+    with _atomic():
+        booking = _locked(booking)
+        _apply(
+            booking,
+            "end_early",
+            actor=actor,
+            role=role_of(user=actor, booking=booking),
+            now=now,
+            reason=reason,
+        )
+        used = rules.used_slots(
+            slot=booking.resource.slot,
+            starts_at=booking.starts_at,
+            ended_at=now,
+            slots=booking.slots,
+        )
+        consume = rules.share(booking.cv_amount, used, booking.slots)
+        _settle_cv(booking, consume=consume, actor=actor)
+        if booking.money_amount:
+            _refund_money(
+                booking, refund=booking.money_amount * (booking.slots - used) / booking.slots
+            )
+        booking.used_slots = used
+        booking.credit_status = (
+            Booking.Credit.PENDING
+            if used and not booking.resource.is_public
+            else Booking.Credit.NONE
+        )
+        booking.save(update_fields=["used_slots", "credit_status"])
+        SafeguardCase.objects.create(
+            booking=booking,
+            opened_by=actor,
+            reason=reason[:1000],
+            used_slots=used,
+            refunded_cv=booking.cv_amount - consume,
+            created_at=now,
+        )
+        _notify(
+            booking,
+            recipients=_moderators(),
+            kind="booking.safeguard",
+            title=_("Safeguard: stay #%(id)s was ended early.") % {"id": booking.pk},
+            body=reason,
+        )
+    return booking
+
+
+def checkin_record(
+    *, booking: Booking, actor, as_agreed: bool, note: str = "", now: datetime | None = None
+) -> CheckIn:
+    """The mid-stay check-in of an exchange stay; each side answers once. A "no" tells the
+    other side and points both to the safeguard path."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        role = role_of(user=actor, booking=booking)
+        if role not in (GUEST, OWNER):
+            raise PermissionDenied(_("Only the guest and the host answer the check-in."))
+        if not booking.is_exchange or booking.status != S.IN_USE:
+            raise ValidationError(_("Check-ins are for exchange stays that are under way."))
+        try:
+            with transaction.atomic():
+                checkin = CheckIn.objects.create(
+                    booking=booking,
+                    user=actor,
+                    role=CheckIn.Role.GUEST if role == GUEST else CheckIn.Role.HOST,
+                    as_agreed=as_agreed,
+                    note=(note or "")[:1000],
+                    created_at=now,
+                )
+        except IntegrityError as exc:
+            raise ValidationError(_("You have already answered this check-in.")) from exc
+        audit_log(
+            actor=actor,
+            action="resources.booking.checkin",
+            subject=booking.subject,
+            data={"role": role, "as_agreed": as_agreed},
+        )
+        if not as_agreed:
+            others = [u for u in [booking.guest, *_owners(booking.resource)] if u != actor]
+            _notify(
+                booking,
+                recipients=others + _moderators(),
+                kind="checkin.concern",
+                title=_("Exchange stay #%(id)s is not going as agreed.") % {"id": booking.pk},
+                body=note,
+            )
+    return checkin
+
+
+def payment_confirm(*, booking: Booking, actor, now: datetime | None = None) -> PaymentDue:
+    """The owner confirms the money was received, or that a due refund was paid back
+    (offline/manual provider: nothing is captured by the platform)."""
+    now = now or timezone.now()
+    with _atomic():
+        booking = _locked(booking)
+        if role_of(user=actor, booking=booking) != OWNER:
+            raise PermissionDenied(_("Only the owner confirms payments."))
+        payment = PaymentDue.objects.select_for_update().filter(booking=booking).first()
+        if payment is None:
+            raise ValidationError(_("Nothing is due in money for this booking."))
+        step = {
+            PaymentDue.Status.DUE: PaymentDue.Status.RECEIVED,
+            PaymentDue.Status.REFUND_DUE: PaymentDue.Status.REFUNDED,
+        }.get(payment.status)
+        if step is None:
+            raise ValidationError(_("There is nothing to confirm for this payment."))
+        payment.status, payment.confirmed_by, payment.confirmed_at = step, actor, now
+        payment.save()
+        audit_log(
+            actor=actor,
+            action=f"resources.payment.{step}",
+            subject=booking.subject,
+            data={
+                "amount": str(payment.amount),
+                "refund": str(payment.refund_amount),
+                "currency": payment.currency,
+            },
+        )
+        _notify(
+            booking,
+            recipients=[booking.guest],
+            kind=f"payment.{step}",
+            title=_("Payment for booking #%(id)s: %(status)s.")
+            % {"id": booking.pk, "status": payment.get_status_display()},
+        )
+    return payment
+
+
+# --- the host's contribution (CV-E1) -----------------------------------------------------
+
+
+def _rating_level(booking: Booking, *, now: datetime, params: dict) -> str | None:
+    """good / neutral / bad from the guest's revealed review of the host; neutral when
+    none came by the end of the review window; None while one may still come."""
+    stars = reviews_selectors.rating_for_subject(
+        subject=booking.subject, subject_user=booking.resource.owner
+    )
+    if stars is not None:
+        return rules.rating_level(params, stars)
+    window = reviews_selectors.window_for_subject(subject=booking.subject)
+    if window is not None and window.revealed_at is not None:
+        return "neutral"
+    closes = window.closes_at if window is not None else None
+    fallback = booking.closed_at + timedelta(days=params["review_days"])
+    if now >= max(filter(None, [closes, fallback])):
+        return "neutral"
+    return None
+
+
+def contribution_credit(*, booking: Booking, now: datetime | None = None) -> bool:
+    """Credit the host for a finished stay once the guest's rating is known (or the review
+    window has passed: neutral). Idempotent (key ``resources.booking:<id>:contribution``);
+    returns True when credited now."""
+    now = now or timezone.now()
+    params = rules.rules_in_force(on=timezone.localdate(now))
+    with _atomic():
+        booking = _locked(booking)
+        if booking.credit_status != Booking.Credit.PENDING or not booking.used_slots:
+            return False
+        rating = _rating_level(booking, now=now, params=params)
+        if rating is None:
+            return False
+        on = timezone.localdate(booking.closed_at)
+        contribution = ledger.contribution_record(
+            beneficiary=booking.resource.owner,
+            kind="resource",
+            inputs=pricing.host_credit_inputs(
+                booking.resource,
+                slots=booking.used_slots,
+                demand=booking.demand_level,
+                rating=rating,
+                on=on,
+            ),
+            idempotency_key=f"{booking.subject}:contribution",
+            cause=booking.subject,
+            occurred_on=on,
+        )
+        booking.credit_status = Booking.Credit.CREDITED
+        booking.credited_cv = contribution.credited
+        booking.save(update_fields=["credit_status", "credited_cv"])
+        audit_log(
+            action="resources.booking.credited",
+            subject=booking.subject,
+            region_code=booking.resource.region_code,
+            data={"rating": rating, "credited": contribution.credited},
+        )
+    return True

@@ -1,0 +1,135 @@
+"""Bad input gets a clear error and changes nothing (NF-5)."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from meaningflow.ledger import selectors as ledger_selectors
+from meaningflow.resources import services
+from meaningflow.resources.models import Booking, Photo, Resource
+from meaningflow.resources.tests.factories import days, mint, room
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+@pytest.fixture
+def unchanged(guest):
+    def snapshot():
+        return (Booking.objects.count(), ledger_selectors.available_balance_of(guest), ledger_selectors.held_of(guest))
+
+    before = snapshot()
+    yield
+    assert snapshot() == before
+
+
+def test_end_before_start(owner, guest, unchanged):
+    with pytest.raises(ValidationError, match="check-out date must be after"):
+        services.booking_create(resource=room(owner), guest=guest, start=days(5), end=days(3))
+
+
+def test_garbage_dates(owner, guest, unchanged):
+    with pytest.raises(ValidationError, match="is not a date"):
+        services.booking_create(resource=room(owner), guest=guest, start="tomorrow", end=days(3))
+
+
+def test_blocked_period(owner, guest, unchanged):
+    resource = room(owner)
+    services.block_add(resource=resource, actor=owner, starts_at=days(10), ends_at=days(12), reason="Painting")
+    with pytest.raises(ValidationError, match="Not available"):
+        services.booking_create(resource=resource, guest=guest, start=days(11), end=days(13))
+
+
+def test_outside_duration_and_lead_time(owner, guest, unchanged):
+    resource = room(owner, min_slots=2, max_slots=3, lead_time_hours=72)
+    with pytest.raises(ValidationError, match="at least 2"):
+        services.booking_create(resource=resource, guest=guest, start=days(10), end=days(11))
+    with pytest.raises(ValidationError, match="at most 3"):
+        services.booking_create(resource=resource, guest=guest, start=days(10), end=days(14))
+    with pytest.raises(ValidationError, match="hours ahead"):
+        services.booking_create(resource=resource, guest=guest, start=days(1), end=days(3))
+    with pytest.raises(ValidationError, match="in the past"):
+        services.booking_create(resource=resource, guest=guest, start=days(-3), end=days(-1))
+
+
+def test_below_trust_level(owner, make_user, world):
+    newcomer = make_user("newcomer")  # L1: browse only
+    resource = room(owner)
+    with pytest.raises(PermissionDenied, match="L1"):
+        services.booking_create(resource=resource, guest=newcomer, start=days(5), end=days(6))
+    mint(newcomer, 200)  # L2
+    strict = room(owner, min_trust_level=3)
+    with pytest.raises(PermissionDenied, match="L3"):
+        services.booking_create(resource=strict, guest=newcomer, start=days(5), end=days(6))
+    verified_only = room(owner, requires_verified_identity=True)
+    with pytest.raises(PermissionDenied, match="verified identity"):
+        services.booking_create(resource=verified_only, guest=newcomer, start=days(5), end=days(6))
+    assert Booking.objects.count() == 0
+
+
+def test_insufficient_cv(owner, make_user, world):
+    poor = make_user("poor")
+    mint(poor, 200)
+    with pytest.raises(ValidationError, match="Not enough CV"):
+        services.booking_create(resource=room(owner), guest=poor, start=days(5), end=days(9))
+    assert Booking.objects.count() == 0
+    assert ledger_selectors.available_balance_of(poor) == 200
+
+
+def test_quota_per_level(owner, make_user, world):
+    person = make_user("l2person")
+    mint(person, 800)  # L2: one booking at a time
+    services.booking_create(resource=room(owner), guest=person, start=days(5), end=days(6))
+    with pytest.raises(ValidationError, match="at a time"):
+        services.booking_create(resource=room(owner), guest=person, start=days(8), end=days(9))
+
+
+def test_no_shows_restrict_booking(owner, guest):
+    resource = room(owner, booking_mode="instant", max_slots=30)
+    for i in range(4):
+        b = services.booking_create(resource=resource, guest=guest, start=days(3 + 2 * i), end=days(4 + 2 * i))
+        services.booking_report_no_show(booking=b, actor=owner, now=b.starts_at + timedelta(hours=2))
+    with pytest.raises(PermissionDenied, match="no-shows"):
+        services.booking_create(resource=resource, guest=guest, start=days(20), end=days(21))
+
+
+def test_photo_that_is_not_an_image(owner, world):
+    resource = room(owner)
+    upload = SimpleUploadedFile("evil.jpg", b"<?php echo 'hi'; ?>", content_type="image/jpeg")
+    with pytest.raises(ValidationError, match="not an image"):
+        services.photo_add(resource=resource, actor=owner, upload=upload)
+    assert Photo.objects.count() == 0
+
+
+def test_resource_bad_fields(owner, world):
+    with pytest.raises(ValidationError, match="money price"):
+        room(owner, payment="money")
+    with pytest.raises(ValidationError, match="ISO 4217"):
+        room(owner, payment="money", price_amount=10, price_currency="XYZ")
+    with pytest.raises(ValidationError):
+        room(owner, latitude=123, longitude=10)
+    with pytest.raises(ValidationError, match="public body"):
+        room(owner, is_public=True)
+    assert Resource.objects.count() == 0
+
+
+def test_photo_is_resized_and_exif_stripped(owner, world, settings, tmp_path):
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    image = Image.new("RGB", (3000, 2000), (200, 50, 50))
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    exif[0x8825] = {1: "N"}  # GPS IFD
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    upload = SimpleUploadedFile("room.jpg", buffer.getvalue(), content_type="image/jpeg")
+    photo = services.photo_add(resource=room(owner), actor=owner, upload=upload, alt_text="Bright room")
+    assert (photo.width, photo.height) == (1600, 1067)
+    with Image.open(photo.image.path) as stored:
+        assert not stored.getexif()
+    with Image.open(photo.thumbnail.path) as thumb:
+        assert max(thumb.size) == 400
+    assert str(photo.image.path).startswith(str(tmp_path))
