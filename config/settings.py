@@ -307,6 +307,8 @@ PERIODIC_JOBS: dict[str, int] = {
     "ledger_decay": 86400,
     "ledger_verify": 86400,
     "reviews_reveal_due": 3600,
+    "needs_expire": 300,
+    "needs_auto_confirm": 3600,
     "resources_expire_requests": 300,
     "resources_start_stays": 300,
     "resources_autocomplete": 3600,

@@ -1,0 +1,257 @@
+"""JSON API of the Dream Garden, over the same services and selectors as the pages."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from meaningflow.accounts.models import Organisation
+from meaningflow.needs import allocation, selectors, services
+from meaningflow.needs.models import Application, Bid, LotteryDraw, Need
+from meaningflow.needs.schemas import (
+    ApplicationOut,
+    ApplyIn,
+    LotteryIn,
+    LotteryOut,
+    NeedIn,
+    NeedOut,
+    NeedPage,
+    NeedPatch,
+    OutcomeIn,
+    RecommendationOut,
+    TransitionIn,
+    WeightsOut,
+)
+from meaningflow.places.models import City, Division
+
+router = Router(tags=["needs"])
+
+
+def need_out(need: Need) -> dict:
+    data = {name: getattr(need, name) for name in NeedOut.model_fields if hasattr(need, name)}
+    data["organisation"] = str(need.organisation)
+    data["skills"] = [{"code": ns.skill.code, "name": ns.skill.name, "level": ns.level} for ns in need.skills.all()]
+    return data
+
+
+def application_out(application: Application) -> dict:
+    data = {
+        name: getattr(application, name) for name in ApplicationOut.model_fields if name not in ("applicant", "bid")
+    }
+    data["applicant"] = str(application.applicant)
+    bid = Bid.objects.filter(application=application).first()
+    data["bid"] = {"amount": bid.amount, "status": bid.status} if bid else None
+    return data
+
+
+def _place(payload) -> dict:
+    out = {}
+    if payload.division_code:
+        out["division"] = Division.objects.filter(code=payload.division_code).first()
+        if out["division"] is None:
+            raise ValidationError({"division_code": [_("Unknown region code.")]})
+    if payload.city_geonameid:
+        out["city"] = City.objects.filter(geonameid=payload.city_geonameid).first()
+        if out["city"] is None:
+            raise ValidationError({"city_geonameid": [_("Unknown city.")]})
+    return out
+
+
+class SearchParams(Schema):
+    q: str = ""
+    region: str = ""
+    type: str = ""
+    reward: str = ""
+    skill: str = ""
+    remote: bool | None = None
+    public: bool = False
+    sort: str = ""
+    page: int = 1
+    per_page: int = 20
+
+
+@router.get("/", response=NeedPage, auth=None)
+def need_search(request, params: Query[SearchParams]):
+    """Browse and full-text search (Chinese and English) with filters, sorting, pages."""
+    if len(params.q) > 200:
+        raise ValidationError({"q": [_("The search text is too long.")]})
+    result = selectors.need_search(
+        q=params.q,
+        region=params.region,
+        types=[params.type] if params.type else [],
+        reward=params.reward,
+        skills=[params.skill] if params.skill else [],
+        remote=params.remote,
+        public_only=params.public,
+        sort=params.sort,
+        page=params.page,
+        per_page=params.per_page,
+        user=request.user,
+    )
+    page = result.page
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "sort": result.sort,
+        "results": [need_out(n) for n in page],
+    }
+
+
+@router.post("/", response={201: NeedOut})
+def need_create(request, payload: NeedIn):
+    organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
+    if organisation is None:
+        raise Http404
+    data = payload.dict(exclude={"organisation_id", "division_code", "city_geonameid", "skills", "publish"})
+    need = services.need_create(
+        actor=request.user,
+        organisation=organisation,
+        skills=[(s.code, s.level) for s in payload.skills],
+        publish=payload.publish,
+        **_place(payload),
+        **data,
+    )
+    return Status(201, need_out(need))
+
+
+@router.get("/recommended", response=list[RecommendationOut])
+def recommended_needs(request, limit: int = 10):
+    """Recommended open needs for me, each with the parts of its score in words."""
+    recs = selectors.recommended_needs(user=request.user, limit=max(1, min(limit, 50)))
+    return [{"need": need_out(r.need), "score": r.score, "parts": r.parts} for r in recs]
+
+
+@router.get("/weights", response=WeightsOut, auth=None)
+def matching_weights(request):
+    weights = services.weights_in_force()
+    return {
+        "effective_from": weights.effective_from.isoformat(),
+        "weights": weights.as_dict(),
+        "newcomer_weight": float(weights.newcomer_weight),
+    }
+
+
+@router.get("/applications/mine", response=list[ApplicationOut])
+def my_applications(request):
+    return [application_out(a) for a in selectors.applications_of(user=request.user)]
+
+
+@router.get("/applications/{application_id}", response=ApplicationOut)
+def application_get(request, application_id: int):
+    return application_out(selectors.application_get_for_user(user=request.user, application_id=application_id))
+
+
+@router.post("/applications/{application_id}/transitions", response=ApplicationOut)
+def application_transition(request, application_id: int, payload: TransitionIn):
+    application = selectors.application_get_for_user(user=request.user, application_id=application_id)
+    application = services.application_transition(
+        application=application, action=payload.action, actor=request.user, reason=payload.reason
+    )
+    return application_out(application)
+
+
+@router.post("/applications/{application_id}/outcome", response=ApplicationOut)
+def application_outcome(request, application_id: int, payload: OutcomeIn):
+    application = selectors.application_get_for_user(user=request.user, application_id=application_id)
+    application = services.application_outcome_propose(
+        application=application, actor=request.user, outcome=payload.outcome, hours=payload.hours
+    )
+    return application_out(application)
+
+
+@router.post("/applications/{application_id}/confirm", response=ApplicationOut)
+def application_confirm(request, application_id: int):
+    application = selectors.application_get_for_user(user=request.user, application_id=application_id)
+    return application_out(services.application_outcome_confirm(application=application, actor=request.user))
+
+
+@router.get("/{need_id}", response=NeedOut, auth=None)
+def need_get(request, need_id: int):
+    return need_out(selectors.need_get_for_user(user=request.user, need_id=need_id))
+
+
+@router.patch("/{need_id}", response=NeedOut)
+def need_update(request, need_id: int, payload: NeedPatch):
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    changes = payload.dict(exclude_unset=True)
+    skills = changes.pop("skills", None)
+    need = services.need_update(
+        actor=request.user,
+        need=need,
+        skills=[(s["code"], s["level"]) for s in skills] if skills is not None else None,
+        **changes,
+    )
+    return need_out(need)
+
+
+@router.post("/{need_id}/transitions", response=NeedOut)
+def need_transition(request, need_id: int, payload: TransitionIn):
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    return need_out(
+        services.need_transition(need=need, action=payload.action, actor=request.user, reason=payload.reason)
+    )
+
+
+@router.get("/{need_id}/people", response=list[RecommendationOut])
+def recommended_people(request, need_id: int, limit: int = 10):
+    """People who might fit the need, with reasons (the posting organisation only)."""
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    recs = selectors.recommended_people(need=need, limit=max(1, min(limit, 50)))
+    return [{"user_id": r.person.pk, "display_name": str(r.person), "score": r.score, "parts": r.parts} for r in recs]
+
+
+@router.post("/{need_id}/applications", response={201: ApplicationOut})
+def apply(request, need_id: int, payload: ApplyIn):
+    need = selectors.need_get_for_user(user=request.user, need_id=need_id)
+    application = services.application_create(
+        need=need, applicant=request.user, message=payload.message, bid_amount=payload.bid_amount
+    )
+    return Status(201, application_out(application))
+
+
+@router.get("/{need_id}/applications", response=list[ApplicationOut])
+def need_applications(request, need_id: int):
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    return [application_out(a) for a in selectors.applications_for_need(need=need)]
+
+
+@router.post("/{need_id}/allocate", response=list[ApplicationOut])
+def bids_allocate(request, need_id: int):
+    """Allocate the free places of a CV-bidding need to the highest bids."""
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    return [application_out(a) for a in services.bids_allocate(need=need, actor=request.user)]
+
+
+def lottery_out(draw: LotteryDraw) -> dict:
+    replay = allocation.lottery_winners(draw.seed, draw.candidates, draw.places)
+    return {
+        "need_id": draw.need_id,
+        "seed": draw.seed,
+        "algorithm": draw.algorithm,
+        "newcomer_weight": draw.newcomer_weight,
+        "places": draw.places,
+        "candidates": draw.candidates,
+        "winners": draw.winners,
+        "drawn_at": draw.drawn_at,
+        "replay_matches": replay == draw.winners,
+    }
+
+
+@router.post("/{need_id}/lottery", response={201: LotteryOut})
+def lottery_draw(request, need_id: int, payload: LotteryIn):
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    return Status(201, lottery_out(services.lottery_draw(need=need, actor=request.user, seed=payload.seed)))
+
+
+@router.get("/{need_id}/lottery", response=LotteryOut, auth=None)
+def lottery_get(request, need_id: int):
+    """The recorded draw and whether replaying it gives the same winners (public audit)."""
+    need = selectors.need_get_for_user(user=request.user, need_id=need_id)
+    draw = LotteryDraw.objects.filter(need=need).first()
+    if draw is None:
+        raise Http404
+    return lottery_out(draw)
+
+
+__all__ = ["router", "PermissionDenied"]

@@ -1,0 +1,180 @@
+"""Plain-language reasons for a match score (BX-2): one sentence per part, translatable.
+
+The numbers come from ``matching.scoring``; this module only puts them into words, for
+the few recommendations shown (so it may read names from the objects it is given).
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from meaningflow.accounts.models import Intention, SkillLevel
+from meaningflow.accounts.selectors import language_name
+from meaningflow.needs.matching import scoring
+from meaningflow.needs.models import Need
+
+PART_LABELS = {
+    "skills": gettext_lazy("Skills"),
+    "interests": gettext_lazy("Interests"),
+    "distance": gettext_lazy("Distance and travel"),
+    "time": gettext_lazy("Time"),
+    "language": gettext_lazy("Language"),
+    "trust": gettext_lazy("Trust level"),
+    "reward": gettext_lazy("Reward and intentions"),
+}
+
+
+def _row(name: str, value: float, weights: dict, text: str) -> dict:
+    total = sum(weights.values()) or 1.0
+    weight = weights.get(name, 0.0) / total
+    return {
+        "name": name,
+        "label": str(PART_LABELS[name]),
+        "value": round(float(value), 3),
+        "percent": round(float(value) * 100),
+        "weight": round(weight, 3),
+        "points": round(float(value) * weight * 100, 1),
+        "text": text,
+    }
+
+
+def _lang(code: str) -> str:
+    from django.utils.translation import get_language
+
+    return language_name(code, get_language() or "en")
+
+
+def _skills_text(*, have: dict, domains: dict, need: Need) -> str:
+    required = list(need.skills.all())
+    if not required:
+        return _("It asks for no particular skill.")
+    sentences = []
+    for ns in required:
+        level = have.get(ns.skill_id)
+        if level:
+            sentences.append(
+                _("You know %(skill)s at level %(have)s (asks for %(need)s).")
+                % {
+                    "skill": ns.skill.name,
+                    "have": SkillLevel(level).label,
+                    "need": SkillLevel(ns.level).label,
+                }
+            )
+        elif domains.get(ns.skill.domain_id):
+            sentences.append(
+                _("%(skill)s is new to you, but you know the field (%(domain)s).")
+                % {"skill": ns.skill.name, "domain": ns.skill.domain.name}
+            )
+        else:
+            sentences.append(_("It asks for %(skill)s, which is not in your profile.") % {"skill": ns.skill.name})
+    return " ".join(sentences)
+
+
+def _distance_text(*, lat, lon, need: Need, travel: str) -> str:
+    if need.is_remote:
+        return _("Remote: no travel needed.")
+    if lat is None or need.latitude is None:
+        return _("We do not know how far it is: add your home city to your profile.")
+    km = float(scoring.haversine_km(lat, lon, need.latitude, need.longitude))
+    radius = scoring.TRAVEL_RADIUS_KM.get(travel, 30.0)
+    if km < 1:
+        return _("In your home area.")
+    return _("About %(km)d km from your home (you said you would travel about %(radius)d km).") % {
+        "km": round(km),
+        "radius": radius,
+    }
+
+
+def _time_text(*, hours: float, need: Need) -> str:
+    if hours <= 0:
+        return _("You have not said when you are available.")
+    if need.hours_per_week:
+        return _("It needs about %(need)s h a week; you are available %(have)s h a week.") % {
+            "need": f"{float(need.hours_per_week):g}",
+            "have": f"{hours:g}",
+        }
+    return _("No weekly effort given; you are available %(have)s h a week.") % {"have": f"{hours:g}"}
+
+
+def _language_text(*, person_codes: list[str], need: Need) -> str:
+    codes = need.working_languages or [need.language]
+    shared = [c for c in codes if c in person_codes]
+    if shared:
+        return _("In a language you speak: %(langs)s.") % {"langs": ", ".join(_lang(c) for c in shared)}
+    if not person_codes:
+        return _("Add your languages to your profile.")
+    return _("It works in %(langs)s, which is not in your profile.") % {"langs": ", ".join(_lang(c) for c in codes)}
+
+
+def _reward_text(*, intentions, need: Need) -> str:
+    if not intentions:
+        return _("Reward: %(reward)s. Tell us your intentions to match rewards better.") % {
+            "reward": need.get_reward_display()
+        }
+    labels = ", ".join(str(Intention(i).label) for i in intentions if i in Intention.values)
+    return _("Reward: %(reward)s; type: %(type)s; your intentions: %(intentions)s.") % {
+        "reward": need.get_reward_display(),
+        "type": need.get_type_display(),
+        "intentions": labels,
+    }
+
+
+def _interests_text(*, interest_ids: set, need: Need) -> str:
+    interests = list(need.interests.all())
+    if not interests:
+        return _("It lists no interests.")
+    shared = [i.name for i in interests if i.pk in interest_ids]
+    if shared:
+        return _("Shares your interests: %(names)s.") % {"names": ", ".join(shared)}
+    return _("None of its interests (%(names)s) are in your profile.") % {"names": ", ".join(i.name for i in interests)}
+
+
+def need_parts(*, person, need: Need, parts, weights: dict) -> list[dict]:
+    """Reasons why ``need`` suits ``person`` (a selectors.Person)."""
+    f = person.features
+    if getattr(person, "interest_ids", None) is None:
+        person.interest_ids = set(person.profile.interests.values_list("pk", flat=True))
+    interest_ids = person.interest_ids
+    texts = {
+        "skills": _skills_text(have=f.skill_levels, domains=f.domain_levels, need=need),
+        "interests": _interests_text(interest_ids=interest_ids, need=need),
+        "distance": _distance_text(lat=f.lat, lon=f.lon, need=need, travel=f.travel),
+        "time": _time_text(hours=f.weekly_hours, need=need),
+        "language": _language_text(person_codes=list(person.profile.languages or []), need=need),
+        "trust": _("Your trust level is L%(level)d.") % {"level": f.trust_level},
+        "reward": _reward_text(intentions=f.intentions, need=need),
+    }
+    return [_row(name, parts[i], weights, texts[name]) for i, name in enumerate(scoring.PARTS)]
+
+
+def person_parts(*, profile, need: Need, parts, weights: dict) -> list[dict]:
+    """Reasons why a person suits ``need``, in the poster's words."""
+    from meaningflow.ledger import selectors as ledger_selectors
+
+    have = {ps.skill_id: ps.level for ps in profile.skills.select_related("skill")}
+    domains: dict[int, int] = {}
+    for ps in profile.skills.select_related("skill"):
+        domains[ps.skill.domain_id] = max(domains.get(ps.skill.domain_id, 0), ps.level)
+    skills = []
+    for ns in need.skills.select_related("skill__domain"):
+        if have.get(ns.skill_id):
+            skills.append(
+                _("knows %(skill)s (%(level)s)")
+                % {"skill": ns.skill.name, "level": SkillLevel(have[ns.skill_id]).label}
+            )
+        elif domains.get(ns.skill.domain_id):
+            skills.append(_("knows the field of %(skill)s") % {"skill": ns.skill.name})
+    place = profile.home_division or profile.home_city
+    hours = sum(
+        (w.end_time.hour * 60 + w.end_time.minute - w.start_time.hour * 60 - w.start_time.minute) / 60
+        for w in profile.availability.all()
+    )
+    texts = {
+        "skills": (", ".join(skills) if skills else _("no matching skill yet")).capitalize() + ".",
+        "interests": _interests_text(interest_ids=set(profile.interests.values_list("pk", flat=True)), need=need),
+        "distance": _("Lives in %(place)s.") % {"place": place.name} if place else _("Home city unknown."),
+        "time": _time_text(hours=hours, need=need),
+        "language": _language_text(person_codes=list(profile.languages or []), need=need),
+        "trust": _("Trust level L%(level)d.") % {"level": ledger_selectors.trust_level_of(profile.user)},
+        "reward": _reward_text(intentions=profile.intentions or (), need=need),
+    }
+    return [_row(name, parts[i], weights, texts[name]) for i, name in enumerate(scoring.PARTS)]

@@ -1,0 +1,217 @@
+"""Forms of the Dream Garden pages. They parse input; the services validate and write."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from meaningflow.accounts.models import Interest, Organisation, Skill, SkillLevel
+from meaningflow.accounts.selectors import language_codes, language_name
+from meaningflow.needs.models import DESCRIPTION_MAX, MESSAGE_MAX, Application, Need
+from meaningflow.places.models import City, Division
+
+SKILL_SLOTS = 3
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            from django.utils import timezone
+
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class NeedForm(forms.ModelForm):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Posted by"))
+    division = forms.ModelChoiceField(
+        queryset=Division.objects.order_by("code"),
+        required=False,
+        label=_("Region in China"),
+    )
+    city = forms.ModelChoiceField(
+        queryset=City.objects.filter(division__isnull=True, population__gte=300_000)
+        .exclude(country_code="CN")
+        .order_by("-population"),
+        required=False,
+        label=_("City abroad"),
+    )
+    working_languages = forms.MultipleChoiceField(
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Working languages"),
+    )
+    interests = forms.ModelMultipleChoiceField(
+        queryset=Interest.objects.all(),
+        required=False,
+        to_field_name="code",
+        label=_("Interests"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), max_length=DESCRIPTION_MAX
+    )
+    publish = forms.BooleanField(required=False, label=_("Publish now"), initial=True)
+
+    class Meta:
+        model = Need
+        fields = [
+            "organisation",
+            "type",
+            "language",
+            "title",
+            "title_zh",
+            "title_en",
+            "description",
+            "working_languages",
+            "interests",
+            "is_remote",
+            "division",
+            "city",
+            "starts_at",
+            "ends_at",
+            "application_deadline",
+            "hours_per_week",
+            "total_hours",
+            "places",
+            "allocation",
+            "reward",
+            "reward_note",
+            "money_amount",
+            "money_currency",
+            "cv_threshold",
+            "source",
+            "is_public_need",
+            "public_category",
+            "subsidy_note",
+            "impact_people",
+        ]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "ends_at": DateTimeInput(),
+            "application_deadline": DateTimeInput(),
+        }
+
+    def __init__(self, *args, user=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        from meaningflow.accounts.selectors import organisations_of
+
+        org_ids = [m.organisation_id for m in organisations_of(user=user) if m.status == "active"]
+        self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=org_ids)
+        from django.utils.translation import get_language
+
+        lang = get_language() or "en"
+        self.fields["working_languages"].choices = [(c, language_name(c, lang)) for c in language_codes()[:8]]
+        # Places may be entered as any integer so that the service explains a bad value.
+        self.fields["places"] = forms.IntegerField(label=_("Places"), initial=1)
+        levels = [("", "—"), *[(v, label) for v, label in SkillLevel.choices]]
+        skills = [("", "—")] + [(s.code, f"{s.domain.name} · {s.name}") for s in Skill.objects.select_related("domain")]
+        for i in range(1, SKILL_SLOTS + 1):
+            self.fields[f"skill_{i}"] = forms.ChoiceField(
+                choices=skills, required=False, label=_("Skill %(n)d") % {"n": i}
+            )
+            self.fields[f"level_{i}"] = forms.TypedChoiceField(
+                choices=levels,
+                coerce=int,
+                required=False,
+                empty_value=None,
+                label=_("Minimum level for skill %(n)d") % {"n": i},
+            )
+        if editing:
+            del self.fields["organisation"]
+            del self.fields["publish"]
+            if self.instance.pk:
+                self.initial["interests"] = [i.code for i in self.instance.interests.all()]
+                for i, ns in enumerate(self.instance.skills.select_related("skill")[:SKILL_SLOTS], start=1):
+                    self.initial[f"skill_{i}"] = ns.skill.code
+                    self.initial[f"level_{i}"] = ns.level
+
+    def _post_clean(self):
+        # Model validation happens in the service (one place for the rules).
+        pass
+
+    def skills(self) -> list[tuple[str, int]]:
+        out = []
+        for i in range(1, SKILL_SLOTS + 1):
+            code = self.cleaned_data.get(f"skill_{i}")
+            if code:
+                out.append((code, self.cleaned_data.get(f"level_{i}") or 1))
+        return out
+
+    def need_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        for name in (
+            "organisation",
+            "publish",
+            "interests",
+            *[f"skill_{i}" for i in range(1, 4)],
+            *[f"level_{i}" for i in range(1, 4)],
+        ):
+            data.pop(name, None)
+        data["interests"] = [i.code for i in self.cleaned_data.get("interests") or []]
+        return data
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    region = forms.CharField(
+        required=False,
+        max_length=6,
+        label=_("Region code"),
+        help_text=_("GB/T 2260 prefix, e.g. 43 for Hunan or 4301 for Changsha."),
+    )
+    type = forms.ChoiceField(required=False, choices=[("", _("Any type")), *Need.Type.choices], label=_("Type"))
+    reward = forms.ChoiceField(required=False, choices=[("", _("Any reward")), *Need.Reward.choices], label=_("Reward"))
+    skill = forms.CharField(required=False, max_length=100, label=_("Skill code"))
+    remote = forms.ChoiceField(
+        required=False,
+        label=_("Remote"),
+        choices=[("", _("Either")), ("1", _("Remote only")), ("0", _("On site only"))],
+    )
+    public = forms.BooleanField(required=False, label=_("Government public needs only"))
+    starts_after = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_before = forms.DateField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        required=False,
+        label=_("Sort by"),
+        choices=[
+            ("", _("Default")),
+            ("relevance", _("Relevance")),
+            ("newest", _("Newest")),
+            ("starting_soon", _("Starting soon")),
+            ("best_match", _("Best match for me")),
+        ],
+    )
+
+
+class ApplyForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the organisers"),
+        required=False,
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    bid_amount = forms.IntegerField(label=_("CV you offer (held until allocation)"), required=False, min_value=1)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("How did it go?"), choices=Application.Outcome.choices)
+    hours = forms.DecimalField(label=_("Hours given"), required=False, min_value=0.5, max_digits=7, decimal_places=1)
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(label=_("Rating"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)])
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,653 @@
+"""Reads of the Dream Garden: browsing and search, recommendations both ways, applications.
+
+Object-level permissions live here once: ``need_get_for_user`` and
+``application_get_for_user`` return the object or raise Http404.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Max, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from meaningflow.accounts import selectors as accounts_selectors
+from meaningflow.accounts.models import AvailabilityWindow, Profile, ProfileSkill, Skill, User
+from meaningflow.needs import search
+from meaningflow.needs.matching import scoring
+from meaningflow.needs.matching.index import NEVER, NeedColumns, NeedIndex, Scope
+from meaningflow.needs.models import Application, Need, NeedSkill
+from meaningflow.needs.services import can_manage_need, weights_in_force
+from meaningflow.places.selectors import normalise_region_prefix
+
+PUBLIC_STATUSES = (
+    Need.Status.PUBLISHED,
+    Need.Status.FILLED,
+    Need.Status.CLOSED,
+    Need.Status.EXPIRED,
+)
+SORTS = ("relevance", "newest", "starting_soon", "best_match")
+PER_PAGE_MAX = 100
+LANGUAGE_BITS = {code: i for i, code in enumerate(accounts_selectors.language_codes())}
+K_SKILLS = 4
+
+
+def _language_mask(codes) -> int:
+    mask = 0
+    for code in codes or []:
+        if code in LANGUAGE_BITS:
+            mask |= 1 << LANGUAGE_BITS[code]
+    return mask
+
+
+def _interest_bit(interest_id: int) -> int:
+    return 1 << ((interest_id - 1) % 64)
+
+
+# --- single objects and permissions ----------------------------------------------------
+
+
+def need_get_for_user(*, user, need_id: int) -> Need:
+    """A need the user may see: public once published; drafts only to the organisation."""
+    need = Need.objects.select_related("organisation", "division", "city", "created_by").filter(pk=need_id).first()
+    if need is None:
+        raise Http404
+    if need.status == Need.Status.DRAFT and not can_manage_need(user=user, need=need):
+        raise Http404
+    return need
+
+
+def need_get_for_manager(*, user, need_id: int) -> Need:
+    need = need_get_for_user(user=user, need_id=need_id)
+    if not can_manage_need(user=user, need=need):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    return need
+
+
+def application_get_for_user(*, user, application_id: int) -> Application:
+    """The applicant and the posting organisation's members see an application; others 404."""
+    application = (
+        Application.objects.select_related("need__organisation", "applicant").filter(pk=application_id).first()
+    )
+    if application is None or not getattr(user, "is_authenticated", False):
+        raise Http404
+    if application.applicant_id != user.pk and not can_manage_need(user=user, need=application.need):
+        raise Http404
+    return application
+
+
+def applications_of(*, user) -> QuerySet[Application]:
+    return Application.objects.filter(applicant=user).select_related("need__organisation")
+
+
+def applications_for_need(*, need: Need) -> QuerySet[Application]:
+    return need.applications.select_related("applicant").prefetch_related("bid").order_by("created_at", "pk")
+
+
+def application_of(*, user, need: Need) -> Application | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Application.objects.filter(need=need, applicant=user).first()
+
+
+def needs_of_organisations(*, user) -> QuerySet[Need]:
+    org_ids = [m.organisation_id for m in accounts_selectors.organisations_of(user=user) if m.status == "active"]
+    return Need.objects.filter(organisation_id__in=org_ids).select_related("organisation").order_by("-created_at")
+
+
+def need_skills(*, need: Need) -> QuerySet[NeedSkill]:
+    return need.skills.select_related("skill__domain")
+
+
+def unread_for_application(*, user, application: Application) -> int:
+    from meaningflow.conversations import selectors as conversation_selectors
+
+    if not application.thread_id:
+        return 0
+    thread = conversation_selectors.threads_for(user=user).filter(pk=application.thread_id).first()
+    return thread.unread if thread else 0
+
+
+# --- browse and search (DG-2) -----------------------------------------------------------
+
+
+@dataclass
+class SearchResult:
+    page: object
+    sort: str
+    tokens: list[str]
+
+
+def _match(qs: QuerySet[Need], q_tokens: list[str]) -> QuerySet[Need]:
+    """Restrict to needs matching every token: FTS5 (SQLite) or the GIN-indexed tsvector
+    (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return qs.extra(
+            where=["needs_need.search_vector @@ to_tsquery('simple', %s)"], params=[search.tsquery(q_tokens)]
+        )
+    return qs.extra(
+        tables=["needs_need_fts"],
+        where=["needs_need_fts.rowid = needs_need.id", "needs_need_fts MATCH %s"],
+        params=[search.fts5_query(q_tokens)],
+    )
+
+
+def _rank_order(q_tokens: list[str]):
+    """An ORDER BY expression for relevance (best first)."""
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor == "postgresql":
+        rank = RawSQL("ts_rank(needs_need.search_vector, to_tsquery('simple', %s))", [search.tsquery(q_tokens)])
+        return rank.desc()
+    return RawSQL("bm25(needs_need_fts)", []).asc()  # bm25: lower is better
+
+
+def _paginate(qs: QuerySet[Need], per_page: int, page):
+    """Page through ids only (narrow rows, no joins), counting the match without ranking
+    it, then load the needs of the one page with their organisation and place."""
+    paginator = Paginator(qs.values_list("pk", flat=True), per_page)
+    paginator.count = qs.order_by().count()
+    current = paginator.get_page(page)
+    ids = list(current.object_list)
+    loaded = Need.objects.select_related("organisation", "division", "city").in_bulk(ids)
+    current.object_list = [loaded[pk] for pk in ids if pk in loaded]
+    return current
+
+
+def need_search(
+    *,
+    q: str = "",
+    region: str = "",
+    types: list[str] | tuple = (),
+    reward: str = "",
+    skills: list[str] | tuple = (),
+    remote: bool | None = None,
+    public_only: bool = False,
+    starts_after: datetime | None = None,
+    ends_before: datetime | None = None,
+    include_closed: bool = False,
+    sort: str = "",
+    page: int = 1,
+    per_page: int = 20,
+    user=None,
+) -> SearchResult:
+    """One selector for browsing and full-text search on either database.
+
+    ``region`` is a GB/T 2260 code prefix ("43" Hunan, "4301" Changsha); ``skills`` skill
+    codes (any of them); sort: relevance (default with a query), newest (default without),
+    starting_soon, best_match (needs ``user``: the matching score)."""
+    qs = Need.objects.select_related("organisation", "division", "city")
+    qs = qs.filter(status__in=PUBLIC_STATUSES) if include_closed else qs.filter(status=Need.Status.PUBLISHED)
+    if region:
+        try:
+            qs = qs.filter(region_code__startswith=normalise_region_prefix(region))
+        except ValueError:
+            qs = qs.none()
+    if types:
+        qs = qs.filter(type__in=list(types))
+    if reward:
+        qs = qs.filter(reward=reward)
+    if skills:
+        qs = qs.filter(pk__in=NeedSkill.objects.filter(skill__code__in=list(skills)).values("need_id"))
+    if remote is not None:
+        qs = qs.filter(is_remote=remote)
+    if public_only:
+        qs = qs.filter(is_public_need=True)
+    if starts_after:
+        qs = qs.filter(ends_at__gte=starts_after)
+    if ends_before:
+        qs = qs.filter(starts_at__lte=ends_before)
+    q_tokens = search.query_tokens(q)
+    if q_tokens:
+        qs = _match(qs, q_tokens)
+    sort = sort if sort in SORTS else ("relevance" if q_tokens else "newest")
+    if sort == "relevance" and not q_tokens:
+        sort = "newest"
+    per_page = max(1, min(int(per_page or 20), PER_PAGE_MAX))
+    if sort == "best_match" and getattr(user, "is_authenticated", False):
+        ordered = _best_match_order(user=user, qs=qs)
+        return SearchResult(page=Paginator(ordered, per_page).get_page(page), sort=sort, tokens=q_tokens)
+    if sort == "relevance":
+        qs = qs.order_by(_rank_order(q_tokens), "-published_at", "-id")
+    elif sort == "starting_soon":
+        qs = qs.order_by("starts_at", "id")
+    else:
+        qs = qs.order_by("-published_at", "-id")
+    return SearchResult(page=_paginate(qs, per_page, page), sort=sort, tokens=q_tokens)
+
+
+BEST_MATCH_LIMIT = 2000
+
+
+def _best_match_order(*, user, qs: QuerySet[Need]) -> list[Need]:
+    """The first BEST_MATCH_LIMIT filtered needs, ordered by the person's matching score."""
+    needs = list(qs.order_by("-published_at", "-id")[:BEST_MATCH_LIMIT])
+    if not needs:
+        return needs
+    features = need_features_for([n.pk for n in needs])
+    person = person_features(user=user)
+    scores, _parts = scoring.score_needs(person.features, features, weights_in_force().as_dict())
+    by_id = dict(zip(features.ids.tolist(), scores.tolist(), strict=True))
+    for need in needs:
+        need.match_score = by_id.get(need.pk, 0.0)
+    return sorted(needs, key=lambda n: (-n.match_score, -n.pk))
+
+
+# --- features for matching -------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    user: User
+    features: scoring.PersonFeatures
+    scope: Scope
+    profile: Profile
+    skills: list[ProfileSkill]
+    interest_ids: set | None = None
+
+
+def _epoch(value: datetime | None) -> int:
+    return int(value.timestamp()) if value else NEVER
+
+
+def person_features(*, user: User, now: datetime | None = None) -> Person:
+    """What matching knows about a person, read from their profile and the ledger."""
+    from meaningflow.ledger import selectors as ledger_selectors
+
+    profile = accounts_selectors.profile_of(user=user)
+    profile = Profile.objects.select_related("home_division", "home_city__division").get(pk=profile.pk)
+    skills = list(accounts_selectors.profile_skills(user=user))
+    skill_levels = {ps.skill_id: ps.level for ps in skills}
+    domain_levels: dict[int, int] = {}
+    for ps in skills:
+        domain_levels[ps.skill.domain_id] = max(domain_levels.get(ps.skill.domain_id, 0), ps.level)
+    interest_ids = set(profile.interests.values_list("pk", flat=True))
+    interest_mask = 0
+    for interest_id in interest_ids:
+        interest_mask |= _interest_bit(interest_id)
+    hours = 0.0
+    for window in AvailabilityWindow.objects.filter(profile=profile):
+        start = window.start_time.hour * 60 + window.start_time.minute
+        end = window.end_time.hour * 60 + window.end_time.minute
+        hours += max(0, end - start) / 60
+    place = profile.home_division or profile.home_city
+    if profile.home_division_id:
+        region, country = int(profile.home_division.code), "CN"
+    elif profile.home_city_id:
+        city = profile.home_city
+        region, country = (int(city.division.code) if city.division_id else 0), city.country_code
+    else:
+        region, country = 0, ""
+    standing = ledger_selectors.trust_standing_of(user)
+    prefixes = []
+    for code in profile.travel_regions.values_list("code", flat=True):
+        try:
+            prefixes.append(normalise_region_prefix(code))
+        except ValueError:
+            continue
+    features = scoring.PersonFeatures(
+        skill_levels=skill_levels,
+        domain_levels=domain_levels,
+        interest_mask=interest_mask,
+        language_mask=_language_mask(profile.languages),
+        lat=getattr(place, "latitude", None),
+        lon=getattr(place, "longitude", None),
+        travel=profile.travel_willingness,
+        weekly_hours=hours,
+        trust_level=standing.level,
+        lifetime_cv=standing.net_credited,
+        intentions=tuple(profile.intentions or ()),
+    )
+    excluded = set(Application.objects.filter(applicant=user).values_list("need_id", flat=True))
+    org_ids = [m.organisation_id for m in accounts_selectors.organisations_of(user=user) if m.status == "active"]
+    if org_ids:
+        excluded |= set(
+            Need.objects.filter(organisation_id__in=org_ids, status=Need.Status.PUBLISHED).values_list("pk", flat=True)
+        )
+    scope = Scope(
+        now=int((now or timezone.now()).timestamp()),
+        domains=tuple(sorted(domain_levels)),
+        country=country,
+        region=region,
+        lat=features.lat,
+        lon=features.lon,
+        travel=profile.travel_willingness,
+        travel_prefixes=tuple(prefixes),
+        lifetime_cv=standing.net_credited,
+        exclude_ids=tuple(sorted(excluded)),
+    )
+    return Person(user=user, features=features, scope=scope, profile=profile, skills=skills, interest_ids=interest_ids)
+
+
+NEED_COLUMNS = (
+    "id",
+    "latitude",
+    "longitude",
+    "is_remote",
+    "region_code",
+    "country_code",
+    "hours_per_week",
+    "reward",
+    "type",
+    "cv_threshold",
+    "ends_at",
+    "application_deadline",
+    "working_languages",
+    "language",
+)
+
+
+def _arrays_from_rows(rows, skills_by_need, interests_by_need) -> tuple[scoring.NeedArrays, NeedColumns, list[str]]:
+    n = len(rows)
+    countries: list[str] = []
+    country_slot: dict[str, int] = {}
+    ids = np.empty(n, np.int64)
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    remote = np.zeros(n, bool)
+    region = np.zeros(n, np.int32)
+    country = np.zeros(n, np.int16)
+    hpw = np.full(n, np.nan, np.float32)
+    reward = np.zeros(n, np.int8)
+    types = np.zeros(n, np.int8)
+    cv = np.zeros(n, np.int64)
+    ends = np.zeros(n, np.int64)
+    deadline = np.full(n, NEVER, np.int64)
+    languages = np.zeros(n, np.uint64)
+    interests = np.zeros(n, np.uint64)
+    skill_ids = np.full((n, K_SKILLS), -1, np.int32)
+    skill_domains = np.full((n, K_SKILLS), -1, np.int32)
+    skill_levels = np.zeros((n, K_SKILLS), np.int8)
+    reward_index = {r: i for i, r in enumerate(scoring.REWARDS)}
+    type_index = {t: i for i, t in enumerate(scoring.NEED_TYPES)}
+    for i, (pk, la, lo, rem, reg, cc, hours, rew, typ, thr, end, dl, wl, lang) in enumerate(rows):
+        ids[i] = pk
+        if la is not None and lo is not None:
+            lat[i], lon[i] = la, lo
+        remote[i] = bool(rem)
+        region[i] = int(reg) if reg else 0
+        if cc not in country_slot:
+            country_slot[cc] = len(countries)
+            countries.append(cc)
+        country[i] = country_slot[cc]
+        if hours is not None:
+            hpw[i] = float(hours)
+        reward[i] = reward_index.get(rew, 0)
+        types[i] = type_index.get(typ, 0)
+        cv[i] = thr or 0
+        ends[i] = _epoch(end)
+        deadline[i] = _epoch(dl)
+        if isinstance(wl, str):
+            import json
+
+            wl = json.loads(wl or "[]")
+        languages[i] = _language_mask(wl or [lang])
+        interests[i] = interests_by_need.get(pk, 0)
+        for j, (skill_id, domain_id, level) in enumerate(skills_by_need.get(pk, ())[:K_SKILLS]):
+            skill_ids[i, j], skill_domains[i, j], skill_levels[i, j] = skill_id, domain_id, level
+    features = scoring.NeedArrays(
+        ids=ids,
+        skill_ids=skill_ids,
+        skill_domains=skill_domains,
+        skill_levels=skill_levels,
+        interest_mask=interests,
+        language_mask=languages,
+        lat=lat,
+        lon=lon,
+        remote=remote,
+        hours_per_week=hpw,
+        reward=reward,
+        type=types,
+    )
+    columns = NeedColumns(region=region, country=country, ends_at=ends, deadline=deadline, cv_threshold=cv)
+    return features, columns, countries
+
+
+def _load(need_qs: QuerySet[Need]) -> tuple[scoring.NeedArrays, NeedColumns, list[str]]:
+    rows = list(need_qs.order_by("pk").values_list(*NEED_COLUMNS))
+    ids = [r[0] for r in rows]
+    skills_by_need: dict[int, list] = {}
+    interests_by_need: dict[int, int] = {}
+    chunk = 50_000
+    for start in range(0, len(ids), chunk):
+        lo, hi = ids[start], ids[min(len(ids), start + chunk) - 1]
+        id_filter = {"need_id__gte": lo, "need_id__lte": hi}
+        for need_id, skill_id, domain_id, level in (
+            NeedSkill.objects.filter(**id_filter)
+            .values_list("need_id", "skill_id", "skill__domain_id", "level")
+            .order_by("need_id", "-level", "skill_id")
+        ):
+            skills_by_need.setdefault(need_id, []).append((skill_id, domain_id, level))
+        through = Need.interests.through
+        for need_id, interest_id in through.objects.filter(**id_filter).values_list("need_id", "interest_id"):
+            interests_by_need[need_id] = interests_by_need.get(need_id, 0) | _interest_bit(interest_id)
+    return _arrays_from_rows(rows, skills_by_need, interests_by_need)
+
+
+def need_features_for(need_ids: list[int]) -> scoring.NeedArrays:
+    features, _columns, _countries = _load(Need.objects.filter(pk__in=need_ids))
+    return features
+
+
+# --- the index of open needs (cached per process) ---------------------------------------
+
+REBUILD_SECONDS = 600
+# Changes committed out of order (a slow transaction) are caught by re-reading this much
+# before the watermark; the periodic full rebuild catches anything else.
+WATERMARK_OVERLAP = timedelta(seconds=60)
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def _open_needs(now: datetime) -> QuerySet[Need]:
+    return Need.objects.filter(status=Need.Status.PUBLISHED, ends_at__gt=now)
+
+
+def needs_index_reset() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def need_index(*, now: datetime | None = None) -> NeedIndex:
+    """The process's index of open needs, refreshed from ``updated_at``: a delta when
+    needs changed since the last look, a full build every REBUILD_SECONDS or when many
+    rows were appended."""
+    now = now or timezone.now()
+    latest = Need.objects.aggregate(m=Max("updated_at"))["m"]
+    with _cache_lock:
+        index = _cache.get("index")
+        stale = (
+            index is None
+            or _cache.get("alias") != connection.settings_dict.get("NAME")
+            or time.monotonic() - _cache["built"] > REBUILD_SECONDS
+            or index.appended_rows > max(1000, index.base_rows // 20)
+            or (latest is not None and _cache["watermark"] is not None and latest < _cache["watermark"])
+        )
+        if stale:
+            features, columns, countries = _load(_open_needs(now))
+            index = NeedIndex(features=features, columns=columns, countries=countries)
+            _cache.update(
+                index=index,
+                built=time.monotonic(),
+                watermark=latest,
+                alias=connection.settings_dict.get("NAME"),
+            )
+        elif latest is not None and (_cache["watermark"] is None or latest > _cache["watermark"]):
+            since = (_cache["watermark"] or latest) - WATERMARK_OVERLAP
+            changed = list(Need.objects.filter(updated_at__gt=since).values_list("pk", flat=True))
+            index.remove(changed)
+            features, columns, countries = _load(_open_needs(now).filter(pk__in=changed))
+            if len(features):
+                index.append(features, columns, countries)
+            _cache["watermark"] = latest
+        return index
+
+
+# --- recommendations (DG-3, BX-2) ------------------------------------------------------
+
+
+@dataclass
+class Recommendation:
+    need: Need | None
+    person: User | None
+    score: float
+    parts: list[dict]
+
+
+def recommended_needs(*, user: User, limit: int = 10, now: datetime | None = None) -> list[Recommendation]:
+    """The best open needs for ``user``, each with its score's parts explained."""
+    from meaningflow.needs import explain
+
+    person = person_features(user=user, now=now)
+    weights = weights_in_force().as_dict()
+    index = need_index(now=now)
+    ids, scores, parts = index.recommend(person.features, person.scope, weights, k=limit)
+    needs = {
+        n.pk: n
+        for n in Need.objects.select_related("organisation", "division", "city")
+        .prefetch_related("skills__skill__domain", "interests")
+        .filter(pk__in=ids.tolist(), status=Need.Status.PUBLISHED)
+    }
+    out = []
+    for need_id, score, row in zip(ids.tolist(), scores.tolist(), parts, strict=True):
+        need = needs.get(need_id)
+        if need is not None:
+            out.append(
+                Recommendation(
+                    need=need,
+                    person=None,
+                    score=score,
+                    parts=explain.need_parts(person=person, need=need, parts=row, weights=weights),
+                )
+            )
+    return out
+
+
+PEOPLE_CANDIDATES_MAX = 5000
+
+
+def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[int, Profile]]:
+    from meaningflow.ledger import selectors as ledger_selectors
+
+    profiles = {
+        p.pk: p
+        for p in Profile.objects.select_related("user", "home_division", "home_city")
+        .prefetch_related("interests")
+        .filter(pk__in=profile_ids)
+    }
+    order = sorted(profiles)
+    m = len(order)
+    max_skill = Skill.objects.aggregate(m=Max("pk"))["m"] or 0
+    max_domain = Skill.objects.aggregate(m=Max("domain_id"))["m"] or 0
+    skill_matrix = np.zeros((m, max_skill + 1), np.int8)
+    domain_matrix = np.zeros((m, max_domain + 1), np.int8)
+    row_of = {pk: i for i, pk in enumerate(order)}
+    for profile_id, skill_id, domain_id, level in ProfileSkill.objects.filter(profile_id__in=order).values_list(
+        "profile_id", "skill_id", "skill__domain_id", "level"
+    ):
+        i = row_of[profile_id]
+        skill_matrix[i, skill_id] = level
+        domain_matrix[i, domain_id] = max(domain_matrix[i, domain_id], level)
+    hours = np.zeros(m, np.float32)
+    for window in AvailabilityWindow.objects.filter(profile_id__in=order):
+        start = window.start_time.hour * 60 + window.start_time.minute
+        end = window.end_time.hour * 60 + window.end_time.minute
+        hours[row_of[window.profile_id]] += max(0, end - start) / 60
+    lat, lon = np.full(m, np.nan), np.full(m, np.nan)
+    radius, interests, languages = (
+        np.zeros(m, np.float32),
+        np.zeros(m, np.uint64),
+        np.zeros(m, np.uint64),
+    )
+    trust = np.ones(m, np.int8)
+    reward_aff = np.zeros((m, len(scoring.REWARDS)), np.float32)
+    type_aff = np.zeros((m, len(scoring.NEED_TYPES)), np.float32)
+    for i, pk in enumerate(order):
+        profile = profiles[pk]
+        place = profile.home_division or profile.home_city
+        if place is not None and place.latitude is not None:
+            lat[i], lon[i] = place.latitude, place.longitude
+        radius[i] = scoring.TRAVEL_RADIUS_KM.get(profile.travel_willingness, 30.0)
+        mask = 0
+        for interest in profile.interests.all():
+            mask |= _interest_bit(interest.pk)
+        interests[i] = mask
+        languages[i] = _language_mask(profile.languages)
+        trust[i] = ledger_selectors.trust_level_of(profile.user)
+        reward_aff[i], type_aff[i], _known = scoring.reward_affinity(profile.intentions or ())
+    people = scoring.PeopleArrays(
+        user_ids=np.array([profiles[pk].user_id for pk in order], np.int64),
+        skill_matrix=skill_matrix,
+        domain_matrix=domain_matrix,
+        interest_mask=interests,
+        language_mask=languages,
+        lat=lat,
+        lon=lon,
+        radius_km=radius,
+        weekly_hours=hours,
+        trust_level=trust,
+        reward_aff=reward_aff,
+        type_aff=type_aff,
+    )
+    return people, {profiles[pk].user_id: profiles[pk] for pk in order}
+
+
+def recommended_people(*, need: Need, limit: int = 10) -> list[Recommendation]:
+    """The best people for ``need`` (candidates: people with a skill in one of the need's
+    skill domains, not yet applied, not in the posting organisation), with reasons."""
+    from meaningflow.needs import explain
+
+    domains = list(need.skills.values_list("skill__domain_id", flat=True))
+    candidates = (
+        Profile.objects.exclude(user__in=need.applications.values("applicant_id"))
+        .exclude(user__memberships__organisation=need.organisation)
+        .filter(user__is_active=True)
+    )
+    if domains:
+        candidates = candidates.filter(skills__skill__domain_id__in=domains)
+    profile_ids = list(candidates.values_list("pk", flat=True).distinct()[:PEOPLE_CANDIDATES_MAX])
+    if not profile_ids:
+        return []
+    people, profiles = _people_arrays(profile_ids)
+    features = need_features_for([need.pk])
+    weights = weights_in_force().as_dict()
+    scores, parts = scoring.score_people(features, people, weights)
+    best = scoring.top_k(scores, people.user_ids, limit)
+    out = []
+    for row in best.tolist():
+        profile = profiles[int(people.user_ids[row])]
+        out.append(
+            Recommendation(
+                need=need,
+                person=profile.user,
+                score=float(scores[row]),
+                parts=explain.person_parts(profile=profile, need=need, parts=parts[row], weights=weights),
+            )
+        )
+    return out
+
+
+def matching_rules() -> dict:
+    """What /needs/how-matching-works/ publishes: the weights in force and the constants."""
+    weights = weights_in_force()
+    return {
+        "weights": weights,
+        "weights_dict": weights.as_dict(),
+        "radius": scoring.TRAVEL_RADIUS_KM,
+        "same_domain_credit": scoring.SAME_DOMAIN_CREDIT,
+        "neutral": scoring.NEUTRAL,
+        "intention_reward": scoring.INTENTION_REWARD,
+        "intention_type": scoring.INTENTION_TYPE,
+    }
+
+
+def open_needs_q(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(status=Need.Status.PUBLISHED, ends_at__gt=now)
