@@ -236,8 +236,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = ENVIRONMENT == "test"
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 # Bad input: an oversized request body is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 

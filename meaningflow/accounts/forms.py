@@ -129,6 +129,8 @@ AvailabilityFormSet = forms.formset_factory(AvailabilityForm, extra=2, can_delet
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = ["name", "name_en", "type", "description", "division", "city", "website"]
