@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _chinese() -> bool:
@@ -51,7 +52,7 @@ class CancellationPolicy(models.Model):
         FLEXIBLE = "flexible", _("Flexible")
         MODERATE = "moderate", _("Moderate")
         LIMITED = "limited", _("Limited")
-        FIRM = "firm", _("Firm")
+        FIRM = "firm", pgettext_lazy("cancellation policy", "Firm")
 
     code = models.CharField(_("policy"), max_length=20, choices=Code.choices)
     effective_from = models.DateField(_("effective from"))
