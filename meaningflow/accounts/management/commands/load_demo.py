@@ -9,6 +9,7 @@ import importlib
 import time
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from meaningflow.accounts.demo import DEMO_PASSWORD, LOGINS
@@ -21,6 +22,9 @@ class Command(BaseCommand):
     help = "Load reference data and, into an empty database, the bilingual demo."
 
     def handle(self, *args, **options):
+        # Demo people are fictional: their notifications stay in-app instead of filling
+        # the console with e-mails.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
         started = time.perf_counter()
         self.stdout.write(f"places: {places_load()}")
         self.stdout.write(f"reference data: {reference_data_load()}")
