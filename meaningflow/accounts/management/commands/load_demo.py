@@ -24,7 +24,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Demo people are fictional: their notifications stay in-app instead of filling
         # the console with e-mails.
-        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+        mail_backend, settings.EMAIL_BACKEND = settings.EMAIL_BACKEND, "django.core.mail.backends.dummy.EmailBackend"
+        try:
+            self._load()
+        finally:
+            settings.EMAIL_BACKEND = mail_backend
+
+    def _load(self):
         started = time.perf_counter()
         self.stdout.write(f"places: {places_load()}")
         self.stdout.write(f"reference data: {reference_data_load()}")
