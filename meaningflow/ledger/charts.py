@@ -4,6 +4,7 @@ from datetime import date
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT, PAD = 640, 220, 36
 COLOURS = ["#1b6b4a", "#b3541e", "#2d5f9a", "#7a3e9d", "#8a6d00"]
@@ -25,6 +26,19 @@ def svg_line_chart(series: dict[str, list[tuple[str, int]]], *, title: str) -> S
         y = HEIGHT - PAD - value / top * (HEIGHT - 2 * PAD)
         return f"{x:.1f},{y:.1f}"
 
+    def label(code: str) -> str:
+        return _("Global CV") if code == "GLOBAL" else code.removeprefix("D:")
+
+    # A dot per day as well as the line: a single day of activity still shows.
+    dots = format_html_join(
+        "",
+        '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{} {}: {}</title></circle>',
+        (
+            (*xy(d, v).split(","), COLOURS[i % len(COLOURS)], d, label(code), v)
+            for i, (code, values) in enumerate(series.items())
+            for d, v in values
+        ),
+    )
     lines = format_html_join(
         "",
         '<polyline fill="none" stroke="{}" stroke-width="2" '
@@ -34,11 +48,11 @@ def svg_line_chart(series: dict[str, list[tuple[str, int]]], *, title: str) -> S
             (
                 COLOURS[i % len(COLOURS)],
                 " ".join(xy(d, v) for d, v in values),
-                code,
+                label(code),
                 PAD + 4,
                 14 + 14 * i,
                 COLOURS[i % len(COLOURS)],
-                f"{code}: {values[-1][1]}",
+                f"{label(code)}: {values[-1][1]}",
             )
             for i, (code, values) in enumerate(series.items())
         ),
@@ -66,5 +80,5 @@ def svg_line_chart(series: dict[str, list[tuple[str, int]]], *, title: str) -> S
         HEIGHT,
         WIDTH,
         axes,
-        lines,
+        lines + dots,
     )
