@@ -26,6 +26,15 @@ def english_by_default():
 
 
 @pytest.fixture
+def client():
+    """The test client speaks English unless a request sets Accept-Language itself (the
+    platform's default language is Chinese)."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
 def reference_data(db):
     """Skill taxonomy, interests and places, loaded once per database state.
 

@@ -1,12 +1,14 @@
 """Discovery over a synthetic provincial registry (GV-4): end to end vs the OpenFisca floor.
 
 Figures, all measured in this run on a throwaway SQLite database (file in a temp dir):
-- end to end: ``discovery_run`` — read the registry with SQL, one OpenFisca simulation,
-  recognitions upserted and pushes inserted — in persons/s;
+- end to end, first run: ``discovery_run`` on a registry with no results yet — read the
+  registry with SQL, one OpenFisca simulation, every recognition and push item written;
+- end to end, repeated run (same month, unchanged registry): the same call again — only
+  changed recognitions and new push items are written, so it is (nearly) write-free;
 - floor: the same OpenFisca computation on the in-memory arrays (no database);
 - naive: the same rules as a per-person Python loop (datetime arithmetic, dict inputs)
   on a sample, extrapolated per person.
-Goals: end to end within 3× of the floor; ≥ 50× faster than the naive loop.
+Goals: end to end within 3× of the floor (both runs are reported against it); ≥ 50× faster than the naive loop.
 ``BENCH_ASSISTANCE_PERSONS`` (default 1,000,000) changes the population size.
 """
 
@@ -247,14 +249,18 @@ def main() -> None:
         _insert(_generate(PERSONS, numpy.random.default_rng(43)), PERSONS)
         print(f"generated and inserted in {time.perf_counter() - started:.1f} s")
 
-        started = time.perf_counter()
-        summary = discovery.discovery_run(region_prefix="43", today=TODAY, stream=io.StringIO())
-        e2e = time.perf_counter() - started
-        print(
-            f"end to end: {e2e:.1f} s, {PERSONS / e2e:,.0f} persons/s "
-            f"(recognised {summary['recognised']:,}, nearly {summary['nearly']:,}, "
-            f"pushes {summary['push_candidates']:,})"
-        )
+        timings = {}
+        for label in ("first run", "repeated run"):
+            started = time.perf_counter()
+            summary = discovery.discovery_run(region_prefix="43", today=TODAY, stream=io.StringIO())
+            timings[label] = time.perf_counter() - started
+            print(
+                f"end to end, {label}: {timings[label]:.1f} s, {PERSONS / timings[label]:,.0f} persons/s "
+                f"(recognised {summary['recognised']:,}, nearly {summary['nearly']:,}, "
+                f"push candidates {summary['push_candidates']:,}; written: recognitions "
+                f"{summary['recognitions_written']:,}, push items {summary['pushes_created']:,})"
+            )
+        e2e = timings["first run"]
 
         started = time.perf_counter()
         population = discovery.load_population("43", period=PERIOD)
@@ -264,7 +270,8 @@ def main() -> None:
         floor = time.perf_counter() - started
         print(f"read only (SQL → arrays): {read:.1f} s")
         print(f"floor (OpenFisca on in-memory arrays): {floor:.1f} s, {PERSONS / floor:,.0f} persons/s")
-        print(f"ratio end to end / floor: {e2e / floor:.2f}× (goal ≤ 3×)")
+        for label, seconds in timings.items():
+            print(f"ratio end to end / floor, {label}: {seconds / floor:.2f}× (goal ≤ 3×)")
 
         params = {
             "women": 45,

@@ -160,3 +160,10 @@ def users_by_identity_hash(*, hashes: list[str], document_type: str = "cn_reside
             "number_hash", "user_id"
         )
     )
+
+
+def identity_hashes(*, document_type: str = "cn_resident_id") -> dict[str, int]:
+    """Every verified identity's keyed hash → user id: the small side of a registry link."""
+    from meaningflow.accounts.models import Identity
+
+    return dict(Identity.objects.filter(document_type=document_type).values_list("number_hash", "user_id"))

@@ -3,14 +3,18 @@
 The registry of a region is read column-wise with one SQL query into numpy arrays, one
 OpenFisca simulation is built for the whole population (per province rule set), every
 recognition and entitlement is computed vectorised, and results are written set-based
-(multi-row upserts in chunks). Per person, only the JSON of the results is built in
-Python. ``explain_person`` re-runs the rules for one person with tracing on.
+(multi-row upserts in chunks). Only what changed is written: each recognition carries a
+64-bit fingerprint of its results (read back in the same query as the registry), so an
+unchanged person is not rewritten, and push items already created for the month are not
+inserted again; a repeated run is then nearly write-free. Per person, only the JSON of
+the written results is built in Python. ``explain_person`` re-runs the rules for one person with tracing on.
 """
 
 import datetime
 import inspect
 import json
 import uuid
+import zlib
 from dataclasses import dataclass
 
 import numpy
@@ -72,6 +76,7 @@ class Population:
     service_needs: list
     skills: list
     user_ids: list
+    stored_fingerprints: numpy.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -92,10 +97,11 @@ def _day_number(column: str) -> str:
 
 
 def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
-    p, h, pr = (
+    p, h, pr, r = (
         RegistryPerson._meta.db_table,
         Household._meta.db_table,
         AssistanceProfile._meta.db_table,
+        Recognition._meta.db_table,
     )
     where, params = (
         ["p.employment_status <> %s", "p.region_code LIKE %s"],
@@ -107,17 +113,34 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
     birth, since = _day_number("p.birth_date"), _day_number("p.registered_unemployed_since")
     approved = _day_number("p.flexible_subsidy_first_approved")
     # Table names come from model meta and every value is a bound parameter.
+    flags = " + ".join(
+        f"CASE WHEN {condition} THEN {1 << bit} ELSE 0 END" for bit, condition in enumerate(FLAG_CONDITIONS)
+    )
     sql = f"""
-        SELECT p.id, {birth}, p.sex, p.region_code, {since}, p.employment_status,
-               p.has_disability, p.dibao, p.categories, p.household_id, h.dibao, h.zero_employment,
-               p.receives_unemployment_insurance, p.social_insurance_paid_monthly,
+        SELECT p.id, {birth}, p.region_code, {since}, {flags}, p.categories, p.household_id,
+               p.social_insurance_paid_monthly,
                p.flexible_subsidy_months_used, {approved},
                p.public_welfare_post_months_used, p.public_welfare_post_placements,
-               p.skill_evaluation_subsidies, p.startup_loans, p.user_id, pr.service_needs, pr.skills
+               p.skill_evaluation_subsidies, p.startup_loans, p.user_id, pr.service_needs, pr.skills,
+               COALESCE(r.fingerprint, 0)
         FROM {p} p LEFT JOIN {h} h ON h.id = p.household_id
         LEFT JOIN {pr} pr ON pr.person_id = p.id
+        LEFT JOIN {r} r ON r.person_id = p.id
         WHERE {" AND ".join(where)} ORDER BY p.id"""  # noqa: S608
     return sql, params
+
+
+# Boolean inputs packed into one integer column by the query (fewer Python objects to read).
+FLAG_CONDITIONS = (
+    "p.has_disability",
+    "p.dibao",
+    "h.dibao",
+    "h.zero_employment",
+    "p.receives_unemployment_insurance",
+    "p.sex = 'F'",
+    "p.employment_status = 'unemployed'",
+    "p.employment_status = 'flexible'",
+)
 
 
 def _numbers(values) -> numpy.ndarray:
@@ -155,47 +178,49 @@ def load_population(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 23
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 18
     ids = numpy.array(cols[0], dtype=numpy.int64)
-    status = numpy.array(cols[5], dtype=str) if n else numpy.zeros(0, dtype=str)
-    since = _numbers(cols[4])
-    household = _numbers(cols[9])
+    flags = numpy.array(cols[4], dtype=numpy.int64)
+    bit = {condition: (flags >> i & 1).astype(bool) for i, condition in enumerate(FLAG_CONDITIONS)}
+    since = _numbers(cols[3])
+    household = _numbers(cols[6])
     counts = {
         name: numpy.nan_to_num(_numbers(cols[i]), nan=0.0).astype(numpy.int32)
         for i, name in (
-            (14, "flexible_subsidy_months_used"),
-            (16, "public_welfare_post_months_used"),
-            (17, "public_welfare_post_placements"),
-            (18, "skill_evaluation_subsidies_received"),
-            (19, "startup_loans_received"),
+            (8, "flexible_subsidy_months_used"),
+            (10, "public_welfare_post_months_used"),
+            (11, "public_welfare_post_placements"),
+            (12, "skill_evaluation_subsidies_received"),
+            (13, "startup_loans_received"),
         )
     }
     columns = {
         "birth_date": _dates(cols[1]),
-        "is_female": numpy.array(cols[2], dtype=str) == "F" if n else numpy.zeros(0, bool),
-        "registered_unemployed": (status == "unemployed") & ~numpy.isnan(since),
-        "unemployment_start_date": _dates(cols[4]),
-        "flexibly_employed": status == "flexible",
-        "has_disability_card": _flags(cols[6]),
-        "dibao_member": _flags(cols[7]),
+        "is_female": bit["p.sex = 'F'"],
+        "registered_unemployed": bit["p.employment_status = 'unemployed'"] & ~numpy.isnan(since),
+        "unemployment_start_date": _dates(cols[3]),
+        "flexibly_employed": bit["p.employment_status = 'flexible'"],
+        "has_disability_card": bit["p.has_disability"],
+        "dibao_member": bit["p.dibao"],
         # Persons without a household record each form their own (negative ids never clash).
         "household_id": numpy.where(numpy.isnan(household), -ids, numpy.nan_to_num(household)).astype(numpy.int64),
-        "household_dibao": _flags(cols[10]),
-        "household_zero_employment": _flags(cols[11]),
-        "receives_unemployment_insurance": _flags(cols[12]),
-        "social_insurance_contributions_paid": numpy.nan_to_num(_numbers(cols[13])).astype(numpy.float32),
-        "flexible_subsidy_first_approval_date": _dates(cols[15]),
+        "household_dibao": bit["h.dibao"],
+        "household_zero_employment": bit["h.zero_employment"],
+        "receives_unemployment_insurance": bit["p.receives_unemployment_insurance"],
+        "social_insurance_contributions_paid": numpy.nan_to_num(_numbers(cols[7])).astype(numpy.float32),
+        "flexible_subsidy_first_approval_date": _dates(cols[9]),
         **counts,
-        **_categories(cols[8], n),
+        **_categories(cols[5], n),
     }
     columns["employment_income"] = _incomes(ids, period or current_period())
     return Population(
         ids=ids,
         columns=columns,
-        region_codes=list(cols[3]),
-        service_needs=list(cols[21]),
-        skills=list(cols[22]),
-        user_ids=list(cols[20]),
+        region_codes=list(cols[2]),
+        service_needs=list(cols[15]),
+        skills=list(cols[16]),
+        user_ids=list(cols[14]),
+        stored_fingerprints=numpy.array(cols[17], dtype=numpy.int64),
     )
 
 
@@ -308,33 +333,77 @@ def _json_param() -> str:
     return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
 
 
-def _write_recognitions(population, results, period: str, rules_versions: list[str], now, progress) -> None:
-    table = Recognition._meta.db_table
+_GOLDEN = numpy.uint64(0x9E3779B97F4A7C15)
+_MIX = numpy.uint64(0xBF58476D1CE4E5B9)
+
+
+def _mix(digest: numpy.ndarray, values: numpy.ndarray) -> numpy.ndarray:
+    """One splitmix64-style round folding a column into the running per-person digest."""
+    digest = (digest ^ values.astype(numpy.int64).astype(numpy.uint64)) * _GOLDEN
+    return (digest ^ (digest >> numpy.uint64(31))) * _MIX
+
+
+def fingerprints(results, versions: numpy.ndarray) -> numpy.ndarray:
+    """Per person, a positive non-zero int64 digest of everything a recognition row stores
+    except its period and timestamp (0 is "no row"; old rows hold 0 and are rewritten)."""
+    digest = numpy.zeros(len(results["age"]), dtype=numpy.uint64)
+    with numpy.errstate(over="ignore"):
+        for column in (
+            _reason_masks(results),
+            results["employment_difficulty_person"].astype(bool),
+            results["nearly_employment_difficulty_person"].astype(bool),
+            numpy.round(results["flexible_employment_social_insurance_subsidy"] * 100),
+            results["public_welfare_post_eligible"].astype(bool),
+            results["training_subsidy_eligible"].astype(bool),
+            numpy.round(results["startup_loan_max_amount"]),
+            numpy.round(results["dibao_employment_cost_deduction"] * 100),
+            versions,
+        ):
+            digest = _mix(digest, column)
+    return ((digest >> numpy.uint64(1)) | numpy.uint64(1)).astype(numpy.int64)
+
+
+def _versions(population) -> tuple[list[str], numpy.ndarray]:
+    """Rules label per person (computed once per province) and a stable number for each."""
+    labels = {code[:2]: policy.rules_label(code) for code in set(population.region_codes)}
+    per_person = [labels[code[:2]] for code in population.region_codes]
+    numbers = {label: zlib.crc32(label.encode()) for label in set(labels.values())}
+    return per_person, numpy.array([numbers[label] for label in per_person], dtype=numpy.int64)
+
+
+def _write_recognitions(population, results, period: str, region_prefix: str, now, progress) -> int:
+    """Upsert the recognitions whose results changed; refresh the month of the others."""
+    table, persons = Recognition._meta.db_table, RegistryPerson._meta.db_table
     j = _json_param()
     # The table name comes from model meta; every value is bound.
     sql = (
         f"INSERT INTO {table} (person_id, period, recognised, nearly, reasons, "  # noqa: S608
-        f"entitlements, rules_version, computed_at) VALUES (%s, %s, %s, %s, {j}, {j}, %s, %s) "
+        f"entitlements, rules_version, computed_at, fingerprint) VALUES (%s, %s, %s, %s, {j}, {j}, %s, %s, %s) "
         "ON CONFLICT (person_id) DO UPDATE SET "
         "period = excluded.period, recognised = excluded.recognised, nearly = excluded.nearly, "
         "reasons = excluded.reasons, entitlements = excluded.entitlements, "
-        "rules_version = excluded.rules_version, computed_at = excluded.computed_at"
+        "rules_version = excluded.rules_version, computed_at = excluded.computed_at, "
+        "fingerprint = excluded.fingerprint"
     )
-    reasons = _reason_table()[_reason_masks(results)]
-    entitlements = _entitlements_json(results)
-    recognised = results["employment_difficulty_person"].astype(bool).tolist()
-    nearly = results["nearly_employment_difficulty_person"].astype(bool).tolist()
+    versions, version_numbers = _versions(population)
+    digests = fingerprints(results, version_numbers)
+    stored = population.stored_fingerprints
+    changed = numpy.flatnonzero(digests != stored) if stored is not None else numpy.arange(len(population))
+    picked = {name: results[name][changed] for name in OUTPUTS}
+    reasons = _reason_table()[_reason_masks(picked)]
+    entitlements = _entitlements_json(picked)
     stamp = connection.ops.adapt_datetimefield_value(now)
     rows = list(
         zip(
-            population.ids.tolist(),
-            [period] * len(population),
-            recognised,
-            nearly,
+            population.ids[changed].tolist(),
+            [period] * len(changed),
+            picked["employment_difficulty_person"].astype(bool).tolist(),
+            picked["nearly_employment_difficulty_person"].astype(bool).tolist(),
             reasons.tolist(),
             entitlements,
-            rules_versions,
-            [stamp] * len(population),
+            [versions[i] for i in changed.tolist()],
+            [stamp] * len(changed),
+            digests[changed].tolist(),
             strict=True,
         )
     )
@@ -342,6 +411,16 @@ def _write_recognitions(population, results, period: str, rules_versions: list[s
         for start in range(0, len(rows), WRITE_CHUNK):
             cursor.executemany(sql, rows[start : start + WRITE_CHUNK])
             progress.advance(min(WRITE_CHUNK, len(rows) - start))
+        if len(rows) < len(population):
+            # Unchanged results carried into a new month: one set-based statement, no rows in Python.
+            cursor.execute(
+                f"UPDATE {table} SET period = %s, computed_at = %s WHERE period <> %s "  # noqa: S608
+                f"AND person_id IN (SELECT id FROM {persons} WHERE region_code LIKE %s "
+                "AND employment_status <> %s)",
+                [period, stamp, period, f"{region_prefix}%", "exited"],
+            )
+    progress.advance(len(population) - len(rows))
+    return len(rows)
 
 
 def _push_rows(population, results, period: str, today: datetime.date, expiry_days: int, opportunities) -> list[tuple]:
@@ -352,7 +431,7 @@ def _push_rows(population, results, period: str, today: datetime.date, expiry_da
     nearly_expiry = (
         (numpy.datetime64(period, "M") + 2).astype("datetime64[D]").item() - datetime.timedelta(days=1)
     ).isoformat()
-    needs = [_as_list(v) for v in population.service_needs]
+    needs = _as_lists(population.service_needs)
     months = results["months_unemployed"].astype(int).tolist()
     ages = results["age"].astype(int).tolist()
     rows = []
@@ -440,6 +519,20 @@ def _as_list(value) -> list:
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
+def _as_lists(values) -> list[list]:
+    """JSON list columns parsed once per distinct text (a few distinct values, many rows)."""
+    parsed: dict = {}
+    out = []
+    for value in values:
+        if isinstance(value, str) or value is None:
+            if value not in parsed:
+                parsed[value] = _as_list(value)
+            out.append(parsed[value])
+        else:
+            out.append(_as_list(value))
+    return out
+
+
 def _opportunity_rows(population, needs, index: OpportunityIndex, expiry: str) -> list[tuple]:
     rows = []
     if not index.by_area:
@@ -457,8 +550,25 @@ def _opportunity_rows(population, needs, index: OpportunityIndex, expiry: str) -
     return rows
 
 
-def _write_pushes(rows: list[tuple], period: str, now, progress) -> int:
+def _existing_pushes(population, period: str) -> set[tuple]:
+    """(person_id, reason_code, opportunity_ref) already created for the month."""
+    if not len(population):
+        return set()
     table = PushItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT person_id, reason_code, opportunity_ref FROM {table} "  # noqa: S608
+            "WHERE period = %s AND person_id BETWEEN %s AND %s",
+            [period, int(population.ids.min()), int(population.ids.max())],
+        )
+        return set(cursor.fetchall())
+
+
+def _write_pushes(rows: list[tuple], period: str, now, progress, existing: set | None = None) -> int:
+    """Insert the push items not yet created this month; returns how many were new."""
+    table = PushItem._meta.db_table
+    if existing:
+        rows = [row for row in rows if (row[0], row[2], row[3]) not in existing]
     j = _json_param()
     # The table name comes from model meta; every value is bound.
     sql = (
@@ -509,17 +619,19 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
             expiry_days,
             OpportunityIndex(opportunities_for(region_prefix)),
         )
-        versions = [policy.rules_label(code) for code in population.region_codes]
         now = timezone.now()
         progress.run.total = len(population) * 2 + len(rows)
         with transaction.atomic():
-            _write_recognitions(population, results, period, versions, now, progress)
-            _write_pushes(rows, period, now, progress)
+            written = _write_recognitions(population, results, period, region_prefix, now, progress)
+            created = _write_pushes(rows, period, now, progress, _existing_pushes(population, period))
+        progress.advance(len(rows) - created)
         summary = {
             "persons": len(population),
             "recognised": int(results["employment_difficulty_person"].astype(bool).sum()),
             "nearly": int(results["nearly_employment_difficulty_person"].astype(bool).sum()),
             "push_candidates": len(rows),
+            "recognitions_written": written,
+            "pushes_created": created,
             "period": period,
         }
         progress.summary.update(summary)

@@ -249,6 +249,9 @@ class Recognition(models.Model):
     entitlements = models.JSONField(_("entitlements"), default=dict)
     rules_version = models.CharField(_("rules version"), max_length=60)
     computed_at = models.DateTimeField(_("computed at"))
+    # A 64-bit digest of the results above (not of period/computed_at): discovery rewrites a
+    # row only when it changes, so a repeated run writes (almost) nothing.
+    fingerprint = models.BigIntegerField(_("result fingerprint"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("recognition")

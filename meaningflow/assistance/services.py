@@ -389,16 +389,21 @@ def _profiles_from_rows(persons: list[RegistryPerson], by_hash: dict) -> None:
 
 
 def registry_link_users(*, region_prefix: str = "") -> int:
-    """Link registry persons to platform users through the verified identity hash."""
+    """Link registry persons to platform users through the verified identity hash.
+
+    Walks the (small) set of verified identities rather than the (large) registry: a
+    province has millions of registry rows and far fewer verified platform users."""
+    from meaningflow.accounts.selectors import identity_hashes
+
     unlinked = RegistryPerson.objects.filter(user__isnull=True)
     if region_prefix:
         unlinked = unlinked.filter(region_code__startswith=normalise_region_prefix(region_prefix))
     linked = 0
-    hashes = list(unlinked.values_list("id_hash", flat=True))
-    for start in range(0, len(hashes), CHUNK):
-        users = selectors.users_by_identity_hash(hashes[start : start + CHUNK])
-        for id_hash, user_id in users.items():
-            linked += RegistryPerson.objects.filter(id_hash=id_hash, user__isnull=True).update(user_id=user_id)
+    verified = list(identity_hashes().items())
+    for start in range(0, len(verified), CHUNK):
+        chunk = dict(verified[start : start + CHUNK])
+        for id_hash in unlinked.filter(id_hash__in=list(chunk)).values_list("id_hash", flat=True):
+            linked += unlinked.filter(id_hash=id_hash).update(user_id=chunk[id_hash])
     return linked
 
 

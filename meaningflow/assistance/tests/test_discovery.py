@@ -59,6 +59,27 @@ def test_rerun_in_the_same_month_is_idempotent(officer):
     assert (PushItem.objects.count(), Recognition.objects.count()) == (pushes, recognitions)
 
 
+@pytest.mark.postgres
+def test_only_changed_results_are_written(officer):
+    _registry(officer, [person_row(i, since="2023-01-01") for i in range(3)])
+    first = discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert first["recognitions_written"] == 3 and first["pushes_created"] > 0
+    stored = {r.person_id: (r.fingerprint, r.computed_at) for r in Recognition.objects.all()}
+    again = discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert (again["recognitions_written"], again["pushes_created"]) == (0, 0)
+    assert {r.person_id: (r.fingerprint, r.computed_at) for r in Recognition.objects.all()} == stored
+    # One person's data changes: only that recognition is rewritten.
+    changed = RegistryPerson.objects.order_by("pk").first()
+    RegistryPerson.objects.filter(pk=changed.pk).update(registered_unemployed_since=datetime.date(2025, 5, 1))
+    third = discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert third["recognitions_written"] == 1
+    assert Recognition.objects.get(person=changed).fingerprint != stored[changed.pk][0]
+    # A new month refreshes the month of unchanged rows in one statement and creates its pushes.
+    later = discovery.discovery_run(region_prefix="43", today=datetime.date(2025, 7, 10))
+    assert later["pushes_created"] > 0
+    assert set(Recognition.objects.values_list("period", flat=True)) == {"2025-07"}
+
+
 def test_batch_agrees_with_per_person_trace(officer):
     _registry(
         officer,
