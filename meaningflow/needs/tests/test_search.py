@@ -88,7 +88,8 @@ def test_filters_sorting_and_pages(needs, person):
 
 
 def test_search_page_and_api(client, needs):
-    response = client.get("/needs/", {"q": "饺子"})
+    # A Chinese reader searching in Chinese sees the Chinese title.
+    response = client.get("/needs/", {"q": "饺子"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert "包饺子文化体验" in response.content.decode()
     assert "剪纸" not in response.content.decode()
