@@ -28,12 +28,18 @@ def sorted_postings(postings) -> list[tuple[int, int, int]]:
     return sorted((int(a), int(u), int(x)) for a, u, x in postings)
 
 
+# Encoders built once: json.dumps builds a new encoder on every call with these options.
+_HEADER_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_REQUEST_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+_sha256 = hashlib.sha256
+
+
 def canonical_header(
     *, kind: str, memo: str, cause: str, idempotency_key: str, created_at: str
 ) -> bytes:
     """The transaction's own fields: keys sorted, no whitespace, UTF-8, time in UTC."""
     body = {"kind": kind, "memo": memo, "cause": cause, "key": idempotency_key, "at": created_at}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _HEADER_JSON.encode(body).encode()
 
 
 def content_hash_from_root(*, header: bytes, postings_root: str) -> str:
@@ -47,8 +53,26 @@ def content_hash(
     header = canonical_header(
         kind=kind, memo=memo, cause=cause, idempotency_key=idempotency_key, created_at=created_at
     )
-    root = merkle_root([posting_value(p) for p in sorted_postings(postings)])
-    return content_hash_from_root(header=header, postings_root=root)
+    return content_hash_from_root(header=header, postings_root=postings_root(postings))
+
+
+def postings_root(postings) -> str:
+    """``merkle_root([posting_value(p) for p in sorted_postings(postings)])``, computed on
+    raw digests instead of hex strings (the same bytes are hashed; a decay chunk has
+    10 000 postings and every posting path computes one)."""
+    level = [
+        _sha256(b"\x00" + _sha256(f"{a}:{u}:{x}".encode()).digest()).digest()
+        for a, u, x in sorted_postings(postings)
+    ]
+    if not level:
+        return GENESIS
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [
+            _sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)
+        ]
+    return level[0].hex()
 
 
 def normalise_stamp(created_at: datetime) -> str:
@@ -62,8 +86,7 @@ def chain_hash(prev_hash: str, content: str) -> str:
 
 def request_hash(payload: dict) -> str:
     """Fingerprint of a service call, to tell a retry from a different call with the same key."""
-    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.sha256(data).hexdigest()
+    return _sha256(_REQUEST_JSON.encode(payload).encode()).hexdigest()
 
 
 # --- Merkle tree over the chain hashes of a checkpoint's range ---------------------------

@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meaningflow.core.services import audit_log
 from meaningflow.ledger import formulas
 from meaningflow.ledger.models import Account, Contribution, Domain, Transaction
 from meaningflow.ledger.parameters import parameters_in_force
@@ -15,6 +16,8 @@ from meaningflow.ledger.services.core import (
     amount_check,
     idempotent,
     person_accounts_lock,
+    person_post,
+    person_post_draft,
     system_account,
     transaction_post,
     unit_for,
@@ -111,6 +114,12 @@ def contribution_record(
             request_hash=fingerprint,
             ledger_transaction=tx,
         )
+        audit_log(
+            actor=actor,
+            action="ledger.contribution.recorded",
+            subject=f"ledger.contribution:{contribution.pk}",
+            data={"kind": kind, "cause": cause, "amount": result.amount, "credited": credited},
+        )
         from meaningflow.ledger.services.trust import trust_level_refresh
 
         trust_level_refresh(user=beneficiary)
@@ -140,21 +149,35 @@ def use_record(
         "cause": cause,
         "domain": domain.pk if domain else None,
     }
+    unit = unit_for(domain=domain)
+    consumption = system_account(kind=Account.Kind.CONSUMPTION, unit=unit)
+    memo = memo or "use"
 
     def body(fingerprint: str) -> Transaction:
-        unit = unit_for(domain=domain)
+        # The lean path once this process knows the account's id: one locked check and
+        # update, two inserts (person_post). Otherwise the general one.
+        draft = person_post_draft(
+            user=user,
+            unit=unit,
+            amount=-amount,
+            counter=consumption,
+            kind=Transaction.Kind.CONSUME,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint,
+            cause=cause,
+            memo=memo,
+        )
+        if draft is not None and (tx := person_post(draft)) is not None:
+            return tx
         (account,) = person_accounts_lock(pairs=[(user, unit)])
         return transaction_post(
             kind=Transaction.Kind.CONSUME,
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
             cause=cause,
-            memo=memo or "use",
+            memo=memo,
             actor=actor,
-            legs=[
-                (account, -amount),
-                (system_account(kind=Account.Kind.CONSUMPTION, unit=unit), amount),
-            ],
+            legs=[(account, -amount), (consumption, amount)],
         )
 
     return idempotent(model=Transaction, key=idempotency_key, payload=payload, body=body)

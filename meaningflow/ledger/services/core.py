@@ -7,14 +7,13 @@ accounts in ascending id. System accounts are never locked (they hold no stored 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meaningflow.core.services import audit_log
 from meaningflow.ledger import hashing
 from meaningflow.ledger.models import Account, Domain, ParameterSet, Transaction, Unit
 from meaningflow.ledger.parameters import default_document
@@ -28,6 +27,7 @@ _global_cache: dict = {}
 
 def caches_clear() -> None:
     _global_cache.clear()
+    _account_ids.clear()
 
 
 class IdempotencyConflict(ValidationError):
@@ -89,19 +89,85 @@ def system_account(*, kind: str, unit: Unit) -> Account:
     return account
 
 
+_LOCK_FIELDS = ("id", "kind", "unit_id", "owner_id", "balance")
+_OWNER_FIELD = Account._meta.get_field("owner")
+_UNIT_FIELD = Account._meta.get_field("unit")
+
+
+def _db():
+    """The default connection itself (not the thread-local ``connection`` proxy, whose
+    every attribute access is a look-up; the posting path reads a dozen)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _hot_cursor(db):
+    """``(cursor, qmark)`` for the posting path; use inside ``with db.wrap_database_errors``
+    and close it.
+
+    The driver's own cursor when nothing observes queries (no DEBUG query log, no
+    execute wrappers): psycopg's plain cursor, which binds parameters on the server (so
+    psycopg prepares these few fixed statements when the connection's
+    ``prepare_threshold`` allows it), or sqlite3's, with ``?`` placeholders (``qmark``).
+    Otherwise Django's cursor wrapper, so that query logging and wrappers see them."""
+    observed = bool(db.queries_logged or db.execute_wrappers)
+    db.ensure_connection()
+    if db.vendor == "postgresql":
+        import psycopg
+
+        cursor = psycopg.Cursor(db.connection)
+        if observed:
+            return (db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)), False
+    elif observed or db.vendor != "sqlite":
+        return db.cursor(), False
+    else:
+        cursor = db.connection.cursor()
+    db.validate_thread_sharing()
+    db.validate_no_broken_transaction()
+    return cursor, db.vendor == "sqlite"
+
+
+def _placeholders(sql: str, qmark: bool) -> str:
+    return sql.replace("%s", "?") if qmark else sql
+
+
+@lru_cache(maxsize=32)
+def _lock_sql(pairs: int, for_update: bool, qmark: bool) -> str:
+    wanted = " OR ".join(["(owner_id = %s AND unit_id = %s)"] * pairs)
+    sql = (
+        "SELECT id, kind, unit_id, owner_id, balance FROM ledger_account "  # noqa: S608 (only constant fragments and placeholders)
+        f"WHERE kind = 'person' AND ({wanted}) ORDER BY id" + (" FOR UPDATE" if for_update else "")
+    )
+    return _placeholders(sql, qmark)
+
+
+def _person_rows(db, keys: list[tuple[int, int]]) -> list[tuple]:
+    cursor, qmark = _hot_cursor(db)
+    try:
+        with db.wrap_database_errors:
+            cursor.execute(
+                _lock_sql(len(keys), db.features.has_select_for_update, qmark),
+                [value for key in keys for value in key],
+            )
+            return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def person_accounts_lock(*, pairs: Iterable[tuple]) -> list[Account]:
     """Lock the person accounts of (user, unit) pairs, creating missing ones first, in
     ascending id order so that two writers can never wait on each other in a cycle.
-    Returns them in the order of ``pairs``."""
+    Returns them in the order of ``pairs``: accounts with the lock's ``balance`` (the only
+    balance a check may use) and only the columns a posting needs (the others load on
+    access)."""
     pairs = list(pairs)
     if not pairs:
         return []
-    wanted = Q()
-    for user, unit in pairs:
-        wanted |= Q(owner=user, unit=unit)
-    persons = Account.objects.select_for_update().filter(wanted, kind=Account.Kind.PERSON)
-    locked = list(persons.order_by("pk"))  # one query when every account exists
-    if len(locked) < len(pairs):
+    db = _db()
+    keys = list(dict.fromkeys((user.pk, unit.pk) for user, unit in pairs))
+    # One statement when every account exists (SELECT … ORDER BY id FOR UPDATE; on
+    # SQLite the IMMEDIATE transaction already holds the database's write lock).
+    rows = _person_rows(db, keys)
+    if len(rows) < len(keys):
         for user, unit in pairs:
             Account.objects.get_or_create(
                 kind=Account.Kind.PERSON,
@@ -109,15 +175,137 @@ def person_accounts_lock(*, pairs: Iterable[tuple]) -> list[Account]:
                 unit=unit,
                 defaults={"decayed_through": timezone.localdate()},
             )
-        locked = list(persons.order_by("pk"))
-    by_pair = {(a.owner_id, a.unit_id): a for a in locked}
-    return [by_pair[(user.pk, unit.pk)] for user, unit in pairs]
+        rows = _person_rows(db, keys)
+    _account_ids_remember(rows)
+    alias = db.alias
+    by_key = {(row[3], row[2]): Account.from_db(alias, _LOCK_FIELDS, row) for row in rows}
+    locked = []
+    for user, unit in pairs:
+        account = by_key[(user.pk, unit.pk)]
+        _OWNER_FIELD.set_cached_value(account, user)
+        _UNIT_FIELD.set_cached_value(account, unit)
+        locked.append(account)
+    return locked
 
 
 def amount_check(amount) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(_("The amount must be a whole number of CV greater than zero."))
     return amount
+
+
+_INSERT_TX = (
+    "INSERT INTO ledger_transaction (kind, memo, cause, idempotency_key, request_hash, "
+    "created_at, content_hash, prev_hash, chain_hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', '') RETURNING id"
+)
+
+
+@lru_cache(maxsize=64)
+def _post_sql(vendor: str, postings: int, updates: int, activity: bool, qmark: bool) -> tuple:
+    """The statements that write a transaction with ``postings`` postings and update
+    ``updates`` person balances. PostgreSQL: one statement (writable CTEs, one round
+    trip); elsewhere the transaction, its postings, then the balance update (executemany
+    when there are several). Parameters in this order: the transaction's, the postings'
+    (account, unit, amount), then per update (amount, [activity date,] account)."""
+    touch = ", last_activity_on = %s" if activity else ""
+    update = f"UPDATE ledger_account SET balance = balance + %s{touch} WHERE id = %s"  # noqa: S608 (only constant fragments and placeholders)
+    if vendor == "postgresql":
+        ctes = [f"tx AS ({_INSERT_TX})"]
+        if postings:
+            values = ", ".join(["((SELECT id FROM tx), %s, %s, %s)"] * postings)
+            ctes.append(
+                "p AS (INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "  # noqa: S608 (only constant fragments and placeholders)
+                f"VALUES {values})"
+            )
+        ctes += [f"b{i} AS ({update})" for i in range(updates)]
+        return ("WITH " + ", ".join(ctes) + " SELECT id FROM tx",)  # noqa: S608 (only constant fragments and placeholders)
+    statements = [_INSERT_TX]
+    if postings:
+        statements.append(
+            "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) VALUES "  # noqa: S608 (only constant fragments and placeholders)
+            + ", ".join(["(%s, %s, %s, %s)"] * postings)
+        )
+    if updates:
+        statements.append(update)
+    return tuple(_placeholders(sql, qmark) for sql in statements)
+
+
+class TransactionDraft:
+    """A transaction computed in full before anything is locked: content hash, statements
+    and parameters. Under the lock only the balance check and the writes remain, which
+    keeps the locked section short (on SQLite the lock is the whole database's)."""
+
+    __slots__ = ("tx", "statements", "tx_params", "rows", "updates", "person", "qmark", "vendor")
+
+    def __init__(
+        self, *, kind, rows, deltas, idempotency_key, request_hash, cause, memo, activity, person=None
+    ):
+        created_at = timezone.now()
+        memo = memo[:300]
+        digest = hashing.content_hash(
+            kind=kind,
+            memo=memo,
+            cause=cause,
+            idempotency_key=idempotency_key,
+            created_at=hashing.normalise_stamp(created_at),
+            postings=rows,
+        )
+        db = _db()
+        ops = db.ops
+        self.vendor = db.vendor
+        self.qmark = self.vendor == "sqlite" and not (db.queries_logged or db.execute_wrappers)
+        self.tx = Transaction(
+            None, kind, memo, cause, idempotency_key, request_hash, created_at, digest, None, "", ""
+        )
+        self.tx._state.db = db.alias
+        self.tx_params = [
+            kind,
+            memo,
+            cause,
+            idempotency_key,
+            request_hash,
+            ops.adapt_datetimefield_value(created_at),
+            digest,
+        ]
+        today = [ops.adapt_datefield_value(timezone.localdate())] if activity else []
+        self.rows = rows
+        self.updates = [[amount, *today, pk] for pk, amount in deltas.items()]
+        # person: (account id, owner id, unit id, amount) of a person_post_draft
+        self.person = person
+        if person is None:
+            self.statements = _post_sql(self.vendor, len(rows), len(self.updates), activity, self.qmark)
+        else:
+            self.statements = _person_sql(self.vendor, activity, self.qmark)
+
+    def write(self, cursor) -> Transaction:
+        """Insert the transaction and its postings and update the balances; the caller
+        holds the person rows' locks and has checked their balances."""
+        statements = self.statements
+        if self.vendor == "postgresql":
+            params = self.tx_params + [value for row in self.rows for value in row]
+            cursor.execute(statements[-1], params + [value for row in self.updates for value in row])
+            tx_id = cursor.fetchone()[0]
+        else:
+            cursor.execute(statements[0], self.tx_params)
+            tx_id = cursor.fetchone()[0]
+            if self.rows:
+                cursor.execute(statements[1], [v for row in self.rows for v in (tx_id, *row)])
+            if len(self.updates) == 1:
+                cursor.execute(statements[-1], self.updates[0])
+            elif self.updates:
+                cursor.executemany(statements[-1], self.updates)
+        tx = self.tx
+        tx.pk = tx_id
+        tx._state.adding = False
+        return tx
+
+
+def _not_enough(available: int, needed: int) -> ValidationError:
+    return ValidationError(
+        _("Not enough CV available: %(available)s available, %(needed)s needed.")
+        % {"available": available, "needed": needed}
+    )
 
 
 def transaction_post(
@@ -133,88 +321,169 @@ def transaction_post(
 ) -> Transaction:
     """Write one balanced transaction. Person accounts in ``legs`` must be locked by the
     caller (``person_accounts_lock``); a leg that would take one below zero is refused
-    with a ValidationError. Must run inside ``ledger_atomic()``."""
+    with a ValidationError. Must run inside ``ledger_atomic()``.
+
+    Writes no audit event: the transaction itself (kind, cause, memo, idempotency key,
+    content hash, later the hash chain) is the append-only, tamper-evident record of the
+    movement. ``actor`` is accepted for the callers' symmetry and not stored; services
+    that need an audit trail (penalty, conversion, hold settlement, contribution) write
+    their own event (docs/LEDGER.md)."""
     totals: dict[int, int] = defaultdict(int)
+    deltas: dict[int, int] = {}
     for account, amount in legs:
         totals[account.unit_id] += amount
-        if account.kind == Account.Kind.PERSON and account.balance + amount < 0:
-            raise ValidationError(
-                _("Not enough CV available: %(available)s available, %(needed)s needed.")
-                % {"available": account.balance, "needed": -amount}
-            )
+        if account.kind == Account.Kind.PERSON and amount:
+            deltas[account.pk] = deltas.get(account.pk, 0) + amount
+            if account.balance + deltas[account.pk] < 0:
+                raise _not_enough(account.balance, -amount)
     if any(totals.values()):
         raise ValueError(f"unbalanced transaction {idempotency_key}: {dict(totals)}")
-    created_at = timezone.now()
-    memo = memo[:300]
-    rows = [(a.pk, a.unit_id, amount) for a, amount in legs if amount]
-    digest = hashing.content_hash(
+    draft = TransactionDraft(
         kind=kind,
-        memo=memo,
-        cause=cause,
-        idempotency_key=idempotency_key,
-        created_at=hashing.normalise_stamp(created_at),
-        postings=rows,
-    )
-    ops = connection.ops
-    # Plain SQL on this path: it runs for every posting, and the ORM's per-statement
-    # overhead was most of its cost (bench/bench_ledger_posting.py). The balance update
-    # is still relative (balance = balance + x, what F() compiles to) under the row lock.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO ledger_transaction (kind, memo, cause, idempotency_key, request_hash, "
-            "created_at, content_hash, prev_hash, chain_hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, '', '') RETURNING id",
-            [
-                kind,
-                memo,
-                cause,
-                idempotency_key,
-                request_hash,
-                ops.adapt_datetimefield_value(created_at),
-                digest,
-            ],
-        )
-        tx_id = cursor.fetchone()[0]
-        if rows:
-            cursor.execute(
-                "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) VALUES "  # noqa: S608 (only constant fragments and placeholders)
-                + ", ".join(["(%s, %s, %s, %s)"] * len(rows)),
-                [value for row in rows for value in (tx_id, *row)],
-            )
-        today = ops.adapt_datefield_value(timezone.localdate())
-        for account, amount in legs:
-            if account.kind != Account.Kind.PERSON or not amount:
-                continue  # system accounts are never updated: see Account's docstring
-            if activity:
-                cursor.execute(
-                    "UPDATE ledger_account SET balance = balance + %s, last_activity_on = %s "
-                    "WHERE id = %s",
-                    [amount, today, account.pk],
-                )
-            else:
-                cursor.execute(
-                    "UPDATE ledger_account SET balance = balance + %s WHERE id = %s",
-                    [amount, account.pk],
-                )
-            account.balance += amount
-    tx = Transaction(
-        pk=tx_id,
-        kind=kind,
-        memo=memo,
-        cause=cause,
+        rows=[(a.pk, a.unit_id, amount) for a, amount in legs if amount],
+        deltas=deltas,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
-        created_at=created_at,
-        content_hash=digest,
+        cause=cause,
+        memo=memo,
+        activity=activity,
     )
-    tx._state.adding = False
-    audit_log(
-        actor=actor,
-        action="ledger.transaction.posted",
-        subject=f"ledger.transaction:{tx.pk}",
-        data={"kind": kind, "cause": cause, "postings": rows},
-    )
+    # Plain SQL on this path: it runs for every posting, and the ORM's per-statement
+    # overhead was most of its cost (bench/bench_ledger_posting.py). The balance update
+    # is relative (balance = balance + x, what F() compiles to) under the row lock, and
+    # the CheckConstraint refuses a negative balance should a caller skip the lock.
+    db = _db()
+    cursor, _qmark = _hot_cursor(db)
+    try:
+        with db.wrap_database_errors:
+            tx = draft.write(cursor)
+    finally:
+        cursor.close()
+    for account, amount in legs:
+        if account.pk in deltas:
+            account.balance += amount  # system accounts are never updated: see Account
     return tx
+
+
+# (owner id, unit id) → person account id, filled whenever a lock returns the row. Only
+# a hint: ``person_post`` locks the row by id *and* owner, unit and kind, so a stale or
+# wrong entry (a rolled-back account) matches no row and the caller takes the ordinary
+# path. Ids cannot change: accounts are never deleted (postings protect them).
+_account_ids: dict[tuple[int, int], int] = {}
+_ACCOUNT_IDS_MAX = 100_000
+
+
+def _account_ids_remember(rows) -> None:
+    if len(_account_ids) > _ACCOUNT_IDS_MAX:
+        _account_ids.clear()
+    for row in rows:
+        _account_ids[(row[3], row[2])] = row[0]
+
+
+def person_post_draft(
+    *,
+    user,
+    unit: Unit,
+    amount: int,
+    counter: Account,
+    kind: str,
+    idempotency_key: str,
+    request_hash: str,
+    cause: str = "",
+    memo: str = "",
+    activity: bool = True,
+) -> TransactionDraft | None:
+    """Prepare, before any transaction opens, a two-leg transaction moving ``amount`` (signed,
+    for the person) between a person's account and the system account ``counter``. None
+    when the person's account id is not known yet in this process (then use
+    ``person_accounts_lock`` and ``transaction_post``)."""
+    account_id = _account_ids.get((user.pk, unit.pk))
+    if account_id is None or counter.unit_id != unit.pk or not amount:
+        return None
+    return TransactionDraft(
+        kind=kind,
+        rows=[(account_id, unit.pk, amount), (counter.pk, unit.pk, -amount)],
+        deltas={account_id: amount},
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        cause=cause,
+        memo=memo,
+        activity=activity,
+        person=(account_id, user.pk, unit.pk, amount),
+    )
+
+
+_PERSON_ROW = "id = %s AND owner_id = %s AND unit_id = %s AND kind = 'person'"
+_PERSON_BALANCE = f"SELECT balance FROM ledger_account WHERE {_PERSON_ROW}"  # noqa: S608 (only constant fragments and placeholders)
+
+
+@lru_cache(maxsize=16)
+def _person_sql(vendor: str, activity: bool, qmark: bool) -> tuple:
+    """Statements of ``person_post``. The person's row is found by id *and* owner, unit and
+    kind, so a stale id matches nothing.
+
+    PostgreSQL: lock the row and read its balance (SELECT … FOR UPDATE), then one
+    statement writes the transaction, its postings and the balance (``_post_sql``; a
+    single statement doing the lock too measured slower: the server plans it each time).
+    SQLite, whose IMMEDIATE transaction already holds the write lock: update the balance
+    only if it covers the amount (RETURNING tells), then insert the transaction and its
+    postings."""
+    if vendor == "postgresql":
+        return (_PERSON_BALANCE + " FOR UPDATE", _post_sql(vendor, 2, 1, activity, False)[0])
+    touch = ", last_activity_on = %s" if activity else ""
+    statements = (
+        f"UPDATE ledger_account SET balance = balance + %s{touch} WHERE {_PERSON_ROW} "  # noqa: S608 (only constant fragments and placeholders)
+        "AND balance + %s >= 0 RETURNING balance",
+        _INSERT_TX,
+        "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
+        "VALUES (%s, %s, %s, %s), (%s, %s, %s, %s)",
+        _PERSON_BALANCE,
+    )
+    return tuple(_placeholders(sql, qmark) for sql in statements)
+
+
+def person_post(draft: TransactionDraft) -> Transaction | None:
+    """Write a ``person_post_draft`` inside ``ledger_atomic()``: lock the person's row,
+    check the balance under the lock, write. Returns None, having written nothing, when
+    the account id was stale; refuses an overdraft with a ValidationError."""
+    db = _db()
+    account_id, owner_id, unit_id, amount = draft.person
+    row_params = [account_id, owner_id, unit_id]
+    cursor, qmark = _hot_cursor(db)
+    try:
+        with db.wrap_database_errors:
+            if qmark != draft.qmark:
+                return None  # query logging was switched on since: take the ordinary path
+            statements = draft.statements
+            if draft.vendor == "postgresql":
+                cursor.execute(statements[0], row_params)
+                found = cursor.fetchone()
+                if found is None:
+                    return _person_stale(owner_id, unit_id)
+                if found[0] + amount < 0:
+                    raise _not_enough(found[0], -amount)
+                return draft.write(cursor)
+            update = [amount, *draft.updates[0][1:-1]]  # amount [, activity date]
+            cursor.execute(statements[0], update + row_params + [amount])
+            if cursor.fetchone() is None:
+                cursor.execute(statements[3], row_params)
+                found = cursor.fetchone()
+                if found is None:
+                    return _person_stale(owner_id, unit_id)
+                raise _not_enough(found[0], -amount)
+            cursor.execute(statements[1], draft.tx_params)
+            tx_id = cursor.fetchone()[0]
+            cursor.execute(statements[2], [v for row in draft.rows for v in (tx_id, *row)])
+    finally:
+        cursor.close()
+    tx = draft.tx
+    tx.pk = tx_id
+    tx._state.adding = False
+    return tx
+
+
+def _person_stale(owner_id: int, unit_id: int) -> None:
+    _account_ids.pop((owner_id, unit_id), None)
 
 
 def idempotent(

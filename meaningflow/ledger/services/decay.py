@@ -1,8 +1,10 @@
 """Decay (CV-5): explicit, set-based decay transactions, idempotent per account and day.
 
-For each unit and chunk of person accounts one decay transaction is written with plain
-SQL (INSERT … SELECT for the postings, UPDATE … FROM for the balances), so a million
-accounts cost a few hundred statements, not a million round trips.
+For each unit and chunk of due person accounts, one decay transaction in one database
+transaction: lock the chunk's accounts in id order and read their amounts, then one
+statement (PostgreSQL; three on SQLite) writes the transaction, a posting per account
+plus the decay account's and the new balances, set-based. A million accounts cost a few
+dozen statements and commits, not a million round trips.
 
 Amount per account: ``balance × rate × days / 365`` rounded half up, where ``days`` runs
 from ``decayed_through`` to the run's date; an account inactive longer than the
@@ -24,6 +26,9 @@ from meaningflow.ledger.services.core import system_account
 
 RATE_SCALE = 1_000_000  # rates as parts per million keep the arithmetic in integers
 MAX_DAYS = 36_500
+# Accounts per decay transaction. Each chunk holds its people's rows locked for about a
+# second (posting writers for them wait that long); larger chunks gained little more.
+CHUNK_SIZE = 50_000
 
 
 def _days_sql() -> str:
@@ -43,86 +48,148 @@ def amount_sql() -> str:
     )
 
 
-def _chunk(
-    *, unit: Unit, tx_key: str, lo: int, hi: int, sql_params: dict, decay_account_id: int
-) -> int:
-    """Post decay for eligible accounts lo…hi of ``unit`` in one transaction; returns the
-    number of accounts that decayed."""
+_DUE = (
+    "a.unit_id = %(unit)s AND a.kind = 'person' AND a.balance > 0 AND a.decayed_through < %(as_of)s"
+)
+
+
+def _due_sql(for_update: bool) -> str:
+    """The next chunk: due accounts (amount > 0) after ``after`` in id order, with their
+    amount; on PostgreSQL locked in that order (FOR UPDATE returns the amount computed
+    from the row as locked)."""
     amount = amount_sql()
-    where = (
-        "a.unit_id = %(unit)s AND a.kind = 'person' AND a.id BETWEEN %(lo)s AND %(hi)s "
-        "AND a.balance > 0 AND a.decayed_through < %(as_of)s"
+    return (
+        f"SELECT a.id, a.unit_id, {amount} FROM ledger_account a WHERE {_DUE} "  # noqa: S608 (only constant fragments and placeholders)
+        f"AND a.id > %(after)s AND {amount} > 0 ORDER BY a.id LIMIT %(limit)s"
+        + (" FOR UPDATE" if for_update else "")
     )
-    params = {**sql_params, "unit": unit.pk, "lo": lo, "hi": hi}
-    with transaction.atomic(), connection.cursor() as cursor:
-        if Transaction.objects.filter(idempotency_key=tx_key).exists():
-            return 0  # this chunk committed in an earlier, interrupted run
-        if connection.vendor == "postgresql":
-            # Lock the chunk's rows in id order, the order every posting writer uses.
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT a.id FROM ledger_account a WHERE {where} "  # noqa: S608 (only constant fragments and placeholders)
-                "ORDER BY a.id FOR UPDATE) locked",
-                params,
+
+
+def _chunk_sql() -> str:
+    """The due accounts of the chunk's id range: the locked ones, unless an account in
+    the range became due after the lock (then the counts differ and the chunk is redone)."""
+    return f"{_DUE} AND a.id BETWEEN %(lo)s AND %(hi)s AND {amount_sql()} > 0"
+
+
+_INSERT_TX = (
+    "INSERT INTO ledger_transaction (kind, memo, cause, idempotency_key, request_hash, "
+    "created_at, content_hash, prev_hash, chain_hash) "
+    "VALUES (%(kind)s, %(memo)s, %(cause)s, %(key)s, '', %(now)s, %(hash)s, '', '')"
+)
+_SET_HASH = "UPDATE ledger_transaction SET content_hash = %(hash)s WHERE idempotency_key = %(key)s"
+
+
+def _write_pg_sql() -> str:
+    """One statement: the transaction, the postings (INSERT … SELECT) and the balances
+    (UPDATE over the same rows and the same snapshot); returns how many balances."""
+    amount = amount_sql()
+    return (
+        f"WITH tx AS ({_INSERT_TX} RETURNING id), "  # noqa: S608 (only constant fragments and placeholders)
+        "p AS (INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
+        f"SELECT tx.id, a.id, a.unit_id, -({amount}) FROM tx, ledger_account a WHERE {_chunk_sql()} "
+        "UNION ALL SELECT tx.id, %(decay)s, %(unit)s, %(total)s FROM tx), "
+        f"u AS (UPDATE ledger_account a SET balance = a.balance - ({amount}), "
+        f"decayed_through = %(as_of)s WHERE {_chunk_sql()} RETURNING 1) "
+        "SELECT count(*) FROM u"
+    )
+
+
+def _write_pg(db, cursor, params: dict, digest) -> int:
+    """PostgreSQL: ``_write_pg_sql``. ``digest()`` computes the content hash; in pipeline
+    mode it runs while the server runs the statement (the transaction row is written
+    with an empty hash and gets its hash before the commit), so hashing the chunk's
+    postings in Python costs no time. Plain execution when queries are observed."""
+    if db.queries_logged or db.execute_wrappers:
+        cursor.execute(_write_pg_sql(), {**params, "hash": digest()})
+        return cursor.fetchone()[0]
+    import psycopg
+
+    pg = db.connection
+    with db.wrap_database_errors:
+        with pg.pipeline():
+            write, set_hash = psycopg.Cursor(pg), psycopg.Cursor(pg)
+            write.execute(_write_pg_sql(), {**params, "hash": ""})
+            set_hash.execute(_SET_HASH, {"hash": digest(), "key": params["key"]})
+        return write.fetchone()[0]
+
+
+def _write_other(cursor, params: dict) -> int:
+    """SQLite, whose IMMEDIATE transaction locks the whole database: the same writes in
+    three statements."""
+    amount = amount_sql()
+    cursor.execute(f"{_INSERT_TX} RETURNING id", params)
+    params = {**params, "tx": cursor.fetchone()[0]}
+    cursor.execute(
+        "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "  # noqa: S608 (only constant fragments and placeholders)
+        f"SELECT %(tx)s, a.id, a.unit_id, -({amount}) FROM ledger_account a WHERE {_chunk_sql()} "
+        "UNION ALL SELECT %(tx)s, %(decay)s, %(unit)s, %(total)s",
+        params,
+    )
+    cursor.execute(
+        f"UPDATE ledger_account AS a SET balance = a.balance - ({amount}), "  # noqa: S608 (only constant fragments and placeholders)
+        f"decayed_through = %(as_of)s WHERE {_chunk_sql()}",
+        params,
+    )
+    return cursor.rowcount
+
+
+class _ChunkRaced(Exception):
+    """An account of the chunk's range became due between the lock and the write."""
+
+
+def _chunk(*, sql_params: dict, after: int, limit: int) -> tuple[int, int]:
+    """Post decay for the next ``limit`` due accounts after id ``after`` in one
+    transaction. Returns (accounts decayed, last id); (0, after) when none is due."""
+    db = connection
+    with transaction.atomic(), db.cursor() as cursor:
+        cursor.execute(
+            _due_sql(db.features.has_select_for_update),
+            {**sql_params, "after": after, "limit": limit},
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return 0, after
+        lo, hi = rows[0][0], rows[-1][0]
+        total = sum(row[2] for row in rows)
+        key = f"decay:{sql_params['as_of'].isoformat()}:{sql_params['unit_code']}:{lo}-{hi}"
+        postings = [(account, unit_id, -amount) for account, unit_id, amount in rows]
+        postings.append((sql_params["decay"], sql_params["unit"], total))
+
+        def digest() -> str:
+            return hashing.content_hash(
+                kind=Transaction.Kind.DECAY,
+                memo="decay",
+                cause=sql_params["cause"],
+                idempotency_key=key,
+                created_at=hashing.normalise_stamp(sql_params["now"]),
+                postings=postings,
             )
-        tx = Transaction.objects.create(
-            kind=Transaction.Kind.DECAY,
-            idempotency_key=tx_key,
-            request_hash="",
-            memo="decay",
-            cause=f"ledger.decay:{sql_params['as_of']}",
-            created_at=sql_params["now"],
-            content_hash="",
-        )
-        params["tx"] = tx.pk
-        cursor.execute(
-            "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "  # noqa: S608 (only constant fragments and placeholders)
-            f"SELECT %(tx)s, a.id, a.unit_id, -({amount}) FROM ledger_account a WHERE {where} "
-            f"AND ({amount}) > 0",
-            params,
-        )
-        decayed = cursor.rowcount
-        if not decayed:
-            tx.delete()  # nothing due in this chunk: leave no empty transaction behind
-            return 0
-        cursor.execute(
-            "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
-            "SELECT %(tx)s, %(decay)s, %(unit)s, -SUM(amount) FROM ledger_posting WHERE "
-            "transaction_id = %(tx)s",
-            {**params, "decay": decay_account_id},
-        )
-        cursor.execute(
-            "UPDATE ledger_account SET balance = ledger_account.balance + p.amount, "
-            "decayed_through = %(as_of)s "
-            "FROM ledger_posting p WHERE p.transaction_id = %(tx)s AND p.account_id = "
-            "ledger_account.id "
-            "AND ledger_account.kind = 'person'",
-            params,
-        )
-        cursor.execute(
-            "SELECT account_id, unit_id, amount FROM ledger_posting WHERE transaction_id = %s",
-            [tx.pk],
-        )
-        tx.content_hash = hashing.content_hash(
-            kind=tx.kind,
-            memo=tx.memo,
-            cause=tx.cause,
-            idempotency_key=tx_key,
-            created_at=hashing.normalise_stamp(tx.created_at),
-            postings=cursor.fetchall(),
-        )
-        tx.save(update_fields=["content_hash"])
-        audit_log(
-            action="ledger.transaction.posted",
-            subject=f"ledger.transaction:{tx.pk}",
-            data={"kind": tx.kind, "accounts": decayed},
-        )
-    return decayed
+
+        params = {
+            **sql_params,
+            "kind": Transaction.Kind.DECAY,
+            "memo": "decay",
+            "key": key,
+            "now": db.ops.adapt_datetimefield_value(sql_params["now"]),
+            "lo": lo,
+            "hi": hi,
+            "total": total,
+        }
+        if db.vendor == "postgresql":
+            updated = _write_pg(db, cursor, params, digest)
+        else:
+            updated = _write_other(cursor, {**params, "hash": digest()})
+        if updated != len(rows):
+            raise _ChunkRaced(key)  # rolls the chunk back; the caller redoes it
+    return len(rows), hi
 
 
-def decay_run(*, as_of: date, chunk_size: int = 10_000, stream: TextIO | None = None) -> dict:
+def decay_run(*, as_of: date, chunk_size: int = CHUNK_SIZE, stream: TextIO | None = None) -> dict:
     """Post decay up to ``as_of`` for every unit. Idempotent (an account decays at most
-    once per day and each chunk has its own idempotency key) and resumable; progress and a
-    summary go to core.JobRun under job ``ledger.decay`` and key ``<date>:<unit>``."""
+    once per day: ``decayed_through``) and resumable (a chunk commits as a whole; a rerun
+    continues with the accounts still due); progress and a summary go to core.JobRun
+    under job ``ledger.decay`` and key ``<date>:<unit>``, and one audit event per unit
+    that decayed."""
     from django.utils import timezone
 
     decay = parameters_in_force(on=as_of).document["decay"]
@@ -135,35 +202,40 @@ def decay_run(*, as_of: date, chunk_size: int = 10_000, stream: TextIO | None = 
             "rate": round(rate * RATE_SCALE),
             "denominator": RATE_SCALE * 365,
             "inactive_before": as_of - timedelta(days=int(decay["inactivity_days"])),
+            "unit": unit.pk,
+            "unit_code": unit.code,
+            "cause": f"ledger.decay:{as_of}",
+            "decay": system_account(kind=Account.Kind.DECAY, unit=unit).pk,
         }
-        eligible = Account.objects.filter(
-            unit=unit, kind=Account.Kind.PERSON, balance__gt=0, decayed_through__lt=as_of
-        ).order_by("pk")
-        decay_account_id = system_account(kind=Account.Kind.DECAY, unit=unit).pk
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM ledger_account a WHERE {_DUE} AND {amount_sql()} > 0",  # noqa: S608 (only constant fragments and placeholders)
+                sql_params,
+            )
+            due = cursor.fetchone()[0]
         with JobProgress(
-            job="ledger.decay",
-            key=f"{as_of.isoformat()}:{unit.code}",
-            total=eligible.count(),
-            stream=stream,
+            job="ledger.decay", key=f"{as_of.isoformat()}:{unit.code}", total=due, stream=stream
         ) as progress:
             progress.run.done = 0  # a resumed run counts what is left
-            last_id, decayed = 0, 0
+            last_id, decayed, chunks, raced = 0, 0, 0, 0
             while True:
-                ids = list(
-                    eligible.filter(pk__gt=last_id).values_list("pk", flat=True)[:chunk_size]
-                )
-                if not ids:
+                try:
+                    count, last_id = _chunk(sql_params=sql_params, after=last_id, limit=chunk_size)
+                except _ChunkRaced:
+                    raced += 1
+                    if raced > 10:
+                        raise
+                    continue
+                if not count:
                     break
-                decayed += _chunk(
-                    unit=unit,
-                    tx_key=f"decay:{as_of.isoformat()}:{unit.code}:{ids[0]}-{ids[-1]}",
-                    lo=ids[0],
-                    hi=ids[-1],
-                    sql_params=sql_params,
-                    decay_account_id=decay_account_id,
-                )
-                last_id = ids[-1]
-                progress.advance(len(ids))
+                decayed, chunks = decayed + count, chunks + 1
+                progress.advance(count)
             progress.summary.update(unit=unit.code, decayed_accounts=decayed)
+        if chunks:
+            audit_log(
+                action="ledger.decay.posted",
+                subject=f"ledger.unit:{unit.pk}",
+                data={"as_of": as_of.isoformat(), "accounts": decayed, "transactions": chunks},
+            )
         summary[unit.code] = decayed
     return summary

@@ -105,6 +105,12 @@ def domain_convert(
             ],
         )
         ConversionBudget.objects.filter(pk=budget.pk).update(used=F("used") + result)
+        audit_log(
+            actor=actor,
+            action="ledger.domain.converted",
+            subject=f"ledger.domain:{locked.pk}",
+            data={"transaction": tx.pk, "user": user.pk, "amount": amount, "global": result},
+        )
         return tx
 
     return idempotent(model=Transaction, key=idempotency_key, payload=payload, body=body)

@@ -191,6 +191,13 @@ def penalty_reset(
             legs=legs,
             activity=False,
         )
+        audit_log(
+            actor=actor,
+            action="ledger.penalty.reset",
+            subject=f"accounts.user:{user.pk}",
+            reason=reason,
+            data={"transaction": tx.pk, "cause": cause, "postings": [[a.pk, x] for a, x in legs]},
+        )
         trust_level_refresh(user=user)
         return tx
 

@@ -24,7 +24,9 @@ def test_contribution_mints_and_records_its_explanation(alice):
     assert contribution.parameters.version == 1
     assert selectors.balance_of(alice) == 600
     assert contribution.ledger_transaction.cause == "needs.application:42"
-    assert AuditEvent.objects.filter(action="ledger.transaction.posted").exists()
+    assert AuditEvent.objects.filter(
+        action="ledger.contribution.recorded", subject=f"ledger.contribution:{contribution.pk}"
+    ).exists()
     assert ledger_verify() == []
 
 

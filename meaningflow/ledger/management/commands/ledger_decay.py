@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from meaningflow.ledger.services import decay_run
+from meaningflow.ledger.services.decay import CHUNK_SIZE
 
 
 class Command(BaseCommand):
@@ -11,9 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
-        parser.add_argument("--chunk-size", type=int, default=10_000)
+        parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
 
-    def handle(self, *args, as_of=None, chunk_size=10_000, **options):
+    def handle(self, *args, as_of=None, chunk_size=CHUNK_SIZE, **options):
         try:
             day = date.fromisoformat(as_of) if as_of else timezone.localdate()
         except ValueError as exc:
