@@ -58,26 +58,54 @@ def _positive(value, label: str, *, allow_zero: bool = False, integer: bool = Fa
     return number
 
 
+def _demand(table: dict, demand: str, demand_index, key: str) -> tuple[Decimal, dict]:
+    """The demand coefficient and its factors: from the level ``demand`` (a key of
+    ``table``: peak, normal, off_peak), or from a continuous ``demand_index`` (requests
+    per available unit, as the resources app computes it), clipped to the bounds the
+    parameters give the levels (by default 0.8…1.5). Giving a level other than the
+    default together with an index is refused as ambiguous."""
+    if demand_index is None:
+        value = _choice(table, demand, _("demand level"))
+        return value, {key: str(value)}
+    if demand != "normal":
+        raise ValidationError(_("Give either a demand level or a demand index, not both."))
+    given = _positive(demand_index, _("Demand index"), allow_zero=True)
+    values = [_dec(v) for v in table.values()]
+    value = min(max(given, min(values)), max(values))
+    return value, {key: str(value), "demand_index_input": str(given)}
+
+
 def cv_resource(
-    params: dict, *, resource_type: str, duration, demand: str = "normal", rating: str = "good"
+    params: dict,
+    *,
+    resource_type: str,
+    duration,
+    demand: str = "normal",
+    rating: str = "good",
+    demand_index=None,
 ) -> FormulaResult:
-    """CV-E1: base_value[type] × duration × demand_index × rating_coef."""
+    """CV-E1: base_value[type] × duration × demand_index × rating_coef.
+
+    The demand index comes from the level ``demand`` or, as an alternative, from a
+    numeric ``demand_index`` (Decimal, float, int or numeric string), clipped to the
+    parameter bounds; the factors then also record the index as given
+    (``demand_index_input``)."""
     table = params["resource"]
     if resource_type not in table["base_value"]:
         _choice(table["base_value"], resource_type, _("resource type"))
     entry = table["base_value"][resource_type]
     base = _dec(entry["value"])
     duration = _positive(duration, _("Duration"))
-    demand_index = _choice(table["demand_index"], demand, _("demand level"))
+    index, demand_factors = _demand(table["demand_index"], demand, demand_index, "demand_index")
     rating_coef = _choice(table["rating_coef"], rating, _("rating"))
     return FormulaResult(
-        amount=_round(base * duration * demand_index * rating_coef),
+        amount=_round(base * duration * index * rating_coef),
         formula="base_value × duration × demand_index × rating_coef",
         factors={
             "base_value": str(base),
             "per": entry["per"],
             "duration": str(duration),
-            "demand_index": str(demand_index),
+            **demand_factors,
             "rating_coef": str(rating_coef),
         },
     )
@@ -173,9 +201,19 @@ def cv_community(
 
 
 def cv_consumption(
-    params: dict, *, resource_type: str, duration, region: str = "", demand: str = "normal"
+    params: dict,
+    *,
+    resource_type: str,
+    duration,
+    region: str = "",
+    demand: str = "normal",
+    demand_index=None,
 ) -> FormulaResult:
-    """Burn: base_cost[type, region] × duration × demand_heat (duration in the type's ``per``)."""
+    """Burn: base_cost[type, region] × duration × demand_heat (duration in the type's ``per``).
+
+    ``demand_heat`` comes from the level ``demand`` or, as an alternative, from a numeric
+    ``demand_index`` clipped to the bounds of the ``demand_heat`` parameters (recorded as
+    ``demand_index_input`` in the factors)."""
     table = params["consumption"]
     if resource_type not in table["base_cost"]:
         _choice(table["base_cost"], resource_type, _("resource type"))
@@ -183,7 +221,7 @@ def cv_consumption(
     region_key = (region or "").strip().lower()
     base = _dec(entry["regions"].get(region_key, entry["default"]))
     duration = _positive(duration, _("Duration"))
-    heat = _choice(table["demand_heat"], demand, _("demand level"))
+    heat, demand_factors = _demand(table["demand_heat"], demand, demand_index, "demand_heat")
     return FormulaResult(
         amount=_round(base * duration * heat),
         formula="base_cost × duration × demand_heat",
@@ -192,7 +230,7 @@ def cv_consumption(
             "per": entry["per"],
             "region": region_key or "default",
             "duration": str(duration),
-            "demand_heat": str(heat),
+            **demand_factors,
         },
     )
 

@@ -154,8 +154,10 @@ def use_record(
     memo = memo or "use"
 
     def body(fingerprint: str) -> Transaction:
-        # The lean path once this process knows the account's id: one locked check and
-        # update, two inserts (person_post). Otherwise the general one.
+        # The lean path once this process knows the account's id (person_post); else the
+        # general one. Prepared inside the transaction: on SQLite, whose lock is the whole
+        # database's, a writer that keeps the lock busy measured faster than one that
+        # leaves a gap between its transactions for the others to contend for.
         draft = person_post_draft(
             user=user,
             unit=unit,

@@ -232,9 +232,9 @@ def _post_sql(vendor: str, postings: int, updates: int, activity: bool, qmark: b
 
 
 class TransactionDraft:
-    """A transaction computed in full before anything is locked: content hash, statements
-    and parameters. Under the lock only the balance check and the writes remain, which
-    keeps the locked section short (on SQLite the lock is the whole database's)."""
+    """A transaction computed in full before the person rows are locked: content hash,
+    statements and parameters (``transaction_post``, ``person_post_draft``). Under the row
+    locks only the balance check and the writes remain."""
 
     __slots__ = ("tx", "statements", "tx_params", "rows", "updates", "person", "qmark", "vendor")
 

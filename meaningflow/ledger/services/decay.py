@@ -81,27 +81,28 @@ _SET_HASH = "UPDATE ledger_transaction SET content_hash = %(hash)s WHERE idempot
 
 def _write_pg_sql() -> str:
     """One statement: the transaction, the postings (INSERT … SELECT) and the balances
-    (UPDATE over the same rows and the same snapshot); returns how many balances."""
+    (UPDATE) over the same rows and the same snapshot; returns how many balances it
+    updated, how many postings it wrote and their sum."""
     amount = amount_sql()
     return (
         f"WITH tx AS ({_INSERT_TX} RETURNING id), "  # noqa: S608 (only constant fragments and placeholders)
         "p AS (INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
         f"SELECT tx.id, a.id, a.unit_id, -({amount}) FROM tx, ledger_account a WHERE {_chunk_sql()} "
-        "UNION ALL SELECT tx.id, %(decay)s, %(unit)s, %(total)s FROM tx), "
+        "UNION ALL SELECT tx.id, %(decay)s, %(unit)s, %(total)s FROM tx RETURNING amount), "
         f"u AS (UPDATE ledger_account a SET balance = a.balance - ({amount}), "
         f"decayed_through = %(as_of)s WHERE {_chunk_sql()} RETURNING 1) "
-        "SELECT count(*) FROM u"
+        "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM p), (SELECT sum(amount) FROM p)"
     )
 
 
-def _write_pg(db, cursor, params: dict, digest) -> int:
+def _write_pg(db, cursor, params: dict, digest) -> tuple[int, int, int]:
     """PostgreSQL: ``_write_pg_sql``. ``digest()`` computes the content hash; in pipeline
     mode it runs while the server runs the statement (the transaction row is written
     with an empty hash and gets its hash before the commit), so hashing the chunk's
     postings in Python costs no time. Plain execution when queries are observed."""
     if db.queries_logged or db.execute_wrappers:
         cursor.execute(_write_pg_sql(), {**params, "hash": digest()})
-        return cursor.fetchone()[0]
+        return cursor.fetchone()
     import psycopg
 
     pg = db.connection
@@ -110,12 +111,12 @@ def _write_pg(db, cursor, params: dict, digest) -> int:
             write, set_hash = psycopg.Cursor(pg), psycopg.Cursor(pg)
             write.execute(_write_pg_sql(), {**params, "hash": ""})
             set_hash.execute(_SET_HASH, {"hash": digest(), "key": params["key"]})
-        return write.fetchone()[0]
+        return write.fetchone()
 
 
-def _write_other(cursor, params: dict) -> int:
-    """SQLite, whose IMMEDIATE transaction locks the whole database: the same writes in
-    three statements."""
+def _write_other(cursor, params: dict) -> tuple[int, int, int]:
+    """SQLite, whose IMMEDIATE transaction locks the whole database (nothing can change
+    between the statements): the same writes in three statements."""
     amount = amount_sql()
     cursor.execute(f"{_INSERT_TX} RETURNING id", params)
     params = {**params, "tx": cursor.fetchone()[0]}
@@ -125,12 +126,13 @@ def _write_other(cursor, params: dict) -> int:
         "UNION ALL SELECT %(tx)s, %(decay)s, %(unit)s, %(total)s",
         params,
     )
+    postings = cursor.rowcount
     cursor.execute(
         f"UPDATE ledger_account AS a SET balance = a.balance - ({amount}), "  # noqa: S608 (only constant fragments and placeholders)
         f"decayed_through = %(as_of)s WHERE {_chunk_sql()}",
         params,
     )
-    return cursor.rowcount
+    return cursor.rowcount, postings, 0
 
 
 class _ChunkRaced(Exception):
@@ -176,11 +178,13 @@ def _chunk(*, sql_params: dict, after: int, limit: int) -> tuple[int, int]:
             "total": total,
         }
         if db.vendor == "postgresql":
-            updated = _write_pg(db, cursor, params, digest)
+            written = _write_pg(db, cursor, params, digest)
         else:
-            updated = _write_other(cursor, {**params, "hash": digest()})
-        if updated != len(rows):
-            raise _ChunkRaced(key)  # rolls the chunk back; the caller redoes it
+            written = _write_other(cursor, {**params, "hash": digest()})
+        # Exactly the locked accounts, balanced: otherwise an account of the range became
+        # due after the lock. Rolls the chunk back; the caller redoes it.
+        if tuple(written) != (len(rows), len(rows) + 1, 0):
+            raise _ChunkRaced(key)
     return len(rows), hi
 
 

@@ -126,3 +126,67 @@ def test_parameter_schema_names_what_is_wrong():
         validate_document(broken)
     text = " ".join(excinfo.value.messages)
     assert "decay.global_rate" in text and "resource.rating_coef" in text
+
+
+# --- A continuous demand index instead of a demand level ---------------------------------
+
+
+def test_resource_takes_a_numeric_demand_index_and_records_it():
+    result = formulas.cv_resource(
+        P, resource_type="room", duration=2, demand_index=Decimal("1.25"), rating="good"
+    )
+    assert result.amount == 500  # 200 × 2 × 1.25 × 1.0
+    assert result.factors["demand_index"] == "1.25"
+    assert result.factors["demand_index_input"] == "1.25"
+
+
+@pytest.mark.parametrize(
+    ("given", "applied", "amount"),
+    [(0, "0.8", 160), (0.5, "0.8", 160), ("1.10", "1.10", 220), (3.7, "1.5", 300)],
+)
+def test_resource_demand_index_is_clipped_to_the_parameter_bounds(given, applied, amount):
+    result = formulas.cv_resource(P, resource_type="room", duration=1, demand_index=given)
+    assert result.factors["demand_index"] == applied
+    assert result.amount == amount
+
+
+def test_consumption_takes_a_numeric_demand_index_clipped_to_demand_heat_bounds():
+    level = formulas.cv_consumption(P, resource_type="room", duration=2, demand="peak")
+    index = formulas.cv_consumption(P, resource_type="room", duration=2, demand_index=2.4)
+    assert level.amount == index.amount == 600  # 200 × 2 × 1.5
+    assert index.factors["demand_heat"] == "1.5"
+    assert index.factors["demand_index_input"] == "2.4"
+    assert "demand_index_input" not in level.factors
+    middle = formulas.cv_consumption(
+        P, resource_type="workspace", duration=1, region="Chiang-Mai", demand_index=Decimal("0.9")
+    )
+    assert middle.amount == 135  # 150 × 1 × 0.9
+
+
+def test_demand_index_bounds_follow_the_parameters():
+    document = default_document()
+    document["resource"]["demand_index"] = {"peak": 2.0, "normal": 1.0, "off_peak": 0.5}
+    assert formulas.cv_resource(document, resource_type="room", duration=1, demand_index=1.8).amount == 360
+    assert formulas.cv_resource(document, resource_type="room", duration=1, demand_index=0.1).amount == 100
+
+
+@pytest.mark.parametrize("bad", [-0.1, "lots", float("nan"), float("inf"), True, [1]])
+def test_bad_demand_index_is_refused(bad):
+    with pytest.raises(ValidationError):
+        formulas.cv_resource(P, resource_type="room", duration=1, demand_index=bad)
+    with pytest.raises(ValidationError):
+        formulas.cv_consumption(P, resource_type="room", duration=1, demand_index=bad)
+
+
+def test_a_demand_level_and_a_demand_index_together_are_refused():
+    with pytest.raises(ValidationError):
+        formulas.cv_resource(P, resource_type="room", duration=1, demand="peak", demand_index=1.2)
+    with pytest.raises(ValidationError):
+        formulas.cv_consumption(P, resource_type="room", duration=1, demand="off_peak", demand_index=1)
+
+
+def test_contribution_inputs_may_carry_a_demand_index():
+    result = formulas.cv_for(
+        "resource", P, {"resource_type": "room", "duration": "3", "demand_index": "1.2"}
+    )
+    assert result.amount == 720 and result.factors["demand_index"] == "1.2"

@@ -1,0 +1,165 @@
+"""The posting hot path (person_post), the decay chunks and the audit trail; SQLite and
+PostgreSQL."""
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from meaningflow.core.models import AuditEvent
+from meaningflow.ledger import hashing, selectors, services
+from meaningflow.ledger.models import Account, Transaction
+from meaningflow.ledger.services import core, decay
+from meaningflow.ledger.tests.factories import key, mint
+from meaningflow.ledger.verify import ledger_verify
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _use(user, amount, **kwargs):
+    return services.use_record(
+        user=user, amount=amount, cause="skills.enrolment:1", idempotency_key=key("use"), **kwargs
+    )
+
+
+def test_postings_root_is_the_merkle_root_of_the_posting_hashes():
+    rng = random.Random(7)
+    for size in range(12):
+        postings = [
+            (rng.randrange(1, 10**6), rng.randrange(1, 9), rng.randrange(-(10**9), 10**9) or 1)
+            for _ in range(size)
+        ]
+        reference = hashing.merkle_root(
+            [hashing.posting_value(p) for p in hashing.sorted_postings(postings)]
+        )
+        assert hashing.postings_root(postings) == reference
+
+
+def test_the_lean_path_checks_the_balance_under_the_lock(alice):
+    mint(alice, 1)  # 200
+    _use(alice, 150)  # the general path; remembers the account's id
+    unit = core.unit_for(domain=None)
+    assert (alice.pk, unit.pk) in core._account_ids
+    with pytest.raises(ValidationError, match="50 available, 100 needed"):
+        _use(alice, 100)
+    tx = _use(alice, 50)
+    assert tx.pk and tx.kind == Transaction.Kind.CONSUME and tx.content_hash
+    assert selectors.balance_of(alice) == 0
+    assert ledger_verify() == []
+
+
+def test_a_wrong_account_id_hint_never_touches_another_account(alice, bob):
+    mint(alice, 1)
+    mint(bob, 1)
+    unit = core.unit_for(domain=None)
+    bobs = Account.objects.get(owner=bob, unit=unit).pk
+    core._account_ids[(alice.pk, unit.pk)] = bobs  # as if stale
+    _use(alice, 30)
+    core._account_ids[(alice.pk, unit.pk)] = 10**9  # no such row
+    _use(alice, 20)
+    assert selectors.balance_of(alice) == 150
+    assert selectors.balance_of(bob) == 200
+    assert core._account_ids[(alice.pk, unit.pk)] == Account.objects.get(owner=alice, unit=unit).pk
+    assert ledger_verify() == []
+
+
+def test_query_logging_sees_the_hot_path(alice):
+    mint(alice, 1)
+    _use(alice, 1)
+    with CaptureQueriesContext(connection) as queries:
+        _use(alice, 1)
+    assert any("ledger_transaction" in q["sql"] for q in queries.captured_queries)
+    assert selectors.balance_of(alice) == 198
+    assert ledger_verify() == []
+
+
+def test_a_retry_on_the_lean_path_returns_the_first_transaction(alice):
+    mint(alice, 1)
+    _use(alice, 1)
+    first = services.use_record(user=alice, amount=5, cause="x:1", idempotency_key="same")
+    again = services.use_record(user=alice, amount=5, cause="x:1", idempotency_key="same")
+    assert again.pk == first.pk
+    with pytest.raises(services.IdempotencyConflict):
+        services.use_record(user=alice, amount=6, cause="x:1", idempotency_key="same")
+    assert selectors.balance_of(alice) == 194
+
+
+def test_postings_write_no_audit_event_but_penalties_and_conversions_do(alice, superuser):
+    mint(alice, 5)
+    AuditEvent.objects.all().delete()
+    _use(alice, 10)
+    hold = services.hold_place(user=alice, amount=20, cause="resources.booking:1", idempotency_key=key())
+    assert not AuditEvent.objects.exists()
+    services.hold_release(hold=hold)
+    assert AuditEvent.objects.filter(action="ledger.hold.released").count() == 1
+    domain = services.domain_create(code="d1", name_zh="域", name_en="D1")
+    mint(alice, 1, domain=domain)
+    services.domain_convert(user=alice, domain=domain, amount=100, idempotency_key=key())
+    assert AuditEvent.objects.filter(action="ledger.domain.converted").count() == 1
+    services.penalty_reset(
+        user=alice, reason="fake", cause="reputation.case:1", idempotency_key=key(), actor=superuser
+    )
+    event = AuditEvent.objects.get(action="ledger.penalty.reset")
+    assert event.actor == superuser and event.reason == "fake"
+    assert ledger_verify() == []
+
+
+def test_a_decay_chunk_that_raced_is_redone(alice, bob, monkeypatch):
+    mint(alice, 50)
+    mint(bob, 50)
+    Account.objects.filter(kind=Account.Kind.PERSON).update(
+        decayed_through=date(2025, 1, 1), last_activity_on=date(2025, 6, 1)
+    )
+    writer = "_write_pg" if connection.vendor == "postgresql" else "_write_other"
+    real, calls = getattr(decay, writer), []
+
+    def racing(*args, **kwargs):
+        calls.append(1)
+        count = real(*args, **kwargs)
+        return (count[0] + 1, *count[1:]) if len(calls) == 1 else count  # one more appeared
+
+    monkeypatch.setattr(decay, writer, racing)
+    assert services.decay_run(as_of=date(2026, 1, 1), chunk_size=1) == {"GLOBAL": 2}
+    assert len(calls) == 3
+    assert selectors.balance_of(alice) == selectors.balance_of(bob) == 9500
+    assert Transaction.objects.filter(kind=Transaction.Kind.DECAY).count() == 2
+    assert ledger_verify() == []
+
+
+def test_decay_in_large_chunks_matches_decay_in_small_ones(make_user):
+    users = [make_user(f"u{i}") for i in range(7)]
+    for i, user in enumerate(users):
+        mint(user, i + 1)
+    Account.objects.filter(kind=Account.Kind.PERSON).update(
+        decayed_through=date(2025, 1, 1), last_activity_on=date(2025, 6, 1)
+    )
+    Account.objects.filter(owner=users[0]).update(last_activity_on=date(2020, 1, 1))  # inactive
+    services.decay_run(as_of=date(2025, 7, 1), chunk_size=3)
+    services.decay_run(as_of=date(2026, 1, 1))
+    balances = [selectors.balance_of(u) for u in users]
+
+    def decayed(balance: int, days: int) -> int:  # balance × 5 % × days / 365, half up
+        return balance - (balance * 50_000 * days * 2 + 365_000_000) // (2 * 365_000_000)
+
+    assert balances[0] == 0
+    assert balances[1:] == [decayed(decayed(200 * n, 181), 184) for n in range(2, 8)]
+    assert Transaction.objects.filter(kind=Transaction.Kind.DECAY).count() == 4
+    assert AuditEvent.objects.filter(action="ledger.decay.posted").count() == 2
+    assert ledger_verify() == []
+
+
+def test_a_contribution_may_use_a_demand_index(alice):
+    inputs = {"resource_type": "room", "duration": 2, "demand_index": Decimal("1.4")}
+    contribution = services.contribution_record(
+        beneficiary=alice, kind="resource", inputs=inputs, idempotency_key="c1"
+    )
+    assert contribution.amount == 560  # 200 × 2 × 1.4
+    assert contribution.explanation["factors"]["demand_index_input"] == "1.4"
+    again = services.contribution_record(
+        beneficiary=alice, kind="resource", inputs=inputs, idempotency_key="c1"
+    )
+    assert again.pk == contribution.pk
