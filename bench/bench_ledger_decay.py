@@ -1,9 +1,9 @@
 """Decay of 1,000,000 accounts on PostgreSQL.
 
-Figure: ``services.decay_run`` (per chunk of 10 000 accounts, one transaction: lock the
-due accounts in id order reading their amounts, content hash, then one statement
-inserting the transaction, a posting per account plus the decay account's, and updating
-the balances; the foreign keys of a million postings are checked at the commits).
+Figure: ``services.decay_run`` (per chunk of 50 000 accounts, one transaction: lock the
+due accounts in id order reading their amounts, content hash, insert the transaction
+and a posting per account plus the decay account's, update the balances; the foreign
+keys of a million postings are checked at the commits).
 Floor: one set-based UPDATE of the same rows (the same WHERE, amount > 0 included) with
 the same amount expression, rolled back afterwards. The rollback leaves a dead version
 of every row behind, so the table is rewritten (VACUUM FULL) before the figure runs and

@@ -1,10 +1,10 @@
 """Decay (CV-5): explicit, set-based decay transactions, idempotent per account and day.
 
 For each unit and chunk of due person accounts, one decay transaction in one database
-transaction: lock the chunk's accounts in id order and read their amounts, then one
-statement (PostgreSQL; three on SQLite) writes the transaction, a posting per account
-plus the decay account's and the new balances, set-based. A million accounts cost a few
-dozen statements and commits, not a million round trips.
+transaction: lock the chunk's accounts in id order and read their amounts, then write
+the transaction with a posting per account plus the decay account's (one INSERT … SELECT)
+and the new balances (one UPDATE), set-based. A million accounts cost a few dozen
+statements and commits, not a million round trips.
 
 Amount per account: ``balance × rate × days / 365`` rounded half up, where ``days`` runs
 from ``decayed_through`` to the run's date; an account inactive longer than the
@@ -79,42 +79,45 @@ _INSERT_TX = (
 _SET_HASH = "UPDATE ledger_transaction SET content_hash = %(hash)s WHERE idempotency_key = %(key)s"
 
 
-def _write_pg_sql() -> str:
-    """One statement: the transaction, the postings (INSERT … SELECT) and the balances
-    (UPDATE) over the same rows and the same snapshot; returns how many balances it
-    updated, how many postings it wrote and their sum."""
+def _write_pg_sql() -> tuple[str, str]:
+    """The transaction and the postings (INSERT … SELECT), then the balances (UPDATE) over
+    the same rows. Separate statements, so that each reports its own row count."""
     amount = amount_sql()
     return (
-        f"WITH tx AS ({_INSERT_TX} RETURNING id), "  # noqa: S608 (only constant fragments and placeholders)
-        "p AS (INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
+        f"WITH tx AS ({_INSERT_TX} RETURNING id) "  # noqa: S608 (only constant fragments and placeholders)
+        "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
         f"SELECT tx.id, a.id, a.unit_id, -({amount}) FROM tx, ledger_account a WHERE {_chunk_sql()} "
-        "UNION ALL SELECT tx.id, %(decay)s, %(unit)s, %(total)s FROM tx RETURNING amount), "
-        f"u AS (UPDATE ledger_account a SET balance = a.balance - ({amount}), "
-        f"decayed_through = %(as_of)s WHERE {_chunk_sql()} RETURNING 1) "
-        "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM p), (SELECT sum(amount) FROM p)"
+        "UNION ALL SELECT tx.id, %(decay)s, %(unit)s, %(total)s FROM tx",
+        f"UPDATE ledger_account a SET balance = a.balance - ({amount}), "  # noqa: S608 (only constant fragments and placeholders)
+        f"decayed_through = %(as_of)s WHERE {_chunk_sql()}",
     )
 
 
-def _write_pg(db, cursor, params: dict, digest) -> tuple[int, int, int]:
-    """PostgreSQL: ``_write_pg_sql``. ``digest()`` computes the content hash; in pipeline
-    mode it runs while the server runs the statement (the transaction row is written
-    with an empty hash and gets its hash before the commit), so hashing the chunk's
-    postings in Python costs no time. Plain execution when queries are observed."""
+def _write_pg(db, cursor, params: dict, digest) -> tuple[int, int]:
+    """PostgreSQL: ``_write_pg_sql``; returns (balances updated, postings written).
+    ``digest()`` computes the content hash; in pipeline mode it runs while the server
+    runs the statements (the transaction row is written with an empty hash and gets its
+    hash before the commit), so hashing the chunk's postings in Python costs no time.
+    Plain execution when queries are observed."""
+    insert, update = _write_pg_sql()
     if db.queries_logged or db.execute_wrappers:
-        cursor.execute(_write_pg_sql(), {**params, "hash": digest()})
-        return cursor.fetchone()
+        cursor.execute(insert, {**params, "hash": digest()})
+        postings = cursor.rowcount
+        cursor.execute(update, params)
+        return cursor.rowcount, postings
     import psycopg
 
     pg = db.connection
     with db.wrap_database_errors:
         with pg.pipeline():
-            write, set_hash = psycopg.Cursor(pg), psycopg.Cursor(pg)
-            write.execute(_write_pg_sql(), {**params, "hash": ""})
-            set_hash.execute(_SET_HASH, {"hash": digest(), "key": params["key"]})
-        return write.fetchone()
+            inserted, updated, hashed = psycopg.Cursor(pg), psycopg.Cursor(pg), psycopg.Cursor(pg)
+            inserted.execute(insert, {**params, "hash": ""})
+            updated.execute(update, params)
+            hashed.execute(_SET_HASH, {"hash": digest(), "key": params["key"]})
+        return updated.rowcount, inserted.rowcount
 
 
-def _write_other(cursor, params: dict) -> tuple[int, int, int]:
+def _write_other(cursor, params: dict) -> tuple[int, int]:
     """SQLite, whose IMMEDIATE transaction locks the whole database (nothing can change
     between the statements): the same writes in three statements."""
     amount = amount_sql()
@@ -132,7 +135,7 @@ def _write_other(cursor, params: dict) -> tuple[int, int, int]:
         f"decayed_through = %(as_of)s WHERE {_chunk_sql()}",
         params,
     )
-    return cursor.rowcount, postings, 0
+    return cursor.rowcount, postings
 
 
 class _ChunkRaced(Exception):
@@ -181,9 +184,10 @@ def _chunk(*, sql_params: dict, after: int, limit: int) -> tuple[int, int]:
             written = _write_pg(db, cursor, params, digest)
         else:
             written = _write_other(cursor, {**params, "hash": digest()})
-        # Exactly the locked accounts, balanced: otherwise an account of the range became
-        # due after the lock. Rolls the chunk back; the caller redoes it.
-        if tuple(written) != (len(rows), len(rows) + 1, 0):
+        # Exactly the locked accounts, each with its posting (amounts computed alike from
+        # the same locked rows), plus the decay account's. Anything else means an account
+        # of the range became due after the lock: roll the chunk back; the caller redoes it.
+        if tuple(written) != (len(rows), len(rows) + 1):
             raise _ChunkRaced(key)
     return len(rows), hi
 
