@@ -151,17 +151,6 @@ def can_view_region(*, user: User, region_code: str) -> bool:
     )
 
 
-def users_by_identity_hash(*, hashes: list[str], document_type: str = "cn_resident_id") -> dict[str, int]:
-    """Verified identities by keyed number hash → user id (links registry persons to users)."""
-    from meaningflow.accounts.models import Identity
-
-    return dict(
-        Identity.objects.filter(number_hash__in=hashes, document_type=document_type).values_list(
-            "number_hash", "user_id"
-        )
-    )
-
-
 def identity_hashes(*, document_type: str = "cn_resident_id") -> dict[str, int]:
     """Every verified identity's keyed hash → user id: the small side of a registry link."""
     from meaningflow.accounts.models import Identity

@@ -17,13 +17,6 @@ from meaningflow.assistance.models import (
 from meaningflow.places.selectors import normalise_region_prefix
 
 
-def users_by_identity_hash(hashes: list[str]) -> dict[str, int]:
-    """Verified identities by keyed hash → user id, through the accounts selector."""
-    from meaningflow.accounts.selectors import users_by_identity_hash as by_hash
-
-    return by_hash(hashes=hashes)
-
-
 def officer_prefixes(*, user) -> list[str]:
     """Normalised prefixes the user may see; [""] for superusers (everything)."""
     if user.is_authenticated and user.is_superuser:
