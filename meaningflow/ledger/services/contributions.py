@@ -18,6 +18,7 @@ from meaningflow.ledger.services.core import (
     person_accounts_lock,
     person_post,
     person_post_draft,
+    person_post_standalone,
     system_account,
     transaction_post,
     unit_for,
@@ -153,12 +154,8 @@ def use_record(
     consumption = system_account(kind=Account.Kind.CONSUMPTION, unit=unit)
     memo = memo or "use"
 
-    def body(fingerprint: str) -> Transaction:
-        # The lean path once this process knows the account's id (person_post); else the
-        # general one. Prepared inside the transaction: on SQLite, whose lock is the whole
-        # database's, a writer that keeps the lock busy measured faster than one that
-        # leaves a gap between its transactions for the others to contend for.
-        draft = person_post_draft(
+    def draft_for(fingerprint: str):
+        return person_post_draft(
             user=user,
             unit=unit,
             amount=-amount,
@@ -169,6 +166,14 @@ def use_record(
             cause=cause,
             memo=memo,
         )
+
+    def standalone(fingerprint: str) -> Transaction | None:
+        # The lean path once this process knows the account's id: its own short
+        # database transaction around the statements alone (person_post_standalone).
+        return person_post_standalone(lambda: draft_for(fingerprint))
+
+    def body(fingerprint: str) -> Transaction:
+        draft = draft_for(fingerprint)
         if draft is not None and (tx := person_post(draft)) is not None:
             return tx
         (account,) = person_accounts_lock(pairs=[(user, unit)])
@@ -182,4 +187,6 @@ def use_record(
             legs=[(account, -amount), (consumption, amount)],
         )
 
-    return idempotent(model=Transaction, key=idempotency_key, payload=payload, body=body)
+    return idempotent(
+        model=Transaction, key=idempotency_key, payload=payload, body=body, standalone=standalone
+    )

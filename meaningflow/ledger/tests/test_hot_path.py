@@ -2,18 +2,21 @@
 PostgreSQL."""
 
 import random
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from meaningflow.core.models import AuditEvent
 from meaningflow.ledger import hashing, selectors, services
 from meaningflow.ledger.models import Account, Transaction
-from meaningflow.ledger.services import core, decay
+from meaningflow.ledger.services import contributions, core, decay
 from meaningflow.ledger.tests.factories import key, mint
 from meaningflow.ledger.verify import ledger_verify
 
@@ -163,3 +166,68 @@ def test_a_contribution_may_use_a_demand_index(alice):
         beneficiary=alice, kind="resource", inputs=inputs, idempotency_key="c1"
     )
     assert again.pk == contribution.pk
+
+
+@given(
+    text=st.text(max_size=40),
+    stamp=st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat(timespec="microseconds")),
+)
+def test_the_canonical_header_is_the_json_encoders_output(text, stamp):
+    fields = {"kind": "consume", "memo": text, "cause": text[::-1], "idempotency_key": text * 2}
+    assert hashing.canonical_header(created_at=stamp, **fields) == hashing.canonical_header_reference(
+        created_at=stamp, **fields
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_use_outside_any_transaction_commits_on_its_own_and_checks_the_balance(
+    alice, monkeypatch
+):
+    mint(alice, 1)  # 200
+    _use(alice, 1)  # the general path; remembers the account's id
+    lean = []
+    standalone = contributions.person_post_standalone
+    monkeypatch.setattr(
+        contributions, "person_post_standalone", lambda prepare: lean.append(standalone(prepare)) or lean[-1]
+    )
+    tx = _use(alice, 120)
+    assert lean == [tx]
+    stored = Transaction.objects.get(pk=tx.pk)
+    assert (stored.created_at, stored.content_hash) == (tx.created_at, tx.content_hash)
+    assert stored.postings.count() == 2
+    with pytest.raises(ValidationError, match="79 available, 80 needed"):
+        _use(alice, 80)
+    assert Transaction.objects.filter(kind=Transaction.Kind.CONSUME).count() == 2  # nothing half-written
+    assert not connection.in_atomic_block and connection.get_autocommit()
+    assert not connection.connection.in_transaction if connection.vendor == "sqlite" else True
+    assert selectors.balance_of(alice) == 79
+    assert Account.objects.get(owner=alice).last_activity_on == timezone.localdate()
+    assert ledger_verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_outside_any_transaction_returns_the_first_result(alice):
+    mint(alice, 1)
+    _use(alice, 1)
+    first = services.use_record(user=alice, amount=5, cause="x:1", idempotency_key="same")
+    again = services.use_record(user=alice, amount=5, cause="x:1", idempotency_key="same")
+    assert again.pk == first.pk
+    with pytest.raises(services.IdempotencyConflict):
+        services.use_record(user=alice, amount=6, cause="x:1", idempotency_key="same")
+    assert selectors.balance_of(alice) == 194
+    assert ledger_verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_use_inside_a_callers_transaction_rolls_back_with_it(alice):
+    mint(alice, 1)
+    _use(alice, 1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _use(alice, 50)
+        raise RuntimeError("the caller's work failed")
+    assert selectors.balance_of(alice) == 199
+    unit = core.unit_for(domain=None)
+    core._account_ids[(alice.pk, unit.pk)] = 10**9  # a stale hint: the general path instead
+    _use(alice, 9)
+    assert selectors.balance_of(alice) == 190
+    assert ledger_verify() == []
