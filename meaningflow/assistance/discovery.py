@@ -32,13 +32,13 @@ from meaningflow.assistance.models import (
     PushItem,
     Recognition,
     RegistryPerson,
+    ServiceNeed,
 )
 from meaningflow.assistance.opportunities import OpportunityIndex, opportunities_for
 from meaningflow.assistance.reasons import PUSH_REASONS, RECOGNITION_REASONS
+from meaningflow.core import columnar
 from meaningflow.core.services import JobProgress, audit_log
 
-WRITE_CHUNK = 5_000
-EPOCH = numpy.datetime64("1970-01-01", "D")
 CATEGORY_INPUTS = {
     "land_expropriated": "is_land_expropriated_farmer",
     "veteran": "is_veteran",
@@ -72,14 +72,19 @@ class Population:
 
     ids: numpy.ndarray
     columns: dict[str, numpy.ndarray]
-    region_codes: list[str]
-    service_needs: list
-    skills: list
-    user_ids: list
+    region_codes: numpy.ndarray  # GB/T 2260 codes as integers (the column holds six digits)
+    need_bits: numpy.ndarray  # service needs: bit i set for SERVICE_NEEDS[i]
+    user_ids: numpy.ndarray  # 0: no linked account
     stored_fingerprints: numpy.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def wants(self, need: str) -> numpy.ndarray:
+        return (self.need_bits >> SERVICE_NEEDS.index(need) & 1).astype(bool)
+
+    def needs_of(self, i: int) -> list[str]:
+        return [need for bit, need in enumerate(SERVICE_NEEDS) if self.need_bits[i] >> bit & 1]
 
 
 def current_period(today: datetime.date | None = None) -> str:
@@ -88,12 +93,66 @@ def current_period(today: datetime.date | None = None) -> str:
 
 # --- reading ------------------------------------------------------------------------
 
+SERVICE_NEEDS = tuple(ServiceNeed.values)
+# Boolean inputs packed into one integer column by the query.
+FLAG_CONDITIONS = (
+    "p.has_disability",
+    "p.dibao",
+    "h.dibao",
+    "h.zero_employment",
+    "p.receives_unemployment_insurance",
+    "p.sex = 'F'",
+    "p.employment_status = 'unemployed'",
+    "p.employment_status = 'flexible'",
+    "p.registered_unemployed_since IS NOT NULL",
+)
+# The query's output: every column fixed-width and never NULL (read column-wise, see
+# core.columnar: binary COPY on PostgreSQL).
+READ_COLUMNS = [
+    ("id", "int8"),
+    ("birth", "int4"),
+    ("region", "int4"),
+    ("since", "int4"),
+    ("flags", "int4"),
+    ("categories", "int4"),
+    ("household", "int8"),
+    ("paid", "float8"),
+    ("flexible_subsidy_months_used", "int4"),
+    ("approved", "int4"),
+    ("public_welfare_post_months_used", "int4"),
+    ("public_welfare_post_placements", "int4"),
+    ("skill_evaluation_subsidies_received", "int4"),
+    ("startup_loans_received", "int4"),
+    ("user", "int8"),
+    ("needs", "int4"),
+    ("fingerprint", "int8"),
+]
+
 
 def _day_number(column: str) -> str:
-    """SQL for days since 1970-01-01 (NULL stays NULL): no per-row date objects in Python."""
+    """SQL for days since 1970-01-01, 0 for NULL: no per-row date objects in Python."""
     if connection.vendor == "postgresql":
-        return f"({column} - DATE '1970-01-01')"
-    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+        return f"COALESCE({column} - DATE '1970-01-01', 0)"
+    return f"COALESCE(CAST(julianday({column}) - 2440587.5 AS INTEGER), 0)"
+
+
+def _json_has(column: str, value: str) -> str:
+    """SQL: the JSON list in ``column`` contains the string ``value`` (a code constant)."""
+    if connection.vendor == "postgresql":
+        return f"""COALESCE({column} @> '["{value}"]'::jsonb, false)"""
+    return f"""COALESCE({column} LIKE '%"{value}"%', 0)"""
+
+
+def _bits(conditions) -> str:
+    return " + ".join(f"CASE WHEN {condition} THEN {1 << bit} ELSE 0 END" for bit, condition in enumerate(conditions))
+
+
+def _json_list_bits(column: str, values) -> str:
+    """Bit i set when the JSON list in ``column`` contains ``values[i]``; the empty list
+    (most rows) is answered without testing each value."""
+    empty = "'[]'::jsonb" if connection.vendor == "postgresql" else "'[]'"
+    tests = _bits(_json_has(column, value) for value in values)
+    return f"CASE WHEN {column} IS NULL OR {column} = {empty} THEN 0 ELSE {tests} END"
 
 
 def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
@@ -110,19 +169,33 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
     if person_ids is not None:
         where.append(f"p.id IN ({', '.join(['%s'] * len(person_ids))})")
         params.extend(person_ids)
-    birth, since = _day_number("p.birth_date"), _day_number("p.registered_unemployed_since")
-    approved = _day_number("p.flexible_subsidy_first_approved")
-    # Table names come from model meta and every value is a bound parameter.
-    flags = " + ".join(
-        f"CASE WHEN {condition} THEN {1 << bit} ELSE 0 END" for bit, condition in enumerate(FLAG_CONDITIONS)
-    )
+    expressions = [
+        "p.id",
+        _day_number("p.birth_date"),
+        "CAST(p.region_code AS INTEGER)",  # six digits: a check constraint says so
+        _day_number("p.registered_unemployed_since"),
+        _bits(FLAG_CONDITIONS),
+        _json_list_bits("p.categories", list(CATEGORY_INPUTS)),
+        "COALESCE(p.household_id, 0)",
+        "p.social_insurance_paid_monthly",
+        "p.flexible_subsidy_months_used",
+        _day_number("p.flexible_subsidy_first_approved"),
+        "p.public_welfare_post_months_used",
+        "p.public_welfare_post_placements",
+        "p.skill_evaluation_subsidies",
+        "p.startup_loans",
+        "COALESCE(p.user_id, 0)",
+        _json_list_bits("pr.service_needs", SERVICE_NEEDS),
+        "COALESCE(r.fingerprint, 0)",
+    ]
+    if connection.vendor == "postgresql":  # binary COPY needs the exact declared types
+        expressions = [
+            f"({expression})::{columnar.KINDS[kind][2]}"
+            for expression, (_name, kind) in zip(expressions, READ_COLUMNS, strict=True)
+        ]
+    # Table names come from model meta, codes from constants; every value is bound.
     sql = f"""
-        SELECT p.id, {birth}, p.region_code, {since}, {flags}, p.categories, p.household_id,
-               p.social_insurance_paid_monthly,
-               p.flexible_subsidy_months_used, {approved},
-               p.public_welfare_post_months_used, p.public_welfare_post_placements,
-               p.skill_evaluation_subsidies, p.startup_loans, p.user_id, pr.service_needs, pr.skills,
-               COALESCE(r.fingerprint, 0)
+        SELECT {", ".join(expressions)}
         FROM {p} p LEFT JOIN {h} h ON h.id = p.household_id
         LEFT JOIN {pr} pr ON pr.person_id = p.id
         LEFT JOIN {r} r ON r.person_id = p.id
@@ -130,98 +203,54 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
     return sql, params
 
 
-# Boolean inputs packed into one integer column by the query (fewer Python objects to read).
-FLAG_CONDITIONS = (
-    "p.has_disability",
-    "p.dibao",
-    "h.dibao",
-    "h.zero_employment",
-    "p.receives_unemployment_insurance",
-    "p.sex = 'F'",
-    "p.employment_status = 'unemployed'",
-    "p.employment_status = 'flexible'",
-)
-
-
-def _numbers(values) -> numpy.ndarray:
-    """A column as float64 with NULL as NaN (numpy converts None itself, in C)."""
-    return numpy.array(values, dtype=numpy.float64)
-
-
-def _dates(values) -> numpy.ndarray:
-    days = numpy.nan_to_num(_numbers(values), nan=0.0).astype(numpy.int64)
-    return days.astype("datetime64[D]")
-
-
-def _flags(values) -> numpy.ndarray:
-    return numpy.nan_to_num(_numbers(values), nan=0.0).astype(bool)
-
-
-def _categories(values, n: int) -> dict[str, numpy.ndarray]:
-    """Category flags; only the few rows with any category are inspected."""
-    flags = {variable: numpy.zeros(n, dtype=bool) for variable in CATEGORY_INPUTS.values()}
-    for i, value in enumerate(values):
-        if not value or value == "[]":
-            continue
-        for code, variable in CATEGORY_INPUTS.items():
-            if (f'"{code}"' in value) if isinstance(value, str) else (code in value):
-                flags[variable][i] = True
-    return flags
-
-
 def load_population(
     region_prefix: str, *, person_ids: list[int] | None = None, period: str | None = None
 ) -> Population:
     """Read the non-exited registry persons under ``region_prefix`` into column arrays."""
     sql, params = _sql(region_prefix, person_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 18
-    ids = numpy.array(cols[0], dtype=numpy.int64)
-    flags = numpy.array(cols[4], dtype=numpy.int64)
+    read = columnar.read_columns(sql, params, READ_COLUMNS)
+    ids = read["id"]
+    flags = read["flags"]
     bit = {condition: (flags >> i & 1).astype(bool) for i, condition in enumerate(FLAG_CONDITIONS)}
-    since = _numbers(cols[3])
-    household = _numbers(cols[6])
-    counts = {
-        name: numpy.nan_to_num(_numbers(cols[i]), nan=0.0).astype(numpy.int32)
-        for i, name in (
-            (8, "flexible_subsidy_months_used"),
-            (10, "public_welfare_post_months_used"),
-            (11, "public_welfare_post_placements"),
-            (12, "skill_evaluation_subsidies_received"),
-            (13, "startup_loans_received"),
-        )
-    }
+    categories = read["categories"]
+    household = read["household"]
     columns = {
-        "birth_date": _dates(cols[1]),
+        "birth_date": read["birth"].astype("datetime64[D]"),
         "is_female": bit["p.sex = 'F'"],
-        "registered_unemployed": bit["p.employment_status = 'unemployed'"] & ~numpy.isnan(since),
-        "unemployment_start_date": _dates(cols[3]),
+        "registered_unemployed": bit["p.employment_status = 'unemployed'"]
+        & bit["p.registered_unemployed_since IS NOT NULL"],
+        "unemployment_start_date": read["since"].astype("datetime64[D]"),
         "flexibly_employed": bit["p.employment_status = 'flexible'"],
         "has_disability_card": bit["p.has_disability"],
         "dibao_member": bit["p.dibao"],
         # Persons without a household record each form their own (negative ids never clash).
-        "household_id": numpy.where(numpy.isnan(household), -ids, numpy.nan_to_num(household)).astype(numpy.int64),
+        "household_id": numpy.where(household == 0, -ids, household),
         "household_dibao": bit["h.dibao"],
         "household_zero_employment": bit["h.zero_employment"],
         "receives_unemployment_insurance": bit["p.receives_unemployment_insurance"],
-        "social_insurance_contributions_paid": numpy.nan_to_num(_numbers(cols[7])).astype(numpy.float32),
-        "flexible_subsidy_first_approval_date": _dates(cols[9]),
-        **counts,
-        **_categories(cols[5], n),
+        "social_insurance_contributions_paid": read["paid"].astype(numpy.float32),
+        "flexible_subsidy_first_approval_date": read["approved"].astype("datetime64[D]"),
+        **{name: read[name] for name in COUNT_INPUTS},
+        **{variable: (categories >> bit & 1).astype(bool) for bit, variable in enumerate(CATEGORY_INPUTS.values())},
     }
     columns["employment_income"] = _incomes(ids, period or current_period())
     return Population(
         ids=ids,
         columns=columns,
-        region_codes=list(cols[2]),
-        service_needs=list(cols[15]),
-        skills=list(cols[16]),
-        user_ids=list(cols[14]),
-        stored_fingerprints=numpy.array(cols[17], dtype=numpy.int64),
+        region_codes=read["region"],
+        need_bits=read["needs"],
+        user_ids=read["user"],
+        stored_fingerprints=read["fingerprint"],
     )
+
+
+COUNT_INPUTS = (
+    "flexible_subsidy_months_used",
+    "public_welfare_post_months_used",
+    "public_welfare_post_placements",
+    "skill_evaluation_subsidies_received",
+    "startup_loans_received",
+)
 
 
 def _incomes(ids: numpy.ndarray, period: str) -> numpy.ndarray:
@@ -274,8 +303,8 @@ def compute(simulation, period: str) -> dict[str, numpy.ndarray]:
 
 
 def _province_groups(population: Population) -> dict[str, numpy.ndarray]:
-    provinces = numpy.array([code[:2] for code in population.region_codes]) if len(population) else numpy.array([])
-    return {province: numpy.flatnonzero(provinces == province) for province in numpy.unique(provinces)}
+    provinces = population.region_codes // 10_000
+    return {f"{province:02d}": numpy.flatnonzero(provinces == province) for province in numpy.unique(provinces).tolist()}
 
 
 def compute_population(population: Population, period: str) -> dict[str, numpy.ndarray]:
@@ -291,46 +320,66 @@ def compute_population(population: Population, period: str) -> dict[str, numpy.n
 
 
 # --- writing ------------------------------------------------------------------------
+#
+# Results are written set-based: the numbers go column-wise into a staging table
+# (core.columnar: binary COPY on PostgreSQL), and one INSERT … SELECT per target table
+# builds the JSON columns in SQL and upserts. No JSON text and no row tuple is made in
+# Python per person.
 
 
 def _reason_masks(results) -> numpy.ndarray:
-    mask = numpy.zeros(len(results["age"]), dtype=numpy.int64)
+    mask = numpy.zeros(len(results["age"]), dtype=numpy.int32)
     for bit, (_label, variable) in enumerate(RECOGNITION_REASONS.values()):
-        mask |= results[variable].astype(bool).astype(numpy.int64) << bit
+        mask |= results[variable].astype(bool).astype(numpy.int32) << bit
     return mask
 
 
-def _reason_table() -> numpy.ndarray:
+def _reason_names() -> list[tuple[int, str]]:
+    """Every reason mask with the JSON list of its reason codes."""
     codes = list(RECOGNITION_REASONS)
-    return numpy.array(
-        [json.dumps([c for bit, c in enumerate(codes) if m >> bit & 1]) for m in range(1 << len(codes))],
-        dtype=object,
-    )
+    return [(m, json.dumps([c for bit, c in enumerate(codes) if m >> bit & 1])) for m in range(1 << len(codes))]
 
 
-def _entitlements_json(results) -> list[str]:
-    flex = results["flexible_employment_social_insurance_subsidy"]
-    post = results["public_welfare_post_eligible"].astype(bool)
-    training = results["training_subsidy_eligible"].astype(bool)
-    loan = results["startup_loan_max_amount"]
-    deduction = results["dibao_employment_cost_deduction"]
-    t, f = "true", "false"
-    return [
-        f'{{"flexible_subsidy": {a:.2f}, "public_welfare_post": {t if b else f}, '
-        f'"training": {t if c else f}, "startup_loan_max": {d:.0f}, "dibao_deduction": {e:.2f}}}'
-        for a, b, c, d, e in zip(
-            flex.tolist(),
-            post.tolist(),
-            training.tolist(),
-            loan.tolist(),
-            deduction.tolist(),
-            strict=True,
-        )
-    ]
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
 
 
-def _json_param() -> str:
-    return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+def _json_object(*pairs: str) -> str:
+    """SQL building a JSON object from alternating key literals and value expressions."""
+    return f"{'jsonb_build_object' if _postgres() else 'json_object'}({', '.join(pairs)})"
+
+
+def _json_value(text: str) -> str:
+    """SQL: a JSON text (column or literal) as a JSON value."""
+    return f"CAST({text} AS jsonb)" if _postgres() else f"json({text})"
+
+
+def _json_bool(flag: str) -> str:
+    return flag if _postgres() else f"json(CASE WHEN {flag} THEN 'true' ELSE 'false' END)"
+
+
+def _json_money(cents: str) -> str:
+    """A JSON number with two decimals, as the amounts are shown."""
+    if _postgres():
+        return f"ROUND(CAST({cents} AS numeric) / 100, 2)"
+    return f"json(printf('%.2f', {cents} / 100.0))"
+
+
+def _iso_date(days: str) -> str:
+    if _postgres():
+        return f"to_char(DATE '1970-01-01' + {days}, 'YYYY-MM-DD')"
+    return f"date({days} * 86400, 'unixepoch')"
+
+
+def _as_date(text: str) -> str:
+    return f"CAST({text} AS date)" if _postgres() else text
+
+
+def _values_cte(name: str, columns: str, rows: list[tuple]) -> tuple[str, list]:
+    """``name(columns) AS (VALUES …)`` with bound values, and the values."""
+    width = len(rows[0])
+    tuples = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
+    return f"{name}({columns}) AS (VALUES {tuples})", [value for row in rows for value in row]
 
 
 _GOLDEN = numpy.uint64(0x9E3779B97F4A7C15)
@@ -352,66 +401,122 @@ def fingerprints(results, versions: numpy.ndarray) -> numpy.ndarray:
             _reason_masks(results),
             results["employment_difficulty_person"].astype(bool),
             results["nearly_employment_difficulty_person"].astype(bool),
-            numpy.round(results["flexible_employment_social_insurance_subsidy"] * 100),
+            _cents(results["flexible_employment_social_insurance_subsidy"]),
             results["public_welfare_post_eligible"].astype(bool),
             results["training_subsidy_eligible"].astype(bool),
-            numpy.round(results["startup_loan_max_amount"]),
-            numpy.round(results["dibao_employment_cost_deduction"] * 100),
+            _yuan(results["startup_loan_max_amount"]),
+            _cents(results["dibao_employment_cost_deduction"]),
             versions,
         ):
             digest = _mix(digest, column)
     return ((digest >> numpy.uint64(1)) | numpy.uint64(1)).astype(numpy.int64)
 
 
+def _cents(amounts: numpy.ndarray) -> numpy.ndarray:
+    return numpy.round(numpy.asarray(amounts, dtype=numpy.float64) * 100).astype(numpy.int64)
+
+
+def _yuan(amounts: numpy.ndarray) -> numpy.ndarray:
+    return numpy.round(numpy.asarray(amounts, dtype=numpy.float64)).astype(numpy.int64)
+
+
 def _versions(population) -> tuple[list[str], numpy.ndarray]:
-    """Rules label per person (computed once per province) and a stable number for each."""
-    labels = {code[:2]: policy.rules_label(code) for code in set(population.region_codes)}
-    per_person = [labels[code[:2]] for code in population.region_codes]
-    numbers = {label: zlib.crc32(label.encode()) for label in set(labels.values())}
-    return per_person, numpy.array([numbers[label] for label in per_person], dtype=numpy.int64)
+    """The rules labels in use (one per province's rule set) and, per person, the index of
+    theirs in that list."""
+    provinces = population.region_codes // 10_000
+    labels: list[str] = []
+    index = numpy.zeros(len(population), dtype=numpy.int16)
+    for province in numpy.unique(provinces).tolist():
+        label = policy.rules_label(f"{province:02d}")
+        if label not in labels:
+            labels.append(label)
+        index[provinces == province] = labels.index(label)
+    return labels, index
 
 
-def _write_recognitions(population, results, period: str, region_prefix: str, now, progress) -> int:
-    """Upsert the recognitions whose results changed; refresh the month of the others."""
-    table, persons = Recognition._meta.db_table, RegistryPerson._meta.db_table
-    j = _json_param()
-    # The table name comes from model meta; every value is bound.
+RECOGNITION_STAGE = {
+    "person_id": "int8",
+    "recognised": "bool",
+    "nearly": "bool",
+    "reason_mask": "int4",
+    "flexible_cents": "int8",
+    "post": "bool",
+    "training": "bool",
+    "loan_yuan": "int8",
+    "deduction_cents": "int8",
+    "version": "int2",
+    "fingerprint": "int8",
+}
+
+
+def _recognition_upsert_sql(labels: list[str]) -> tuple[str, list]:
+    table = Recognition._meta.db_table
+    reasons, reason_params = _values_cte("reason_names", "mask, reasons", _reason_names())
+    versions, version_params = _values_cte("versions", "number, label", list(enumerate(labels)))
+    entitlements = _json_object(
+        "'flexible_subsidy'",
+        _json_money("s.flexible_cents"),
+        "'public_welfare_post'",
+        _json_bool("s.post"),
+        "'training'",
+        _json_bool("s.training"),
+        "'startup_loan_max'",
+        "s.loan_yuan",
+        "'dibao_deduction'",
+        _json_money("s.deduction_cents"),
+    )
+    # Table names come from model meta; every value is bound. INSERT first (a leading WITH
+    # hides the row count from sqlite3); "WHERE true": SQLite's parser needs it between a
+    # join and ON CONFLICT.
     sql = (
-        f"INSERT INTO {table} (person_id, period, recognised, nearly, reasons, "  # noqa: S608
-        f"entitlements, rules_version, computed_at, fingerprint) VALUES (%s, %s, %s, %s, {j}, {j}, %s, %s, %s) "
+        f"INSERT INTO {table} (person_id, period, recognised, nearly, reasons, entitlements, rules_version, "  # noqa: S608
+        "computed_at, fingerprint) "
+        f"WITH {reasons}, {versions} "
+        f"SELECT s.person_id, %s, s.recognised, s.nearly, {_json_value('r.reasons')}, {entitlements}, v.label, "
+        "%s, s.fingerprint "
+        "FROM discovery_recognition_stage s JOIN reason_names r ON r.mask = s.reason_mask "
+        "JOIN versions v ON v.number = s.version WHERE true "
         "ON CONFLICT (person_id) DO UPDATE SET "
         "period = excluded.period, recognised = excluded.recognised, nearly = excluded.nearly, "
         "reasons = excluded.reasons, entitlements = excluded.entitlements, "
         "rules_version = excluded.rules_version, computed_at = excluded.computed_at, "
         "fingerprint = excluded.fingerprint"
     )
-    versions, version_numbers = _versions(population)
-    digests = fingerprints(results, version_numbers)
+    return sql, reason_params + version_params
+
+
+def _write_recognitions(population, results, period: str, region_prefix: str, now, progress) -> int:
+    """Upsert the recognitions whose results changed; refresh the month of the others."""
+    labels, version_index = _versions(population)
+    version_numbers = numpy.array([zlib.crc32(label.encode()) for label in labels], dtype=numpy.int64)
+    digests = fingerprints(results, version_numbers[version_index] if len(labels) else version_index)
     stored = population.stored_fingerprints
     changed = numpy.flatnonzero(digests != stored) if stored is not None else numpy.arange(len(population))
     picked = {name: results[name][changed] for name in OUTPUTS}
-    reasons = _reason_table()[_reason_masks(picked)]
-    entitlements = _entitlements_json(picked)
+    stage = {
+        "person_id": population.ids[changed],
+        "recognised": picked["employment_difficulty_person"].astype(bool),
+        "nearly": picked["nearly_employment_difficulty_person"].astype(bool),
+        "reason_mask": _reason_masks(picked),
+        "flexible_cents": _cents(picked["flexible_employment_social_insurance_subsidy"]),
+        "post": picked["public_welfare_post_eligible"].astype(bool),
+        "training": picked["training_subsidy_eligible"].astype(bool),
+        "loan_yuan": _yuan(picked["startup_loan_max_amount"]),
+        "deduction_cents": _cents(picked["dibao_employment_cost_deduction"]),
+        "version": version_index[changed],
+        "fingerprint": digests[changed],
+    }
+    table, persons = Recognition._meta.db_table, RegistryPerson._meta.db_table
     stamp = connection.ops.adapt_datetimefield_value(now)
-    rows = list(
-        zip(
-            population.ids[changed].tolist(),
-            [period] * len(changed),
-            picked["employment_difficulty_person"].astype(bool).tolist(),
-            picked["nearly_employment_difficulty_person"].astype(bool).tolist(),
-            reasons.tolist(),
-            entitlements,
-            [versions[i] for i in changed.tolist()],
-            [stamp] * len(changed),
-            digests[changed].tolist(),
-            strict=True,
-        )
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), WRITE_CHUNK):
-            cursor.executemany(sql, rows[start : start + WRITE_CHUNK])
-            progress.advance(min(WRITE_CHUNK, len(rows) - start))
-        if len(rows) < len(population):
+    with columnar.staging_table("discovery_recognition_stage", RECOGNITION_STAGE) as staging:
+        columnar.write_columns(staging, {name: (stage[name], kind) for name, kind in RECOGNITION_STAGE.items()})
+        if len(changed):
+            sql, params = _recognition_upsert_sql(labels)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*params, period, stamp])
+        progress.advance(len(changed))
+    if len(changed) < len(population):
+        with connection.cursor() as cursor:
             # Unchanged results carried into a new month: one set-based statement, no rows in Python.
             cursor.execute(
                 f"UPDATE {table} SET period = %s, computed_at = %s WHERE period <> %s "  # noqa: S608
@@ -419,174 +524,214 @@ def _write_recognitions(population, results, period: str, region_prefix: str, no
                 "AND employment_status <> %s)",
                 [period, stamp, period, f"{region_prefix}%", "exited"],
             )
-    progress.advance(len(population) - len(rows))
-    return len(rows)
+    progress.advance(len(population) - len(changed))
+    return len(changed)
 
 
-def _push_rows(population, results, period: str, today: datetime.date, expiry_days: int, opportunities) -> list[tuple]:
-    """(person_id, kind, reason_code, opportunity_ref, rule_reference, data_used, expires_on)."""
-    ids = population.ids.tolist()
-    month_end = (numpy.datetime64(period, "M") + 1).astype("datetime64[D]").item() - datetime.timedelta(days=1)
-    policy_expiry = (today + datetime.timedelta(days=expiry_days)).isoformat()
-    nearly_expiry = (
-        (numpy.datetime64(period, "M") + 2).astype("datetime64[D]").item() - datetime.timedelta(days=1)
-    ).isoformat()
-    needs = _as_lists(population.service_needs)
-    months = results["months_unemployed"].astype(int).tolist()
-    ages = results["age"].astype(int).tolist()
-    rows = []
+# The push items computed from the rules, in the order of their stage code; opportunity
+# pushes (a found need or organisation per person) are few and written row by row.
+POLICY_PUSHES = (
+    "policy.recognition",
+    "policy.flexible_subsidy",
+    "policy.public_welfare_post",
+    "policy.training_subsidy",
+    "policy.startup_loan",
+    "policy.dibao_deduction",
+    "nearly.4050",
+    "nearly.long_term",
+)
+PUSH_STAGE = {
+    "person_id": "int8",
+    "code": "int2",
+    "age": "int4",
+    "months": "int4",
+    "reason_mask": "int4",
+    "cents": "int8",
+    "yuan": "int8",
+    "day": "int4",
+}
 
-    def add(mask, kind, code, expiry, data_of):
-        reference = PUSH_REASONS[code][2]
-        for i in numpy.flatnonzero(mask).tolist():
-            rows.append((ids[i], kind, code, "", reference, data_of(i), expiry))
 
-    recognised = results["employment_difficulty_person"].astype(bool)
-    reason_json = _reason_table()[_reason_masks(results)]
-    add(
-        recognised,
-        "policy",
-        "policy.recognition",
-        policy_expiry,
-        lambda i: f'{{"reasons": {reason_json[i]}, "age": {ages[i]}, "months_unemployed": {months[i]}}}',
-    )
-    flex = results["flexible_employment_social_insurance_subsidy"]
-    add(
-        flex > 0,
-        "policy",
-        "policy.flexible_subsidy",
-        policy_expiry,
-        lambda i: f'{{"monthly_amount": {flex[i]:.2f}}}',
-    )
-    wants = {need: numpy.array([need in n for n in needs], dtype=bool) for need in ("job", "training", "startup")}
-    add(
-        results["public_welfare_post_eligible"].astype(bool) & wants["job"],
-        "policy",
-        "policy.public_welfare_post",
-        policy_expiry,
-        lambda i: '{"service_need": "job"}',
-    )
-    add(
-        results["training_subsidy_eligible"].astype(bool) & wants["training"],
-        "policy",
-        "policy.training_subsidy",
-        policy_expiry,
-        lambda i: '{"service_need": "training"}',
-    )
-    loan_max = results["startup_loan_max_amount"]
-    add(
-        results["startup_loan_eligible"].astype(bool) & wants["startup"],
-        "policy",
-        "policy.startup_loan",
-        policy_expiry,
-        lambda i: f'{{"service_need": "startup", "max_amount": {loan_max[i]:.0f}}}',
-    )
-    deduction = results["dibao_employment_cost_deduction"]
-    add(
-        deduction > 0,
-        "policy",
-        "policy.dibao_deduction",
-        policy_expiry,
-        lambda i: f'{{"monthly_deduction": {deduction[i]:.2f}}}',
-    )
-    births = population.columns["birth_date"]
-    eligible_from = month_end + datetime.timedelta(days=1)
-    add(
-        results["turns_4050_next_month"].astype(bool) & results["nearly_employment_difficulty_person"].astype(bool),
-        "nearly",
-        "nearly.4050",
-        nearly_expiry,
-        lambda i: f'{{"birth_date": "{births[i]}", "age": {ages[i]}, "eligible_from": "{eligible_from}"}}',
-    )
-    starts = population.columns["unemployment_start_date"]
-    add(
-        results["reaches_long_term_unemployment_next_month"].astype(bool),
-        "nearly",
-        "nearly.long_term",
-        nearly_expiry,
-        lambda i: (
-            f'{{"registered_unemployed_since": "{starts[i]}", "months_unemployed": {months[i]}, '
-            f'"eligible_from": "{eligible_from}"}}'
+def _push_data_sql() -> str:
+    """SQL for the data_used JSON of a staged push, by stage code (what the person is told
+    the push was computed from)."""
+    code = POLICY_PUSHES.index
+    shapes = {
+        code("policy.recognition"): _json_object(
+            "'reasons'", _json_value("r.reasons"), "'age'", "s.age", "'months_unemployed'", "s.months"
         ),
+        code("policy.flexible_subsidy"): _json_object("'monthly_amount'", _json_money("s.cents")),
+        code("policy.public_welfare_post"): _json_object("'service_need'", "'job'"),
+        code("policy.training_subsidy"): _json_object("'service_need'", "'training'"),
+        code("policy.startup_loan"): _json_object("'service_need'", "'startup'", "'max_amount'", "s.yuan"),
+        code("policy.dibao_deduction"): _json_object("'monthly_deduction'", _json_money("s.cents")),
+        code("nearly.4050"): _json_object(
+            "'birth_date'", _iso_date("s.day"), "'age'", "s.age", "'eligible_from'", "c.eligible_from"
+        ),
+        code("nearly.long_term"): _json_object(
+            "'registered_unemployed_since'",
+            _iso_date("s.day"),
+            "'months_unemployed'",
+            "s.months",
+            "'eligible_from'",
+            "c.eligible_from",
+        ),
+    }
+    return "CASE s.code " + " ".join(f"WHEN {number} THEN {shape}" for number, shape in shapes.items()) + " END"
+
+
+def _policy_pushes(population, results) -> dict[str, numpy.ndarray]:
+    """Staged policy and nearly-eligible pushes: one row per person and reason that applies."""
+    recognised = results["employment_difficulty_person"].astype(bool)
+    nearly = results["nearly_employment_difficulty_person"].astype(bool)
+    masks = {
+        "policy.recognition": recognised,
+        "policy.flexible_subsidy": results["flexible_employment_social_insurance_subsidy"] > 0,
+        "policy.public_welfare_post": results["public_welfare_post_eligible"].astype(bool) & population.wants("job"),
+        "policy.training_subsidy": results["training_subsidy_eligible"].astype(bool) & population.wants("training"),
+        "policy.startup_loan": results["startup_loan_eligible"].astype(bool) & population.wants("startup"),
+        "policy.dibao_deduction": results["dibao_employment_cost_deduction"] > 0,
+        "nearly.4050": results["turns_4050_next_month"].astype(bool) & nearly,
+        "nearly.long_term": results["reaches_long_term_unemployment_next_month"].astype(bool),
+    }
+    cents = {
+        "policy.flexible_subsidy": _cents(results["flexible_employment_social_insurance_subsidy"]),
+        "policy.dibao_deduction": _cents(results["dibao_employment_cost_deduction"]),
+    }
+    days = {
+        "nearly.4050": population.columns["birth_date"].astype(numpy.int64),
+        "nearly.long_term": population.columns["unemployment_start_date"].astype(numpy.int64),
+    }
+    per_person = {
+        "person_id": population.ids,
+        "age": results["age"].astype(numpy.int32),
+        "months": results["months_unemployed"].astype(numpy.int32),
+        "reason_mask": _reason_masks(results),
+        "yuan": _yuan(results["startup_loan_max_amount"]),
+    }
+    parts: dict[str, list] = {name: [] for name in PUSH_STAGE}
+    zeros = numpy.zeros(len(population), dtype=numpy.int64)
+    for number, code in enumerate(POLICY_PUSHES):
+        index = numpy.flatnonzero(masks[code])
+        for name, values in per_person.items():
+            parts[name].append(values[index])
+        parts["code"].append(numpy.full(len(index), number, dtype=numpy.int16))
+        parts["cents"].append(cents.get(code, zeros)[index])
+        parts["day"].append(days.get(code, zeros)[index].astype(numpy.int32))
+    return {name: numpy.concatenate(chunks) for name, chunks in parts.items()}
+
+
+def _existing_policy_pushes(population, period: str) -> numpy.ndarray:
+    """Keys (person id × 16 + stage code) of the policy pushes already created this month."""
+    if not len(population):
+        return numpy.zeros(0, dtype=numpy.int64)
+    table = PushItem._meta.db_table
+    number = "CASE reason_code " + " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(POLICY_PUSHES)) + " END"
+    key = f"person_id * 16 + {number}"
+    read = columnar.read_columns(
+        f"SELECT {f'({key})::int8' if _postgres() else key} FROM {table} "  # noqa: S608
+        f"WHERE period = %s AND opportunity_ref = '' AND reason_code IN ({', '.join(['%s'] * len(POLICY_PUSHES))}) "
+        "AND person_id BETWEEN %s AND %s",
+        [period, *POLICY_PUSHES, int(population.ids.min()), int(population.ids.max())],
+        [("key", "int8")],
     )
-    rows.extend(_opportunity_rows(population, needs, opportunities, policy_expiry))
-    return rows
+    return read["key"]
 
 
-def _as_list(value) -> list:
-    if not value:
-        return []
-    return json.loads(value) if isinstance(value, str) else list(value)
+def _write_policy_pushes(staged: dict, population, period: str, today, expiry_days: int, now) -> int:
+    """Insert the staged pushes not yet created this month; returns how many were new."""
+    keys = staged["person_id"] * 16 + staged["code"]
+    fresh = ~numpy.isin(keys, _existing_policy_pushes(population, period))
+    staged = {name: values[fresh] for name, values in staged.items()}
+    if not len(staged["person_id"]):
+        return 0
+    month_end = (numpy.datetime64(period, "M") + 1).astype("datetime64[D]").item() - datetime.timedelta(days=1)
+    eligible_from = (month_end + datetime.timedelta(days=1)).isoformat()
+    nearly_expiry = ((numpy.datetime64(period, "M") + 2).astype("datetime64[D]").item() - datetime.timedelta(days=1))
+    policy_expiry = (today + datetime.timedelta(days=expiry_days)).isoformat()
+    codes, code_params = _values_cte(
+        "codes",
+        "number, kind, reason_code, reference, expires_on, eligible_from",
+        [
+            (
+                number,
+                code.split(".", 1)[0],
+                code,
+                PUSH_REASONS[code][2],
+                nearly_expiry.isoformat() if code.startswith("nearly.") else policy_expiry,
+                eligible_from,
+            )
+            for number, code in enumerate(POLICY_PUSHES)
+        ],
+    )
+    reasons, reason_params = _values_cte("reason_names", "mask, reasons", _reason_names())
+    table = PushItem._meta.db_table
+    # Table names come from model meta; every value is bound.
+    sql = (
+        f"INSERT INTO {table} (person_id, period, kind, reason_code, opportunity_ref, rule_reference, data_used, "  # noqa: S608
+        "expires_on, status, channels, created_at) "
+        f"WITH {codes}, {reasons} "
+        f"SELECT s.person_id, %s, c.kind, c.reason_code, '', c.reference, {_push_data_sql()}, "
+        f"{_as_date('c.expires_on')}, 'pending', {_json_value(chr(39) + '[]' + chr(39))}, %s "
+        "FROM discovery_push_stage s JOIN codes c ON c.number = s.code "
+        "JOIN reason_names r ON r.mask = s.reason_mask WHERE true "
+        "ON CONFLICT (person_id, period, reason_code, opportunity_ref) DO NOTHING"
+    )
+    with columnar.staging_table("discovery_push_stage", PUSH_STAGE) as staging:
+        columnar.write_columns(staging, {name: (staged[name], kind) for name, kind in PUSH_STAGE.items()})
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*code_params, *reason_params, period, connection.ops.adapt_datetimefield_value(now)])
+            return cursor.rowcount
 
 
-def _as_lists(values) -> list[list]:
-    """JSON list columns parsed once per distinct text (a few distinct values, many rows)."""
-    parsed: dict = {}
-    out = []
-    for value in values:
-        if isinstance(value, str) or value is None:
-            if value not in parsed:
-                parsed[value] = _as_list(value)
-            out.append(parsed[value])
-        else:
-            out.append(_as_list(value))
-    return out
-
-
-def _opportunity_rows(population, needs, index: OpportunityIndex, expiry: str) -> list[tuple]:
+def _opportunity_rows(population, index: OpportunityIndex, expiry: str) -> list[tuple]:
+    """(person_id, reason_code, opportunity_ref, data_used, expires_on) of the best
+    opportunity per person and service need, where an opportunity exists."""
     rows = []
     if not index.by_area:
         return rows
-    ids = population.ids.tolist()
-    for i, person_needs in enumerate(needs):
-        if not person_needs:
-            continue
-        skills = set(_as_list(population.skills[i]))
-        for need in person_needs:
-            found = index.best(population.region_codes[i], need, skills)
+    wanting = numpy.flatnonzero(population.need_bits).tolist()
+    skills_of = dict(
+        AssistanceProfile.objects.filter(person_id__in=population.ids[wanting].tolist()).values_list(
+            "person_id", "skills"
+        )
+    )
+    for i in wanting:
+        person_id = int(population.ids[i])
+        skills = set(skills_of.get(person_id) or ())
+        region_code = f"{population.region_codes[i]:06d}"
+        for need in population.needs_of(i):
+            found = index.best(region_code, need, skills)
             if found is not None:
                 data = json.dumps({"title": found.title, "service_need": need}, ensure_ascii=False)
-                rows.append((ids[i], "opportunity", found.reason_code, found.ref, "", data, expiry))
+                rows.append((person_id, found.reason_code, found.ref, data, expiry))
     return rows
 
 
-def _existing_pushes(population, period: str) -> set[tuple]:
-    """(person_id, reason_code, opportunity_ref) already created for the month."""
-    if not len(population):
-        return set()
+def _write_opportunity_pushes(rows: list[tuple], population, period: str, now) -> int:
+    """Insert the opportunity pushes not yet created this month; returns how many were new."""
+    if not rows:
+        return 0
     table = PushItem._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT person_id, reason_code, opportunity_ref FROM {table} "  # noqa: S608
-            "WHERE period = %s AND person_id BETWEEN %s AND %s",
+            "WHERE period = %s AND opportunity_ref <> '' AND person_id BETWEEN %s AND %s",
             [period, int(population.ids.min()), int(population.ids.max())],
         )
-        return set(cursor.fetchall())
-
-
-def _write_pushes(rows: list[tuple], period: str, now, progress, existing: set | None = None) -> int:
-    """Insert the push items not yet created this month; returns how many were new."""
-    table = PushItem._meta.db_table
-    if existing:
-        rows = [row for row in rows if (row[0], row[2], row[3]) not in existing]
-    j = _json_param()
-    # The table name comes from model meta; every value is bound.
-    sql = (
-        f"INSERT INTO {table} (person_id, period, kind, reason_code, opportunity_ref, "  # noqa: S608
-        "rule_reference, data_used, expires_on, status, channels, created_at) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, {j}, %s, %s, {j}, %s) "
-        "ON CONFLICT (person_id, period, reason_code, opportunity_ref) DO NOTHING"
-    )
+        existing = set(cursor.fetchall())
+    rows = [row for row in rows if row[:3] not in existing]
+    j = "%s::jsonb" if _postgres() else "%s"
     stamp = connection.ops.adapt_datetimefield_value(now)
-    values = [
-        (pid, period, kind, code, ref, reference, data, expiry, "pending", "[]", stamp)
-        for pid, kind, code, ref, reference, data, expiry in rows
-    ]
     with connection.cursor() as cursor:
-        for start in range(0, len(values), WRITE_CHUNK):
-            cursor.executemany(sql, values[start : start + WRITE_CHUNK])
-            progress.advance(min(WRITE_CHUNK, len(values) - start))
-    return len(values)
+        cursor.executemany(
+            f"INSERT INTO {table} (person_id, period, kind, reason_code, opportunity_ref, "  # noqa: S608
+            "rule_reference, data_used, expires_on, status, channels, created_at) "
+            f"VALUES (%s, %s, 'opportunity', %s, %s, '', {j}, %s, 'pending', {j}, %s) "
+            "ON CONFLICT (person_id, period, reason_code, opportunity_ref) DO NOTHING",
+            [(pid, period, code, ref, data, expiry, "[]", stamp) for pid, code, ref, data, expiry in rows],
+        )
+    return len(rows)
 
 
 def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None = None, stream=None) -> dict:
@@ -606,30 +751,28 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
     with JobProgress(
         job="assistance.discovery",
         key=f"{region_prefix}:{period}:{uuid.uuid4().hex[:8]}",
-        total=len(population) * 2,
+        total=len(population) * 3,
         stream=stream,
     ) as progress:
         results = compute_population(population, period)
         progress.advance(len(population))
-        rows = _push_rows(
+        staged = _policy_pushes(population, results)
+        opportunity_rows = _opportunity_rows(
             population,
-            results,
-            period,
-            today,
-            expiry_days,
             OpportunityIndex(opportunities_for(region_prefix)),
+            (today + datetime.timedelta(days=expiry_days)).isoformat(),
         )
         now = timezone.now()
-        progress.run.total = len(population) * 2 + len(rows)
         with transaction.atomic():
             written = _write_recognitions(population, results, period, region_prefix, now, progress)
-            created = _write_pushes(rows, period, now, progress, _existing_pushes(population, period))
-        progress.advance(len(rows) - created)
+            created = _write_policy_pushes(staged, population, period, today, expiry_days, now)
+            created += _write_opportunity_pushes(opportunity_rows, population, period, now)
+        progress.advance(len(population))
         summary = {
             "persons": len(population),
             "recognised": int(results["employment_difficulty_person"].astype(bool).sum()),
             "nearly": int(results["nearly_employment_difficulty_person"].astype(bool).sum()),
-            "push_candidates": len(rows),
+            "push_candidates": len(staged["person_id"]) + len(opportunity_rows),
             "recognitions_written": written,
             "pushes_created": created,
             "period": period,

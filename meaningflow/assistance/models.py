@@ -277,7 +277,9 @@ class PushItem(models.Model):
         DECLINED = "declined", _("Declined")
         EXPIRED = "expired", _("Expired")
 
-    person = models.ForeignKey(RegistryPerson, on_delete=models.CASCADE, related_name="pushes")
+    # No index of its own: the unique (person, period, reason, opportunity) and the
+    # (person, status) indexes both lead with it; a third one only slowed discovery's writes.
+    person = models.ForeignKey(RegistryPerson, on_delete=models.CASCADE, related_name="pushes", db_index=False)
     period = models.CharField(_("month"), max_length=7)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason_code = models.CharField(_("reason code"), max_length=60)

@@ -118,3 +118,60 @@ def test_explanation_names_parameters_and_references(officer):
     assert women["value"] == 45 and "湖南" in women["reference"]
     assert any(node["input"] and node["variable"] == "birth_date" for node in flat)
     assert explanation["log"]
+
+
+@pytest.mark.postgres
+def test_the_stored_json_has_the_documented_shapes(officer):
+    """Entitlements and push data are built in SQL (on both databases): exact shapes and
+    types, amounts in yuan with cents."""
+    _registry(
+        officer,
+        [
+            person_row(1, birth=datetime.date(1990, 1, 1), since="2024-06-01", needs="就业;培训;创业"),
+            person_row(2, birth=datetime.date(1990, 1, 1), since="2025-05-01", status="灵活就业", needs=""),
+            person_row(3, birth=datetime.date(1990, 1, 1), since="2025-05-01", dibao="是", needs=""),
+            person_row(4, birth=datetime.date(1970, 7, 1), since="2025-05-01", female=False, needs=""),
+            person_row(5, birth=datetime.date(1990, 1, 1), since="2024-07-01", needs=""),
+        ],
+    )
+    by_name = {p.name: p for p in RegistryPerson.objects.all()}
+    flexible = by_name["测试2"]
+    RegistryPerson.objects.filter(pk=flexible.pk).update(
+        employment_status="flexible", social_insurance_paid_monthly="1000.00"
+    )
+    services.income_record(person=by_name["测试3"], month=datetime.date(2025, 5, 1), amount="1500")
+    discovery.discovery_run(region_prefix="43", today=TODAY)
+
+    def data(person, code):
+        return PushItem.objects.get(person=person, reason_code=code).data_used
+
+    first = by_name["测试1"]
+    assert Recognition.objects.get(person=first).entitlements == {
+        "flexible_subsidy": 0.0,
+        "public_welfare_post": True,
+        "training": True,
+        "startup_loan_max": 200000,
+        "dibao_deduction": 0.0,
+    }
+    assert data(first, "policy.recognition") == {
+        "reasons": ["long_term_unemployed"],
+        "age": 35,
+        "months_unemployed": 12,
+    }
+    assert data(first, "policy.public_welfare_post") == {"service_need": "job"}
+    assert data(first, "policy.training_subsidy") == {"service_need": "training"}
+    assert data(first, "policy.startup_loan") == {"service_need": "startup", "max_amount": 200000}
+    recognition = Recognition.objects.get(person=flexible)
+    assert recognition.entitlements["flexible_subsidy"] == 666.66  # 2/3, rounded down to the fen
+    assert data(flexible, "policy.flexible_subsidy") == {"monthly_amount": 666.66}
+    deduction = Recognition.objects.get(person=by_name["测试3"]).entitlements["dibao_deduction"]
+    assert deduction > 0 and data(by_name["测试3"], "policy.dibao_deduction") == {"monthly_deduction": deduction}
+    assert data(by_name["测试4"], "nearly.4050") == {"birth_date": "1970-07-01", "age": 54, "eligible_from": "2025-07-01"}
+    assert data(by_name["测试5"], "nearly.long_term") == {
+        "registered_unemployed_since": "2024-07-01",
+        "months_unemployed": 11,
+        "eligible_from": "2025-07-01",
+    }
+    push = PushItem.objects.get(person=by_name["测试5"], reason_code="nearly.long_term")
+    assert (push.kind, push.status, push.channels, push.expires_on) == ("nearly", "pending", [], datetime.date(2025, 7, 31))
+    assert push.rule_reference == "就业服务与就业管理规定 第三十条"
