@@ -243,7 +243,9 @@ class Recognition(models.Model):
 
     person = models.OneToOneField(RegistryPerson, on_delete=models.CASCADE, related_name="recognition")
     period = models.CharField(_("month"), max_length=7)
-    recognised = models.BooleanField(_("employment-difficulty person"), default=False, db_index=True)
+    # Not indexed: about half the rows are true, so no plan would use an index on it, and
+    # discovery would maintain it for every row it writes.
+    recognised = models.BooleanField(_("employment-difficulty person"), default=False)
     nearly = models.BooleanField(_("nearly eligible"), default=False)
     reasons = models.JSONField(_("reasons"), default=list)
     entitlements = models.JSONField(_("entitlements"), default=dict)
@@ -290,8 +292,9 @@ class PushItem(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     channels = models.JSONField(_("channels"), default=list, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Indexed only where set (below): discovery inserts a million unsent pushes at a time.
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     responded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -305,7 +308,10 @@ class PushItem(models.Model):
                 name="assist_push_uniq",
             ),
         ]
-        indexes = [models.Index(fields=["person", "status"], name="assist_push_person_status")]
+        indexes = [
+            models.Index(fields=["person", "status"], name="assist_push_person_status"),
+            models.Index(fields=["sent_by"], condition=Q(sent_by__isnull=False), name="assist_push_sent_by"),
+        ]
         verbose_name = _("push")
         verbose_name_plural = _("pushes")
 
