@@ -4,6 +4,7 @@ import csv
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -37,17 +38,27 @@ def _get_transaction_for_user(request, pk: int) -> Transaction:
     return tx
 
 
+HISTORY_PAGE_SIZE = 25
+
+
 @login_required
 def history(request):
     user = request.user
-    contributions = selectors.contributions_of(user)[:200]
+    # Two lists, each paged on its own (?contributions=N, ?transactions=N); the other
+    # list's page is kept in the links.
+    contributions = Paginator(selectors.contributions_of(user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("contributions")
+    )
+    transactions = Paginator(selectors.transactions_of(user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("transactions")
+    )
     context = {
         "balances": selectors.balances_of(user),
         "headroom": selectors.earning_headroom(user),
         "standing": selectors.trust_standing_of(user),
         "trust_history": selectors.trust_history_of(user)[:20],
         "contributions": contributions,
-        "transactions": selectors.transactions_of(user)[:50],
+        "transactions": transactions,
         "holds": selectors.holds_of(user)[:20],
         "chart": svg_line_chart(selectors.balance_series(user), title=_("Available CV over time")),
     }

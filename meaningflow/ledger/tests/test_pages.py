@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from meaningflow.ledger import services
+from meaningflow.ledger.models import Transaction
 from meaningflow.ledger.tests.factories import key, mint
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,23 @@ def test_history_page_renders_for_the_owner(client, alice_history, django_assert
     assert response.status_code == 200
     assert "base_value × duration × demand_index × rating_coef" in body
     assert "<svg" in body and "headroom" in body
+
+
+def test_history_pages_through_every_contribution_and_transaction(client, alice):
+    mint(alice, 1)
+    for n in range(29):
+        services.use_record(user=alice, amount=1, cause=f"x:{n}", idempotency_key=key())
+    client.force_login(alice)
+    first = client.get(reverse("ledger:history")).content.decode()
+    assert "Page 1 of 2" in first  # 30 transactions, 25 a page
+    assert "?contributions=1&amp;transactions=2#tx-h" in first
+    second = client.get(reverse("ledger:history"), {"transactions": 2}).content.decode()
+    oldest = Transaction.objects.filter(postings__account__owner=alice).order_by("pk").first()
+    assert f"#{oldest.pk}<" in second and f"#{oldest.pk}<" not in first
+    assert "Page 2 of 2" in second
+    # A page number out of range shows the last page; nonsense shows the first.
+    assert "Page 2 of 2" in client.get(reverse("ledger:history"), {"transactions": 99}).content.decode()
+    assert "Page 1 of 2" in client.get(reverse("ledger:history"), {"transactions": "x"}).content.decode()
 
 
 def test_history_needs_login(client):
