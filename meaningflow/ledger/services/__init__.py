@@ -10,7 +10,12 @@ from meaningflow.ledger.services.decay import decay_run
 from meaningflow.ledger.services.domains import domain_convert, domain_create
 from meaningflow.ledger.services.holds import hold_consume, hold_place, hold_release, holds_expire
 from meaningflow.ledger.services.parameters import parameter_set_publish
-from meaningflow.ledger.services.trust import penalty_reset, trust_fact_record, trust_level_refresh
+from meaningflow.ledger.services.trust import (
+    penalty_reset,
+    trust_fact_record,
+    trust_level_refresh,
+    trust_levels_refresh,
+)
 
 __all__ = [
     "IdempotencyConflict",
@@ -28,5 +33,6 @@ __all__ = [
     "penalty_reset",
     "trust_fact_record",
     "trust_level_refresh",
+    "trust_levels_refresh",
     "use_record",
 ]

@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError
-from django.db.models import Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from meaningflow.core.services import audit_log, notification_send
+from meaningflow.core.services import JobProgress, audit_log, notification_send
 from meaningflow.ledger.models import (
     Account,
     Contribution,
@@ -72,12 +73,23 @@ def net_credited_of(*, user) -> int:
 
 def trust_standing_compute(*, user) -> TrustStanding:
     """The level the recorded facts give, why, and what the next level needs."""
-    thresholds = parameters_in_force().document["trust"]
     net = net_credited_of(user=user)
-    facts = set(TrustFact.objects.filter(user=user).values_list("kind", flat=True))
+    return trust_level_for(
+        net_credited=net,
+        has_contribution=Contribution.objects.filter(beneficiary=user, amount__gt=0).exists(),
+        facts=set(TrustFact.objects.filter(user=user).values_list("kind", flat=True)),
+        thresholds=parameters_in_force().document["trust"],
+    )
+
+
+def trust_level_for(*, net_credited: int, has_contribution: bool, facts: set, thresholds: dict) -> TrustStanding:
+    """TR-2 as a pure function of the recorded facts: L2 after a first contribution, L3–L5
+    by lifetime credited CV net of penalties, L4 also needing a community recommendation
+    and L5 a governance contribution."""
+    net = net_credited
     reasons, needs = ["registered"], []
     level = 1
-    if Contribution.objects.filter(beneficiary=user, amount__gt=0).exists():
+    if has_contribution:
         level, reasons = 2, [*reasons, "contribution_recorded"]
     else:
         needs.append(str(_("Complete one contribution.")))
@@ -107,6 +119,61 @@ def trust_standing_compute(*, user) -> TrustStanding:
     if level == 5:
         needs = []
     return TrustStanding(level=level, reasons=reasons, net_credited=net, next_needs=needs)
+
+
+def trust_levels_refresh(*, stream=None) -> dict:
+    """Bring every stored trust level in line with the facts and the parameters in force
+    today: a parameter set that takes effect can move the thresholds without any ledger
+    event of the people concerned (the daily job ``ledger_trust_refresh``).
+
+    The facts of everyone are read with four aggregate queries and the level computed by
+    ``trust_level_for``; only the people whose level differs go through
+    ``trust_level_refresh`` (which records the change, audits and notifies). Idempotent."""
+    from meaningflow.accounts.models import User
+
+    thresholds = parameters_in_force().document["trust"]
+    credited: dict[int, int] = {}
+    contributed: set[int] = set()
+    for row in Contribution.objects.values("beneficiary_id").annotate(
+        credited=Sum("credited"), positive=Count("id", filter=Q(amount__gt=0))
+    ):
+        credited[row["beneficiary_id"]] = row["credited"] or 0
+        if row["positive"]:
+            contributed.add(row["beneficiary_id"])
+    penalties = dict(
+        Posting.objects.filter(transaction__kind=Transaction.Kind.PENALTY, account__owner__isnull=False)
+        .values("account__owner_id")
+        .annotate(taken=Sum("amount"))
+        .values_list("account__owner_id", "taken")
+    )
+    facts: dict[int, set] = {}
+    for user_id, kind in TrustFact.objects.values_list("user_id", "kind"):
+        facts.setdefault(user_id, set()).add(kind)
+    latest = TrustLevelChange.objects.values("user_id").annotate(last=Max("id")).values_list("last", flat=True)
+    stored = dict(TrustLevelChange.objects.filter(id__in=Subquery(latest)).values_list("user_id", "level"))
+    people = sorted(set(credited) | set(penalties) | set(facts) | set(stored))
+    changed = 0
+    with JobProgress(
+        job="ledger.trust_refresh", key=timezone.now().strftime("%Y-%m-%dT%H:%M"), total=len(people), stream=stream
+    ) as progress:
+        moving = [
+            user_id
+            for user_id in people
+            if trust_level_for(
+                net_credited=max(0, credited.get(user_id, 0) + (penalties.get(user_id) or 0)),
+                has_contribution=user_id in contributed,
+                facts=facts.get(user_id, set()),
+                thresholds=thresholds,
+            ).level
+            != stored.get(user_id, 1)
+        ]
+        progress.advance(len(people) - len(moving))
+        for user in User.objects.filter(pk__in=moving).order_by("pk"):
+            if trust_level_refresh(user=user) is not None:
+                changed += 1
+            progress.advance(1)
+        progress.summary.update(people=len(people), changed=changed)
+    return {"people": len(people), "changed": changed}
 
 
 def trust_level_refresh(*, user) -> TrustLevelChange | None:

@@ -180,3 +180,29 @@ def test_parameters_are_dated_and_old_records_keep_their_version(alice):
     assert newer.amount == 300 and newer.parameters.version == 2
     with pytest.raises(ValidationError):
         services.parameter_set_publish(document={"decay": {}}, effective_from=later)
+
+
+def _trust_thresholds(l3, l4=5000, l5=10000):
+    document = default_document()
+    document["trust"] = {"l3": l3, "l4": l4, "l5": l5}
+    services.parameter_set_publish(document=document, effective_from=timezone.localdate())
+
+
+def test_new_thresholds_move_stored_trust_levels_without_any_ledger_event(alice, bob, charlie, capsys):
+    mint(alice, 6)  # 1200 CV → L3
+    mint(bob, 2)  # 400 CV → L2
+    assert [selectors.trust_level_of(u) for u in (alice, bob, charlie)] == [3, 2, 1]
+    _trust_thresholds(300)
+    assert selectors.trust_level_of(bob) == 2  # stored: nothing happened to bob yet
+    call_command("ledger_trust_refresh")
+    assert "levels changed 1" in capsys.readouterr().out
+    assert [selectors.trust_level_of(u) for u in (alice, bob, charlie)] == [3, 3, 1]
+    change = selectors.trust_history_of(bob).first()
+    assert (change.previous_level, change.level, change.reasons[-1]) == (2, 3, "cv_l3")
+    assert bob.notifications.filter(kind="ledger.trust").count() == 2  # L2, then L3
+    assert services.trust_levels_refresh() == {"people": 2, "changed": 0}  # idempotent
+    _trust_thresholds(2000)
+    assert services.trust_levels_refresh()["changed"] == 2
+    for user in (alice, bob, charlie):  # the batch agrees with the per-person computation
+        assert selectors.trust_level_of(user) == selectors.trust_standing_of(user).level
+    assert selectors.trust_level_of(alice) == 2 and JobRun.objects.filter(job="ledger.trust_refresh").exists()
