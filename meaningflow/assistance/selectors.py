@@ -4,6 +4,8 @@ import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from meaningflow.accounts import selectors as account_selectors
 from meaningflow.assistance.models import (
@@ -14,6 +16,7 @@ from meaningflow.assistance.models import (
     RegistryPerson,
     Warning,
 )
+from meaningflow.assistance.reasons import push_title, recognition_label
 from meaningflow.places.selectors import normalise_region_prefix
 
 
@@ -115,14 +118,29 @@ def stable_employment_since(*, person: RegistryPerson, today: datetime.date, mon
     return start if elapsed >= months else None
 
 
+# What a timeline entry is, in words (its ``kind`` stays a code for filters and tests).
+TIMELINE_KINDS = {
+    "registered": gettext_lazy("Registered"),
+    "recognised": gettext_lazy("Recognised"),
+    "push": gettext_lazy("Push"),
+    "plan_step": gettext_lazy("Plan step"),
+    "warning": gettext_lazy("Early warning"),
+    "contribution": gettext_lazy("Contribution"),
+    **{kind.value: kind.label for kind in CaseEvent.Kind},
+}
+
+
 def timeline(*, person: RegistryPerson) -> list[dict]:
-    """One list, oldest first, of everything that happened in the case (GV-7)."""
+    """One list, oldest first, of everything that happened in the case (GV-7); each entry
+    has a ``kind`` code, its ``kind_label`` and a ``title`` and ``detail`` in words."""
     items = [
         {
             "date": person.created_at.date(),
             "kind": "registered",
-            "title": "registered",
-            "detail": person.registered_unemployed_since,
+            "title": _("Registered as unemployed since %(date)s") % {"date": person.registered_unemployed_since}
+            if person.registered_unemployed_since
+            else _("Entered in the registry"),
+            "detail": "",
         }
     ]
     recognition = getattr(person, "recognition", None)
@@ -131,8 +149,8 @@ def timeline(*, person: RegistryPerson) -> list[dict]:
             {
                 "date": recognition.computed_at.date(),
                 "kind": "recognised",
-                "title": "recognised",
-                "detail": " ".join(recognition.reasons),
+                "title": _("Employment-difficulty person"),
+                "detail": "; ".join(recognition_label(code) for code in recognition.reasons),
             }
         )
     for push in person.pushes.exclude(status=PushItem.Status.PENDING):
@@ -140,7 +158,7 @@ def timeline(*, person: RegistryPerson) -> list[dict]:
             {
                 "date": (push.sent_at or push.created_at).date(),
                 "kind": "push",
-                "title": push.reason_code,
+                "title": push_title(push.reason_code),
                 "detail": push.get_status_display(),
             }
         )
@@ -167,6 +185,8 @@ def timeline(*, person: RegistryPerson) -> list[dict]:
             }
         )
     items.extend(_ledger_items(person))
+    for item in items:
+        item["kind_label"] = TIMELINE_KINDS.get(item["kind"], item["kind"])
     return sorted(items, key=lambda item: (item["date"], item["kind"]))
 
 

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import TestCase
+from django.utils import translation
 
 from meaningflow.assistance import discovery, early_warnings, services
 from meaningflow.assistance.models import PushItem, RegistryPerson, Warning
@@ -156,3 +157,10 @@ def test_case_file_timeline_and_stable_employment(client, registry, officer):
     assert selectors.stable_employment_since(person=person, today=datetime.date(2025, 6, 30), months=6) is None
     kinds = [item["kind"] for item in selectors.timeline(person=person)]
     assert "registered" in kinds and "employed" in kinds
+    client.force_login(officer)
+    page = client.get(f"/assistance/persons/{person.pk}/").content.decode()
+    assert "<strong>Started employment</strong>: Hired as a cook" in page
+    assert "<strong>Registered</strong>: Registered as unemployed since" in page
+    with translation.override("zh-hans"):
+        labels = {item["kind"]: str(item["kind_label"]) for item in selectors.timeline(person=person)}
+        assert labels["employed"] == "开始就业"
