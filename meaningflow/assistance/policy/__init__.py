@@ -16,7 +16,7 @@ from meaningflow.assistance.policy.entities import entities
 
 POLICY_DIR = Path(__file__).resolve().parent
 # Bump when a formula changes; parameters carry their own dates. Stored with every result.
-RULES_VERSION = "2026.1"
+RULES_VERSION = "2026.2"  # 2026.2: the gradual retirement-age increase of 2024
 
 
 class ChinaEmploymentRules(TaxBenefitSystem):

@@ -10,15 +10,41 @@ from meaningflow.assistance.policy.variables._dates import full_months_between, 
 MONTH = DateUnit.MONTH
 
 
+class retirement_age_months(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "Statutory retirement age in months, after the gradual increase decided in 2024"
+    reference = "全国人民代表大会常务委员会关于实施渐进式延迟法定退休年龄的决定 (2024-09-13)"
+
+    def formula(person, period, parameters):
+        rules = parameters(period).retirement
+        female = person("is_female", period)
+        base = numpy.where(female, rules.age.women, rules.age.men) * 12
+        if not rules.gradual_increase.in_force:
+            return base
+        increase = rules.gradual_increase
+        # Months since 1970-01 of the birth month, of the original retirement month and of
+        # the first postponed one: the postponement grows by one month per step of original
+        # retirement months from there (men every 4, women workers every 2), up to the cap.
+        birth_month = person("birth_date", period).astype("datetime64[M]").astype(numpy.int64)
+        original = birth_month + base
+        first = increase.first_delayed_month
+        since_first = original - ((first // 100 - 1970) * 12 + first % 100 - 1)
+        step = numpy.where(female, increase.months_per_step.women, increase.months_per_step.men)
+        cap = numpy.where(female, increase.max_delay_months.women, increase.max_delay_months.men)
+        delay = numpy.where(since_first >= 0, numpy.minimum(cap, since_first // step + 1), 0)
+        return base + delay
+
+
 class retirement_age(Variable):
     value_type = int
     entity = Person
     definition_period = MONTH
-    label = "Statutory retirement age (years)"
+    label = "Statutory retirement age (whole years)"
 
     def formula(person, period, parameters):
-        ages = parameters(period).retirement.age
-        return numpy.where(person("is_female", period), ages.women, ages.men)
+        return person("retirement_age_months", period) // 12
 
 
 class months_to_retirement(Variable):
@@ -28,13 +54,26 @@ class months_to_retirement(Variable):
     label = "Months left until the statutory retirement age"
 
     def formula(person, period, parameters):
-        return person("retirement_age", period) * 12 - person("age_in_months", period)
+        return person("retirement_age_months", period) - person("age_in_months", period)
 
 
 def _months_to_retirement_at(person, period, first_approval):
+    """Months from each date to retirement, the retirement age taken as the rules in force
+    on that date had it: a near-retirement status granted before the 2024 decision is kept
+    (the subsidy then runs to the new, later retirement date)."""
     birth = person("birth_date", period)
     age_months_then = full_months_between(birth, first_approval)
-    return person("retirement_age", period) * 12 - age_months_then
+    dates, position = numpy.unique(numpy.asarray(first_approval, "datetime64[D]"), return_inverse=True)
+    in_force = person.simulation.tax_benefit_system.parameters.retirement.gradual_increase.in_force
+    reformed_then = numpy.array([bool(in_force(str(day))) for day in dates], dtype=bool)[position]
+    ages = parameters_at(person, period).retirement.age
+    baseline = numpy.where(person("is_female", period), ages.women, ages.men) * 12
+    retirement = numpy.where(reformed_then, person("retirement_age_months", period), baseline)
+    return retirement - age_months_then
+
+
+def parameters_at(person, period):
+    return person.simulation.tax_benefit_system.parameters(period.start)
 
 
 class flexible_subsidy_near_retirement(Variable):
