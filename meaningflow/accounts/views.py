@@ -1,7 +1,9 @@
 """Pages of the accounts app: thin views that parse, authorise and call services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -21,6 +23,32 @@ def _apply_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _language_remember(response, user):
+    """Make the person's preferred language the one the site speaks to them (ID-6): the
+    locale middleware reads this cookie before the browser's Accept-Language."""
+    if user.preferred_language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.preferred_language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, then the person's preferred language applies."""
+
+    template_name = "accounts/login.html"
+
+    def form_valid(self, form):
+        return _language_remember(super().form_valid(form), form.get_user())
 
 
 def register(request):
@@ -95,7 +123,7 @@ def user_settings(request):
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Your settings are saved."))
-            return redirect("accounts:settings")
+            return _language_remember(redirect("accounts:settings"), user)
     return render(request, "accounts/settings.html", {"form": form})
 
 

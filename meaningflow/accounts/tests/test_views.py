@@ -48,6 +48,25 @@ def test_login_is_throttled_after_repeated_failures(client, alice, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_preferred_language_applies_from_login_and_when_changed(client, alice, settings):
+    User.objects.filter(pk=alice.pk).update(preferred_language="zh-hans")
+    response = client.post("/accounts/login/", {"username": "alice", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    page = client.get("/accounts/me/", HTTP_ACCEPT_LANGUAGE="en")  # the browser says English
+    assert page.headers["Content-Language"] == "zh-hans"
+    client.post(
+        "/accounts/me/settings/",
+        {"display_name": "Alice", "email": "alice@example.org", "phone": "", "preferred_language": "en"},
+    )
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert client.get("/accounts/me/").headers["Content-Language"] == "en"
+    client.logout()
+    User.objects.filter(pk=alice.pk).update(preferred_language="")
+    client.post("/accounts/login/", {"username": "alice", "password": DEMO_PASSWORD})
+    assert settings.LANGUAGE_COOKIE_NAME not in client.cookies  # no preference: the browser decides
+
+
 def test_password_reset_sends_a_mail(client, alice):
     response = client.post("/accounts/password/reset/", {"email": "alice@example.org"})
     assert response.status_code == 302
