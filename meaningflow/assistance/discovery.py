@@ -76,6 +76,7 @@ class Population:
     need_bits: numpy.ndarray  # service needs: bit i set for SERVICE_NEEDS[i]
     user_ids: numpy.ndarray  # 0: no linked account
     stored_fingerprints: numpy.ndarray | None = None
+    stored_periods: numpy.ndarray | None = None  # YYYYMM of the stored recognition, 0: none
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -126,6 +127,7 @@ READ_COLUMNS = [
     ("user", "int8"),
     ("needs", "int4"),
     ("fingerprint", "int8"),
+    ("period", "int4"),
 ]
 
 
@@ -187,6 +189,7 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
         "COALESCE(p.user_id, 0)",
         _json_list_bits("pr.service_needs", SERVICE_NEEDS),
         "COALESCE(r.fingerprint, 0)",
+        "COALESCE(CAST(replace(r.period, '-', '') AS integer), 0)",
     ]
     if connection.vendor == "postgresql":  # binary COPY needs the exact declared types
         expressions = [
@@ -241,6 +244,7 @@ def load_population(
         need_bits=read["needs"],
         user_ids=read["user"],
         stored_fingerprints=read["fingerprint"],
+        stored_periods=read["period"],
     )
 
 
@@ -392,9 +396,10 @@ def _mix(digest: numpy.ndarray, values: numpy.ndarray) -> numpy.ndarray:
     return (digest ^ (digest >> numpy.uint64(31))) * _MIX
 
 
-def fingerprints(results, versions: numpy.ndarray) -> numpy.ndarray:
+def fingerprints(results, versions: numpy.ndarray, need_bits: numpy.ndarray) -> numpy.ndarray:
     """Per person, a positive non-zero int64 digest of everything a recognition row stores
-    except its period and timestamp (0 is "no row"; old rows hold 0 and are rewritten)."""
+    except its period and timestamp, and of what decides which policy pushes the person
+    gets (service needs, which nearly-eligible rule applies). 0 is "no row"."""
     digest = numpy.zeros(len(results["age"]), dtype=numpy.uint64)
     with numpy.errstate(over="ignore"):
         for column in (
@@ -407,9 +412,20 @@ def fingerprints(results, versions: numpy.ndarray) -> numpy.ndarray:
             _yuan(results["startup_loan_max_amount"]),
             _cents(results["dibao_employment_cost_deduction"]),
             versions,
+            need_bits,
+            results["turns_4050_next_month"].astype(bool),
+            results["reaches_long_term_unemployment_next_month"].astype(bool),
         ):
             digest = _mix(digest, column)
     return ((digest >> numpy.uint64(1)) | numpy.uint64(1)).astype(numpy.int64)
+
+
+def _digests(population, results) -> tuple[list[str], numpy.ndarray, numpy.ndarray]:
+    """The rules labels in use, each person's label index and each person's fingerprint."""
+    labels, version_index = _versions(population)
+    version_numbers = numpy.array([zlib.crc32(label.encode()) for label in labels], dtype=numpy.int64)
+    versions = version_numbers[version_index] if len(labels) else version_index.astype(numpy.int64)
+    return labels, version_index, fingerprints(results, versions, population.need_bits)
 
 
 def _cents(amounts: numpy.ndarray) -> numpy.ndarray:
@@ -485,11 +501,9 @@ def _recognition_upsert_sql(labels: list[str]) -> tuple[str, list]:
     return sql, reason_params + version_params
 
 
-def _write_recognitions(population, results, period: str, region_prefix: str, now, progress) -> int:
+def _write_recognitions(population, results, digests, period: str, region_prefix: str, now, progress) -> int:
     """Upsert the recognitions whose results changed; refresh the month of the others."""
-    labels, version_index = _versions(population)
-    version_numbers = numpy.array([zlib.crc32(label.encode()) for label in labels], dtype=numpy.int64)
-    digests = fingerprints(results, version_numbers[version_index] if len(labels) else version_index)
+    labels, version_index, digests = digests
     stored = population.stored_fingerprints
     changed = numpy.flatnonzero(digests != stored) if stored is not None else numpy.arange(len(population))
     picked = {name: results[name][changed] for name in OUTPUTS}
@@ -580,8 +594,9 @@ def _push_data_sql() -> str:
     return "CASE s.code " + " ".join(f"WHEN {number} THEN {shape}" for number, shape in shapes.items()) + " END"
 
 
-def _policy_pushes(population, results) -> dict[str, numpy.ndarray]:
-    """Staged policy and nearly-eligible pushes: one row per person and reason that applies."""
+def _policy_pushes(population, results, among: numpy.ndarray) -> dict[str, numpy.ndarray]:
+    """Staged policy and nearly-eligible pushes: one row per person (where ``among``) and
+    reason that applies."""
     recognised = results["employment_difficulty_person"].astype(bool)
     nearly = results["nearly_employment_difficulty_person"].astype(bool)
     masks = {
@@ -612,7 +627,7 @@ def _policy_pushes(population, results) -> dict[str, numpy.ndarray]:
     parts: dict[str, list] = {name: [] for name in PUSH_STAGE}
     zeros = numpy.zeros(len(population), dtype=numpy.int64)
     for number, code in enumerate(POLICY_PUSHES):
-        index = numpy.flatnonzero(masks[code])
+        index = numpy.flatnonzero(masks[code] & among)
         for name, values in per_person.items():
             parts[name].append(values[index])
         parts["code"].append(numpy.full(len(index), number, dtype=numpy.int16))
@@ -640,6 +655,8 @@ def _existing_policy_pushes(population, period: str) -> numpy.ndarray:
 
 def _write_policy_pushes(staged: dict, population, period: str, today, expiry_days: int, now) -> int:
     """Insert the staged pushes not yet created this month; returns how many were new."""
+    if not len(staged["person_id"]):
+        return 0
     keys = staged["person_id"] * 16 + staged["code"]
     fresh = ~numpy.isin(keys, _existing_policy_pushes(population, period))
     staged = {name: values[fresh] for name, values in staged.items()}
@@ -756,7 +773,14 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
     ) as progress:
         results = compute_population(population, period)
         progress.advance(len(population))
-        staged = _policy_pushes(population, results)
+        digests = _digests(population, results)
+        # A person whose recognition already holds this month and the same fingerprint was
+        # settled by an earlier run this month, pushes included (same transaction): the
+        # policy pushes are a function of what the fingerprint covers.
+        settled = (digests[2] == population.stored_fingerprints) & (
+            population.stored_periods == int(period.replace("-", ""))
+        )
+        staged = _policy_pushes(population, results, ~settled)
         opportunity_rows = _opportunity_rows(
             population,
             OpportunityIndex(opportunities_for(region_prefix)),
@@ -764,7 +788,7 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
         )
         now = timezone.now()
         with transaction.atomic():
-            written = _write_recognitions(population, results, period, region_prefix, now, progress)
+            written = _write_recognitions(population, results, digests, period, region_prefix, now, progress)
             created = _write_policy_pushes(staged, population, period, today, expiry_days, now)
             created += _write_opportunity_pushes(opportunity_rows, population, period, now)
         progress.advance(len(population))

@@ -60,7 +60,7 @@ def test_rerun_in_the_same_month_is_idempotent(officer):
 
 
 @pytest.mark.postgres
-def test_only_changed_results_are_written(officer):
+def test_only_changed_results_are_written(officer, monkeypatch):
     _registry(officer, [person_row(i, since="2023-01-01") for i in range(3)])
     first = discovery.discovery_run(region_prefix="43", today=TODAY)
     assert first["recognitions_written"] == 3 and first["pushes_created"] > 0
@@ -74,6 +74,18 @@ def test_only_changed_results_are_written(officer):
     third = discovery.discovery_run(region_prefix="43", today=TODAY)
     assert third["recognitions_written"] == 1
     assert Recognition.objects.get(person=changed).fingerprint != stored[changed.pk][0]
+    # Service needs decide pushes: a new need gives its push, with one recognition rewritten.
+    needing = RegistryPerson.objects.order_by("pk").last()
+    needing.profile.service_needs = [*needing.profile.service_needs, "training"]
+    needing.profile.save()
+    fourth = discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert (fourth["recognitions_written"], fourth["pushes_created"]) == (1, 1)
+    assert PushItem.objects.filter(person=needing, reason_code="policy.training_subsidy").exists()
+    # Settled this month: the next run stages no push and reads no push keys.
+    monkeypatch.setattr(discovery, "_existing_policy_pushes", lambda *args: pytest.fail("read push keys"))
+    fifth = discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert (fifth["recognitions_written"], fifth["pushes_created"], fifth["push_candidates"]) == (0, 0, 0)
+    monkeypatch.undo()
     # A new month refreshes the month of unchanged rows in one statement and creates its pushes.
     later = discovery.discovery_run(region_prefix="43", today=datetime.date(2025, 7, 10))
     assert later["pushes_created"] > 0
