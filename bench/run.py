@@ -22,13 +22,13 @@ def main(argv: list[str]) -> int:
         if selected and name not in selected:
             continue
         print(f"\n=== {name} ===", flush=True)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         started = time.perf_counter()
         try:
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
             module.main()
-        except Exception as exc:  # report and go on with the other benchmarks
+        except Exception as exc:  # report (a broken import too) and go on with the other benchmarks
             failures += 1
             print(f"FAILED: {exc!r}", flush=True)
         print(f"({name} took {time.perf_counter() - started:.1f} s)", flush=True)

@@ -150,3 +150,18 @@ def test_env_bool_rejects_garbage(monkeypatch):
     monkeypatch.setenv("X_FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured):
         env_bool("X_FLAG", "0")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "bench").glob("bench_*.py")), ids=lambda p: p.stem)
+def test_every_benchmark_loads_and_has_a_main(path):
+    """`make bench` runs for long; a benchmark that no longer imports should fail here."""
+    import importlib.util
+
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec = importlib.util.spec_from_file_location(f"loaded_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    assert callable(module.main)
