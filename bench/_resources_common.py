@@ -12,7 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_child(script: str, mode: str = "pg") -> None:
     """Run ``script <mode>`` with DATABASE_URL pointing at a fresh PostgreSQL cluster."""
-    env = {**os.environ, "DJANGO_ENV": "test", "PYTHONPATH": str(ROOT)}
+    # Mail goes to memory: the console backend would print every booking notice.
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "test",
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
     env.pop("DATABASE_URL", None)
     pg = None
     tmp = tempfile.TemporaryDirectory(prefix="mf-bench-")

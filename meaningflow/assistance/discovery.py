@@ -653,6 +653,9 @@ def _existing_policy_pushes(population, period: str) -> numpy.ndarray:
     return read["key"]
 
 
+EMPTY_LIST_SQL = "'[]'"  # a SQL string literal holding an empty JSON list
+
+
 def _write_policy_pushes(staged: dict, population, period: str, today, expiry_days: int, now) -> int:
     """Insert the staged pushes not yet created this month; returns how many were new."""
     if not len(staged["person_id"]):
@@ -664,7 +667,7 @@ def _write_policy_pushes(staged: dict, population, period: str, today, expiry_da
         return 0
     month_end = (numpy.datetime64(period, "M") + 1).astype("datetime64[D]").item() - datetime.timedelta(days=1)
     eligible_from = (month_end + datetime.timedelta(days=1)).isoformat()
-    nearly_expiry = ((numpy.datetime64(period, "M") + 2).astype("datetime64[D]").item() - datetime.timedelta(days=1))
+    nearly_expiry = (numpy.datetime64(period, "M") + 2).astype("datetime64[D]").item() - datetime.timedelta(days=1)
     policy_expiry = (today + datetime.timedelta(days=expiry_days)).isoformat()
     codes, code_params = _values_cte(
         "codes",
@@ -689,7 +692,7 @@ def _write_policy_pushes(staged: dict, population, period: str, today, expiry_da
         "expires_on, status, channels, created_at) "
         f"WITH {codes}, {reasons} "
         f"SELECT s.person_id, %s, c.kind, c.reason_code, '', c.reference, {_push_data_sql()}, "
-        f"{_as_date('c.expires_on')}, 'pending', {_json_value(chr(39) + '[]' + chr(39))}, %s "
+        f"{_as_date('c.expires_on')}, 'pending', {_json_value(EMPTY_LIST_SQL)}, %s "
         "FROM discovery_push_stage s JOIN codes c ON c.number = s.code "
         "JOIN reason_names r ON r.mask = s.reason_mask WHERE true "
         "ON CONFLICT (person_id, period, reason_code, opportunity_ref) DO NOTHING"
