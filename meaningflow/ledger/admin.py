@@ -10,12 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from meaningflow.ledger.models import (
     Contribution,
     Domain,
+    DomainTerms,
     Hold,
     ParameterSet,
     Transaction,
     TrustFact,
 )
 from meaningflow.ledger.parameters import validate_document
+from meaningflow.ledger.services.domains import domain_terms_date_check, domain_terms_publish
 
 
 class ParameterSetForm(forms.ModelForm):
@@ -66,20 +68,66 @@ class ParameterSetAdmin(admin.ModelAdmin):
             )
 
 
+class DomainTermsInline(admin.TabularInline):
+    """Published versions are read-only here; a new version is added below the domain list
+    (Domain conversion terms → Add)."""
+
+    model = DomainTerms
+    fields = ["version", "effective_from", "conversion_rate", "conversion_budget", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Domain)
 class DomainAdmin(admin.ModelAdmin):
-    list_display = [
-        "code",
-        "name_zh",
-        "name_en",
-        "conversion_rate",
-        "conversion_budget",
-        "is_active",
-    ]
+    list_display = ["code", "name_zh", "name_en", "is_active"]
     readonly_fields = ["code"]
+    inlines = [DomainTermsInline]
 
     def has_add_permission(self, request):
         return False  # created through services.domain_create (it also creates the unit)
+
+
+class DomainTermsForm(forms.ModelForm):
+    class Meta:
+        model = DomainTerms
+        fields = ["domain", "effective_from", "conversion_rate", "conversion_budget", "note"]
+
+    def clean_effective_from(self):
+        effective_from = self.cleaned_data["effective_from"]
+        domain_terms_date_check(effective_from)
+        return effective_from
+
+
+@admin.register(DomainTerms)
+class DomainTermsAdmin(admin.ModelAdmin):
+    """New versions only, through the service (version number, audit); never edited."""
+
+    form = DomainTermsForm
+    list_display = ["domain", "version", "effective_from", "conversion_rate", "conversion_budget"]
+    list_filter = ["domain"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        published = domain_terms_publish(
+            domain=data["domain"],
+            conversion_rate=data["conversion_rate"],
+            conversion_budget=data["conversion_budget"],
+            effective_from=data["effective_from"],
+            note=data["note"],
+            actor=request.user,
+        )
+        obj.pk, obj.version = published.pk, published.version
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -15,31 +15,17 @@ from django.utils.translation import gettext_lazy as _
 class Domain(models.Model):
     """The Domain-CV scope of a community or institution (CV-2, CM-4, CV-10).
 
-    Conversion to Global CV follows ``conversion_rate`` (Global CV per Domain CV) and is
-    limited to ``conversion_budget`` Global CV per calendar month across all members.
-    """
+    Conversion to Global CV follows the domain's dated terms (``DomainTerms``: Global CV per
+    Domain CV and a budget of Global CV per calendar month across all members)."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=160)
-    conversion_rate = models.DecimalField(
-        _("conversion rate to Global CV"), max_digits=6, decimal_places=4
-    )
-    conversion_budget = models.BigIntegerField(_("conversion budget per month (Global CV)"))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(conversion_rate__gte=0) & Q(conversion_rate__lte=10),
-                name="ledger_domain_rate_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(conversion_budget__gte=0), name="ledger_domain_budget_nonneg"
-            ),
-        ]
         verbose_name = _("CV domain")
         verbose_name_plural = _("CV domains")
 
@@ -49,6 +35,38 @@ class Domain(models.Model):
     @property
     def name(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class DomainTerms(models.Model):
+    """A dated version of a domain's conversion terms (CV-7: every number is a parameter
+    with an effective date). Versions are never edited: a change is a new version from a
+    future date, and each conversion records the version it used."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="terms")
+    version = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(_("effective from"))
+    conversion_rate = models.DecimalField(
+        _("conversion rate to Global CV"), max_digits=6, decimal_places=4
+    )
+    conversion_budget = models.BigIntegerField(_("conversion budget per month (Global CV)"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain", "-effective_from", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "version"], name="ledger_terms_domain_version_uniq"),
+            models.CheckConstraint(
+                condition=Q(conversion_rate__gte=0) & Q(conversion_rate__lte=10),
+                name="ledger_terms_rate_range",
+            ),
+            models.CheckConstraint(condition=Q(conversion_budget__gte=0), name="ledger_terms_budget_nonneg"),
+        ]
+        verbose_name = _("domain conversion terms")
+        verbose_name_plural = _("domain conversion terms")
+
+    def __str__(self) -> str:
+        return f"{self.domain_id} v{self.version} from {self.effective_from}"
 
 
 class ConversionBudget(models.Model):

@@ -7,7 +7,12 @@ from meaningflow.ledger.services.chain import ledger_seal
 from meaningflow.ledger.services.contributions import contribution_record, use_record
 from meaningflow.ledger.services.core import IdempotencyConflict, ledger_bootstrap
 from meaningflow.ledger.services.decay import decay_run
-from meaningflow.ledger.services.domains import domain_convert, domain_create
+from meaningflow.ledger.services.domains import (
+    domain_convert,
+    domain_create,
+    domain_terms_in_force,
+    domain_terms_publish,
+)
 from meaningflow.ledger.services.holds import hold_consume, hold_place, hold_release, holds_expire
 from meaningflow.ledger.services.parameters import parameter_set_publish
 from meaningflow.ledger.services.trust import (
@@ -23,6 +28,8 @@ __all__ = [
     "decay_run",
     "domain_convert",
     "domain_create",
+    "domain_terms_in_force",
+    "domain_terms_publish",
     "hold_consume",
     "hold_place",
     "hold_release",

@@ -1,10 +1,13 @@
 """Pages and API: the owner sees their history; nobody sees anyone else's; no transfers."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from meaningflow.core.models import AuditEvent
 from meaningflow.ledger import services
 from meaningflow.ledger.models import Transaction
 from meaningflow.ledger.tests.factories import key, mint
@@ -108,3 +111,21 @@ def test_no_transfer_endpoint_exists(client, alice_history):
     )
     assert all(set(paths[p]) == {"get"} for p in cv_paths)
     assert client.post("/api/v1/cv/transfer", {"to": 1, "amount": 5}).status_code in (404, 405)
+
+
+def test_admins_add_dated_conversion_terms_but_never_edit_them(client, superuser):
+    domain = services.domain_create(code="club", name_zh="俱乐部", name_en="Club")
+    client.force_login(superuser)
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    form = {"domain": domain.pk, "conversion_rate": "0.8", "conversion_budget": "500", "note": "board decision"}
+    refused = client.post("/admin/ledger/domainterms/add/", {**form, "effective_from": "2020-01-01"})
+    assert refused.status_code == 200 and "cannot take effect in the past" in refused.content.decode()
+    response = client.post("/admin/ledger/domainterms/add/", {**form, "effective_from": tomorrow})
+    assert response.status_code == 302
+    added = domain.terms.get(version=2)
+    assert (str(added.conversion_rate), added.conversion_budget) == ("0.8000", 500)
+    assert AuditEvent.objects.filter(action="ledger.domain.terms_published", actor=superuser).exists()
+    change = client.post(f"/admin/ledger/domainterms/{added.pk}/change/", {**form, "effective_from": tomorrow})
+    assert change.status_code == 403 and domain.terms.get(version=2).conversion_rate == added.conversion_rate
+    assert client.post(f"/admin/ledger/domainterms/{added.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert domain.terms.count() == 2

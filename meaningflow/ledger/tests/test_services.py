@@ -114,6 +114,34 @@ def test_conversion_respects_rate_and_monthly_budget(alice, bob):
     assert ledger_verify() == []
 
 
+def test_conversion_terms_are_dated_versions_and_each_conversion_records_its_version(alice, superuser):
+    domain = services.domain_create(code="school", name_zh="学校", name_en="School", conversion_rate="0.5")
+    mint(alice, 5, domain=domain)  # 1000 Domain CV
+    today, tomorrow = timezone.localdate(), timezone.localdate() + timedelta(days=1)
+    terms = services.domain_terms_publish(
+        domain=domain, conversion_rate="0.25", conversion_budget=10_000, effective_from=tomorrow, actor=superuser
+    )
+    assert terms.version == 2 and services.domain_terms_in_force(domain=domain).version == 1
+    first = services.domain_convert(user=alice, domain=domain, amount=100, idempotency_key=key())
+    assert "terms v1" in first.memo and selectors.balance_of(alice) == 50  # still 0.5 today
+    later = services.domain_convert(user=alice, domain=domain, amount=100, idempotency_key=key(), on=tomorrow)
+    assert "terms v2" in later.memo and selectors.balance_of(alice) == 75  # 0.25 from tomorrow
+    event = AuditEvent.objects.get(action="ledger.domain.terms_published")
+    assert event.actor == superuser and event.data["rate"] == "0.25"
+    with pytest.raises(ValidationError, match="past"):
+        services.domain_terms_publish(
+            domain=domain, conversion_rate="1", conversion_budget=1, effective_from=today - timedelta(days=1)
+        )
+    with pytest.raises(ValidationError):
+        services.domain_terms_publish(domain=domain, conversion_rate="11", conversion_budget=1, effective_from=today)
+    with pytest.raises(ValidationError, match="no conversion terms"):
+        services.domain_convert(
+            user=alice, domain=domain, amount=100, idempotency_key=key(), on=today - timedelta(days=1)
+        )
+    assert domain.terms.count() == 2  # the refused versions were not stored
+    assert ledger_verify() == []
+
+
 def test_decay_is_pro_rata_idempotent_and_reports_progress(alice, bob):
     mint(alice, 50)  # 10000
     Account.objects.filter(owner=alice).update(
