@@ -104,8 +104,16 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, live_server):
+    """A Chromium page on the live server. Fails the test if the site's Content-Security-Policy
+    refused anything the pages load or run (an inline script or style that slipped in)."""
     context = chromium.new_context(locale="en-GB", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert refused == [], "the Content-Security-Policy refused: " + "; ".join(refused)

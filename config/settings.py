@@ -9,6 +9,7 @@ generated once into ``var/``.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -111,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -325,6 +327,29 @@ PERIODIC_JOBS: dict[str, int] = {
 # Shared World map: tiles are off by default (closed networks); markers still show.
 RESOURCES_MAP_TILES_URL = os.environ.get("RESOURCES_MAP_TILES_URL", "")
 RESOURCES_MAP_TILES_ATTRIBUTION = os.environ.get("RESOURCES_MAP_TILES_ATTRIBUTION", "")
+
+# Content-Security-Policy (PR-4, django-csp): scripts and styles from this site only — no
+# inline script, no style attribute, no eval — so an injected <script> cannot run. Map
+# tiles, when configured, are the one other image origin. The admin (staff only; Django's
+# own templates) is left out.
+_tiles = urlsplit(RESOURCES_MAP_TILES_URL.replace("{s}.", "subdomain."))
+_tile_host = _tiles.netloc.replace("subdomain.", "*.", 1)  # Leaflet's {s} subdomains
+_tile_origin = [f"{_tiles.scheme}://{_tile_host}"] if _tiles.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origin],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Government co-construction (assistance app): SMS/e-mail provider for pushes and import limits.
 ASSISTANCE_MESSAGE_PROVIDER = os.environ.get(

@@ -3,6 +3,7 @@
 import pycountry
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +112,19 @@ class SkillForm(forms.Form):
     skill = forms.CharField(label=_("Skill"))
     level = forms.TypedChoiceField(label=_("Level"), choices=SkillLevel.choices, coerce=int)
     years = forms.IntegerField(label=_("Years of experience"), min_value=0, max_value=80, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choosing a field reloads the skill list (htmx; no inline script, so the
+        # Content-Security-Policy needs no exception).
+        self.fields["domain"].widget.attrs.update(
+            {
+                "hx-get": reverse("accounts:skill_options"),
+                "hx-target": "#id_skill",
+                "hx-trigger": "change",
+                "hx-include": "this",
+            }
+        )
 
 
 class AvailabilityForm(forms.Form):

@@ -73,12 +73,12 @@ def svg_line_chart(series: dict[str, list[tuple[str, int]]], *, title: str) -> S
         end=date.fromordinal(last).isoformat(),
     )
     return format_html(
-        '<svg role="img" aria-label="{}" viewBox="0 0 {} {}" width="100%" '
-        'style="max-width:{}px">{}{}</svg>',
+        # Width limited by the .chart rule in site.css: no style attribute, which the
+        # Content-Security-Policy would refuse.
+        '<svg class="chart" role="img" aria-label="{}" viewBox="0 0 {} {}" width="100%">{}{}</svg>',
         title,
         WIDTH,
         HEIGHT,
-        WIDTH,
         axes,
         lines + dots,
     )

@@ -165,3 +165,13 @@ def test_every_benchmark_loads_and_has_a_main(path):
     finally:
         sys.path.remove(str(path.parent))
     assert callable(module.main)
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_without_inline_script(client, superuser):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    assert "unsafe-inline" not in policy and directives["frame-ancestors"] == "'none'"
+    client.force_login(superuser)
+    assert "Content-Security-Policy" not in client.get("/admin/").headers  # Django's own templates
