@@ -168,8 +168,9 @@ def use_record(
         )
 
     def standalone(fingerprint: str) -> Transaction | None:
-        # The lean path once this process knows the account's id: its own short
-        # database transaction around the statements alone (person_post_standalone).
+        # The lean path once this process knows the account's id, outside any caller's
+        # transaction: its own database transaction, begun and committed through the
+        # driver (person_post_standalone); None sends the call to ``body``.
         return person_post_standalone(lambda: draft_for(fingerprint))
 
     def body(fingerprint: str) -> Transaction:
