@@ -711,10 +711,16 @@ def _opportunity_rows(population, index: OpportunityIndex, expiry: str) -> list[
     if not index.by_area:
         return rows
     wanting = numpy.flatnonzero(population.need_bits).tolist()
+    if not wanting:
+        return rows
+    # By id range, not an IN list of every person with needs (hundreds of thousands of
+    # bound values, more than SQLite accepts); profiles without skills are not read.
     skills_of = dict(
-        AssistanceProfile.objects.filter(person_id__in=population.ids[wanting].tolist()).values_list(
-            "person_id", "skills"
+        AssistanceProfile.objects.filter(
+            person_id__gte=int(population.ids[wanting[0]]), person_id__lte=int(population.ids[wanting[-1]])
         )
+        .exclude(skills=[])
+        .values_list("person_id", "skills")
     )
     for i in wanting:
         person_id = int(population.ids[i])

@@ -1,8 +1,8 @@
 """Opportunities that discovery can offer, gathered from other apps through their selectors.
 
-The needs and resources apps may not exist yet (or may lack the selector); this adapter
-tolerates that and falls back to verified organisations of the accounts app. A source
-selector, when present, has the contract::
+The needs app offers its open needs (``needs.selectors.opportunities_for_discovery``); the
+resources app offers none yet. Verified organisations of the accounts app are offered too. A
+source selector has the contract::
 
     opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]
         # each: {"ref": "needs.need:42", "title": str, "region_code": "430102",

@@ -651,3 +651,33 @@ def matching_rules() -> dict:
 def open_needs_q(now=None) -> Q:
     now = now or timezone.now()
     return Q(status=Need.Status.PUBLISHED, ends_at__gt=now)
+
+
+# Which service need of a registered person (assistance.ServiceNeed) a need answers.
+SERVICE_NEED_OF_TYPE = {Need.Type.TRAINING: "training", Need.Type.STARTUP: "startup"}
+
+
+def opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]:
+    """Open, placed needs under a GB/T 2260 prefix, newest first, for the assistance app's
+    proactive discovery (GV-4): the contract of ``assistance.opportunities``. Training and
+    start-up needs answer those service needs; every other kind is participation on the
+    way to a job."""
+    needs = (
+        Need.objects.filter(open_needs_q(), is_remote=False, region_code__startswith=region_prefix)
+        .exclude(region_code="")
+        .order_by("-published_at", "-id")[:limit]
+    )
+    needs = list(needs)
+    skills: dict[int, list[str]] = {}
+    for need_id, code in NeedSkill.objects.filter(need__in=needs).values_list("need_id", "skill__code"):
+        skills.setdefault(need_id, []).append(code)
+    return [
+        {
+            "ref": f"needs.need:{need.pk}",
+            "title": need.title,
+            "region_code": need.region_code,
+            "skills": skills.get(need.pk, []),
+            "service_need": SERVICE_NEED_OF_TYPE.get(need.type, "job"),
+        }
+        for need in needs
+    ]

@@ -3,10 +3,14 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
+from meaningflow.accounts import services as accounts_services
 from meaningflow.assistance import discovery, services
-from meaningflow.assistance.models import PushItem, Recognition, RegistryPerson
+from meaningflow.assistance.models import AssistanceProfile, PushItem, Recognition, RegistryPerson
 from meaningflow.assistance.tests.helpers import csv_bytes, person_row
+from meaningflow.needs import services as needs_services
+from meaningflow.places.models import Division
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2025, 6, 10)
@@ -187,3 +191,45 @@ def test_the_stored_json_has_the_documented_shapes(officer):
     push = PushItem.objects.get(person=by_name["测试5"], reason_code="nearly.long_term")
     assert (push.kind, push.status, push.channels, push.expires_on) == ("nearly", "pending", [], datetime.date(2025, 7, 31))
     assert push.rule_reference == "就业服务与就业管理规定 第三十条"
+
+
+@pytest.mark.postgres
+def test_open_needs_and_verified_organisations_become_opportunity_pushes(officer, alice, superuser):
+    changsha = Division.objects.get(code="430100")
+    school = accounts_services.organisation_create(creator=alice, name="长沙一中", type="school", division=changsha)
+    accounts_services.organisation_request_verification(actor=alice, organisation=school)
+    accounts_services.organisation_decide_verification(moderator=superuser, organisation=school, approve=True)
+    start = timezone.now() + datetime.timedelta(days=7)
+    need = needs_services.need_create(
+        actor=alice,
+        organisation=school,
+        publish=True,
+        type="cultural",
+        title="包饺子文化体验",
+        description="和社区老人一起包饺子。",
+        language="zh",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=4),
+        places=2,
+        hours_per_week=4,
+        reward="cv",
+        skills=[("food.dumplings", 2)],
+        division=changsha,
+    )
+    _registry(officer, [person_row(1, needs="就业;培训"), person_row(2, needs="")])
+    wanting = next(p for p in RegistryPerson.objects.all() if p.name == "测试1")  # names are encrypted
+    AssistanceProfile.objects.filter(person=wanting).update(skills=["food.dumplings"])
+
+    first = discovery.discovery_run(region_prefix="43", today=TODAY)
+    offered = {
+        (p.reason_code, p.opportunity_ref, p.data_used["service_need"], p.data_used["title"])
+        for p in PushItem.objects.filter(kind="opportunity")
+    }
+    assert offered == {
+        ("opportunity.need", f"needs.need:{need.pk}", "job", "包饺子文化体验"),
+        ("opportunity.organisation", f"accounts.organisation:{school.pk}", "training", "长沙一中"),
+    }
+    assert set(PushItem.objects.filter(kind="opportunity").values_list("person_id", flat=True)) == {wanting.pk}
+    again = discovery.discovery_run(region_prefix="43", today=TODAY)
+    assert first["pushes_created"] > 2 and again["pushes_created"] == 0
+    assert PushItem.objects.filter(kind="opportunity").count() == 2
