@@ -501,9 +501,10 @@ def _recognition_upsert_sql(labels: list[str]) -> tuple[str, list]:
     return sql, reason_params + version_params
 
 
-def _write_recognitions(population, results, digests, period: str, region_prefix: str, now, progress) -> int:
-    """Upsert the recognitions whose results changed; refresh the month of the others."""
-    labels, version_index, digests = digests
+def _write_recognitions(population, results, fingerprinted, period: str, region_prefix: str, now, progress) -> int:
+    """Upsert the recognitions whose results changed; refresh the month of the others.
+    ``fingerprinted``: what ``_digests`` returned."""
+    labels, version_index, digests = fingerprinted
     stored = population.stored_fingerprints
     changed = numpy.flatnonzero(digests != stored) if stored is not None else numpy.arange(len(population))
     picked = {name: results[name][changed] for name in OUTPUTS}

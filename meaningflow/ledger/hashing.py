@@ -28,9 +28,8 @@ def sorted_postings(postings) -> list[tuple[int, int, int]]:
     return sorted((int(a), int(u), int(x)) for a, u, x in postings)
 
 
-# Encoders built once: json.dumps builds a new encoder on every call with these options.
-_HEADER_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _json_string = json.encoder.encode_basestring  # the escaping of ensure_ascii=False
+# Built once: json.dumps builds a new encoder on every call with these options.
 _REQUEST_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 _sha256 = hashlib.sha256
 
@@ -40,22 +39,15 @@ def canonical_header(
 ) -> bytes:
     """The transaction's own fields as JSON: keys sorted, no whitespace, UTF-8, time in UTC.
 
-    The bytes of ``_HEADER_JSON.encode`` of that object, assembled directly (every posting
+    The bytes of ``json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+    of that object, assembled directly (every posting
     computes one; the encoder's dict walk cost three times as much): the same string
-    escaping, the keys already in sorted order (test_hashing checks the equivalence)."""
+    escaping, the keys already in sorted order (test_hot_path checks the equivalence)."""
     q = _json_string
     return (
         f'{{"at":{q(created_at)},"cause":{q(cause)},"key":{q(idempotency_key)},'
         f'"kind":{q(kind)},"memo":{q(memo)}}}'
     ).encode()
-
-
-def canonical_header_reference(
-    *, kind: str, memo: str, cause: str, idempotency_key: str, created_at: str
-) -> bytes:
-    """``canonical_header`` by the general JSON encoder: the definition it must match."""
-    body = {"kind": kind, "memo": memo, "cause": cause, "key": idempotency_key, "at": created_at}
-    return _HEADER_JSON.encode(body).encode()
 
 
 def content_hash_from_root(*, header: bytes, postings_root: str) -> str:
