@@ -113,15 +113,13 @@ def _hot_cursor(db):
     observed = bool(db.queries_logged or db.execute_wrappers)
     db.ensure_connection()
     if db.vendor == "postgresql":
-        import psycopg
-
-        cursor = psycopg.Cursor(db.connection)
+        cursor = _raw_cursor(db)
         if observed:
             return (db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)), False
     elif observed or db.vendor != "sqlite":
         return db.cursor(), False
     else:
-        cursor = db.connection.cursor()
+        cursor = _raw_cursor(db)
     db.validate_thread_sharing()
     db.validate_no_broken_transaction()
     return cursor, db.vendor == "sqlite"
