@@ -4,15 +4,15 @@ skill taxonomy, written with bulk SQL (COPY on PostgreSQL, executemany on SQLite
 
 import io
 import json
-import os
 import random
-import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from meaningflow.testing import bench  # noqa: E402
 
 TITLES = [
     ("包饺子文化体验", "Dumpling-making cultural experience", "cultural"),
@@ -42,35 +42,13 @@ DEMO_CODES = ["430100", "110100", "510100", "330100", "532900", "440300"]
 
 
 def run_child(script: str, mode: str) -> None:
-    """Run ``script <mode>`` in a child with a fresh database of that kind."""
-    env = {**os.environ, "DJANGO_ENV": "test", "PYTHONPATH": str(ROOT)}
-    env.pop("DATABASE_URL", None)
-    pg = None
-    tmp = tempfile.TemporaryDirectory(prefix="mf-bench-needs-")
-    try:
-        env["MEANINGFLOW_VAR_DIR"] = tmp.name
-        if mode == "pg":
-            sys.path.insert(0, str(ROOT))
-            from meaningflow.testing.pg import ThrowawayPostgres
-
-            pg = ThrowawayPostgres(settings={"shared_buffers": "1GB", "work_mem": "64MB"}).start()
-            env["DATABASE_URL"] = pg.url
-        subprocess.run([sys.executable, script, mode], env=env, check=True, cwd=ROOT)
-    finally:
-        if pg is not None:
-            pg.stop()
-        tmp.cleanup()
+    """Run ``script <mode>`` in a child with a fresh database of that kind (a larger
+    PostgreSQL cache for the million-row market)."""
+    bench.run_child(script, mode, pg_settings={"shared_buffers": "1GB", "work_mem": "64MB"})
 
 
 def django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    bench.django_setup()
     from meaningflow.accounts.services import reference_data_load
     from meaningflow.places.services import places_load
 

@@ -340,7 +340,7 @@ def child() -> None:
 
 
 def main() -> None:
-    from meaningflow.ledger.benchmarking import run_child
+    from meaningflow.testing.bench import run_child
 
     for mode in ("sqlite", "pg"):
         run_child(__file__, mode)

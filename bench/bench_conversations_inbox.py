@@ -12,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from meaningflow.ledger.benchmarking import django_setup, make_users, run_child  # noqa: E402
+from meaningflow.ledger.benchmarking import make_users  # noqa: E402
+from meaningflow.testing.bench import django_setup, run_child  # noqa: E402
 
 USERS, THREADS, MESSAGES_PER_THREAD, SAMPLE = 2_000, 20_000, 10, 200
 

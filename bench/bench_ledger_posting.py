@@ -176,7 +176,8 @@ def _pool_run(func, args) -> float:
 
 
 def child(mode: str) -> None:
-    from meaningflow.ledger.benchmarking import django_setup, make_users
+    from meaningflow.ledger.benchmarking import make_users
+    from meaningflow.testing.bench import django_setup
 
     django_setup()
     from django.conf import settings
@@ -242,7 +243,7 @@ def child(mode: str) -> None:
 
 
 def main() -> None:
-    from meaningflow.ledger.benchmarking import run_child
+    from meaningflow.testing.bench import run_child
 
     for mode in ("pg", "sqlite"):
         run_child(__file__, mode)

@@ -67,7 +67,8 @@ def _generate(issuance: int, accounts: list[int]) -> None:
 
 
 def child(mode: str) -> None:
-    from meaningflow.ledger.benchmarking import django_setup, make_users
+    from meaningflow.ledger.benchmarking import make_users
+    from meaningflow.testing.bench import django_setup
 
     django_setup()
     from django.db import connection
@@ -110,7 +111,7 @@ def child(mode: str) -> None:
 
 
 def main() -> None:
-    from meaningflow.ledger.benchmarking import run_child
+    from meaningflow.testing.bench import run_child
 
     run_child(__file__, "pg")
 

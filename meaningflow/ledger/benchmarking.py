@@ -1,45 +1,5 @@
-"""Shared set-up for the ledger benchmarks (bench/bench_ledger_*.py): a throwaway PostgreSQL or a temp SQLite file,
-Django configured for it in a child process (each benchmark needs its own settings)."""
-
-import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_child(script: str, mode: str, extra_env: dict | None = None) -> None:
-    """Run ``script <mode>`` with DATABASE_URL pointing at a fresh database of that kind."""
-    env = {**os.environ, "DJANGO_ENV": "test", "PYTHONPATH": str(ROOT), **(extra_env or {})}
-    env.pop("DATABASE_URL", None)
-    pg = None
-    tmp = tempfile.TemporaryDirectory(prefix="mf-bench-")
-    try:
-        env["MEANINGFLOW_VAR_DIR"] = tmp.name
-        if mode == "pg":
-            sys.path.insert(0, str(ROOT))
-            from meaningflow.testing.pg import ThrowawayPostgres
-
-            pg = ThrowawayPostgres().start()
-            env["DATABASE_URL"] = pg.url
-        subprocess.run([sys.executable, script, mode], env=env, check=True, cwd=ROOT)
-    finally:
-        if pg is not None:
-            pg.stop()
-        tmp.cleanup()
-
-
-def django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+"""Shared by the ledger benchmarks (bench/bench_ledger_*.py): bulk users; the child-process
+set-up is ``meaningflow.testing.bench``."""
 
 
 def make_users(n: int, prefix: str = "bench") -> list[int]:
