@@ -76,7 +76,6 @@ class Population:
     need_bits: numpy.ndarray  # service needs: bit i set for SERVICE_NEEDS[i]
     user_ids: numpy.ndarray  # 0: no linked account
     stored_fingerprints: numpy.ndarray | None = None
-    stored_periods: numpy.ndarray | None = None  # YYYYMM of the stored recognition, 0: none
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -127,7 +126,6 @@ READ_COLUMNS = [
     ("user", "int8"),
     ("needs", "int4"),
     ("fingerprint", "int8"),
-    ("period", "int4"),
 ]
 
 
@@ -189,7 +187,6 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
         "COALESCE(p.user_id, 0)",
         _json_list_bits("pr.service_needs", SERVICE_NEEDS),
         "COALESCE(r.fingerprint, 0)",
-        "COALESCE(CAST(replace(r.period, '-', '') AS integer), 0)",
     ]
     if connection.vendor == "postgresql":  # binary COPY needs the exact declared types
         expressions = [
@@ -244,7 +241,6 @@ def load_population(
         need_bits=read["needs"],
         user_ids=read["user"],
         stored_fingerprints=read["fingerprint"],
-        stored_periods=read["period"],
     )
 
 
@@ -736,15 +732,16 @@ def _opportunity_rows(population, index: OpportunityIndex, expiry: str) -> list[
 
 
 def _write_opportunity_pushes(rows: list[tuple], population, period: str, now) -> int:
-    """Insert the opportunity pushes not yet created this month; returns how many were new."""
+    """Insert the opportunity pushes never made to the person before (in any month): the
+    same need or organisation is offered to a person once. Returns how many were new."""
     if not rows:
         return 0
     table = PushItem._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT person_id, reason_code, opportunity_ref FROM {table} "  # noqa: S608
-            "WHERE period = %s AND opportunity_ref <> '' AND person_id BETWEEN %s AND %s",
-            [period, int(population.ids.min()), int(population.ids.max())],
+            "WHERE opportunity_ref <> '' AND person_id BETWEEN %s AND %s",
+            [int(population.ids.min()), int(population.ids.max())],
         )
         existing = set(cursor.fetchall())
     rows = [row for row in rows if row[:3] not in existing]
@@ -784,12 +781,11 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
         results = compute_population(population, period)
         progress.advance(len(population))
         digests = _digests(population, results)
-        # A person whose recognition already holds this month and the same fingerprint was
-        # settled by an earlier run this month, pushes included (same transaction): the
-        # policy pushes are a function of what the fingerprint covers.
-        settled = (digests[2] == population.stored_fingerprints) & (
-            population.stored_periods == int(period.replace("-", ""))
-        )
+        # A person whose stored recognition has the same fingerprint was told by the run that
+        # stored it (a recognition and its pushes are written in one transaction), this month
+        # or an earlier one: the policy pushes are a function of what the fingerprint covers.
+        # An unchanged finding is not pushed again each month; a changed one is pushed anew.
+        settled = digests[2] == population.stored_fingerprints
         staged = _policy_pushes(population, results, ~settled)
         opportunity_rows = _opportunity_rows(
             population,

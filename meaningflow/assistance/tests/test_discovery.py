@@ -90,10 +90,18 @@ def test_only_changed_results_are_written(officer, monkeypatch):
     fifth = discovery.discovery_run(region_prefix="43", today=TODAY)
     assert (fifth["recognitions_written"], fifth["pushes_created"], fifth["push_candidates"]) == (0, 0, 0)
     monkeypatch.undo()
-    # A new month refreshes the month of unchanged rows in one statement and creates its pushes.
-    later = discovery.discovery_run(region_prefix="43", today=datetime.date(2025, 7, 10))
-    assert later["pushes_created"] > 0
+    # A new month refreshes the month of unchanged rows in one statement; findings that did
+    # not change are not pushed again.
+    july = datetime.date(2025, 7, 10)
+    later = discovery.discovery_run(region_prefix="43", today=july)
+    assert (later["recognitions_written"], later["pushes_created"]) == (0, 0)
     assert set(Recognition.objects.values_list("period", flat=True)) == {"2025-07"}
+    # A finding that changes is pushed in the month it changes, to that person only.
+    RegistryPerson.objects.filter(pk=changed.pk).update(registered_unemployed_since=datetime.date(2024, 1, 1))
+    changed_later = discovery.discovery_run(region_prefix="43", today=july)
+    assert changed_later["recognitions_written"] == 1 and changed_later["pushes_created"] > 0
+    assert set(PushItem.objects.filter(period="2025-07").values_list("person_id", flat=True)) == {changed.pk}
+    assert "long_term_unemployed" in Recognition.objects.get(person=changed).reasons
 
 
 def test_batch_agrees_with_per_person_trace(officer):
@@ -232,4 +240,7 @@ def test_open_needs_and_verified_organisations_become_opportunity_pushes(officer
     assert set(PushItem.objects.filter(kind="opportunity").values_list("person_id", flat=True)) == {wanting.pk}
     again = discovery.discovery_run(region_prefix="43", today=TODAY)
     assert first["pushes_created"] > 2 and again["pushes_created"] == 0
+    assert PushItem.objects.filter(kind="opportunity").count() == 2
+    # The same opportunity is not offered again in a later month.
+    discovery.discovery_run(region_prefix="43", today=TODAY + datetime.timedelta(days=31))
     assert PushItem.objects.filter(kind="opportunity").count() == 2
