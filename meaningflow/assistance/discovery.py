@@ -497,9 +497,10 @@ def _recognition_upsert_sql(labels: list[str]) -> tuple[str, list]:
     return sql, reason_params + version_params
 
 
-def _write_recognitions(population, results, fingerprinted, period: str, region_prefix: str, now, progress) -> int:
-    """Upsert the recognitions whose results changed; refresh the month of the others.
-    ``fingerprinted``: what ``_digests`` returned."""
+def _write_recognitions(population, results, fingerprinted, period: str, now, progress) -> int:
+    """Upsert the recognitions whose results changed; the others are not touched (their
+    month is the month the result was first computed for, and it has held since: no
+    monthly rewrite of every row). ``fingerprinted``: what ``_digests`` returned."""
     labels, version_index, digests = fingerprinted
     stored = population.stored_fingerprints
     changed = numpy.flatnonzero(digests != stored) if stored is not None else numpy.arange(len(population))
@@ -517,25 +518,14 @@ def _write_recognitions(population, results, fingerprinted, period: str, region_
         "version": version_index[changed],
         "fingerprint": digests[changed],
     }
-    table, persons = Recognition._meta.db_table, RegistryPerson._meta.db_table
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    with columnar.staging_table("discovery_recognition_stage", RECOGNITION_STAGE) as staging:
-        columnar.write_columns(staging, {name: (stage[name], kind) for name, kind in RECOGNITION_STAGE.items()})
-        if len(changed):
+    if len(changed):
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        with columnar.staging_table("discovery_recognition_stage", RECOGNITION_STAGE) as staging:
+            columnar.write_columns(staging, {name: (stage[name], kind) for name, kind in RECOGNITION_STAGE.items()})
             sql, params = _recognition_upsert_sql(labels)
             with connection.cursor() as cursor:
                 cursor.execute(sql, [*params, period, stamp])
-        progress.advance(len(changed))
-    if len(changed) < len(population):
-        with connection.cursor() as cursor:
-            # Unchanged results carried into a new month: one set-based statement, no rows in Python.
-            cursor.execute(
-                f"UPDATE {table} SET period = %s, computed_at = %s WHERE period <> %s "  # noqa: S608
-                f"AND person_id IN (SELECT id FROM {persons} WHERE region_code LIKE %s "
-                "AND employment_status <> %s)",
-                [period, stamp, period, f"{region_prefix}%", "exited"],
-            )
-    progress.advance(len(population) - len(changed))
+    progress.advance(len(population))
     return len(changed)
 
 
@@ -794,7 +784,7 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
         )
         now = timezone.now()
         with transaction.atomic():
-            written = _write_recognitions(population, results, digests, period, region_prefix, now, progress)
+            written = _write_recognitions(population, results, digests, period, now, progress)
             created = _write_policy_pushes(staged, population, period, today, expiry_days, now)
             created += _write_opportunity_pushes(opportunity_rows, population, period, now)
         progress.advance(len(population))

@@ -90,18 +90,21 @@ def test_only_changed_results_are_written(officer, monkeypatch):
     fifth = discovery.discovery_run(region_prefix="43", today=TODAY)
     assert (fifth["recognitions_written"], fifth["pushes_created"], fifth["push_candidates"]) == (0, 0, 0)
     monkeypatch.undo()
-    # A new month refreshes the month of unchanged rows in one statement; findings that did
-    # not change are not pushed again.
+    # A new month rewrites nothing that did not change (a result keeps the month it was
+    # first computed for) and does not push unchanged findings again.
     july = datetime.date(2025, 7, 10)
+    june_rows = {r.person_id: (r.fingerprint, r.computed_at, r.period) for r in Recognition.objects.all()}
     later = discovery.discovery_run(region_prefix="43", today=july)
     assert (later["recognitions_written"], later["pushes_created"]) == (0, 0)
-    assert set(Recognition.objects.values_list("period", flat=True)) == {"2025-07"}
+    assert {r.person_id: (r.fingerprint, r.computed_at, r.period) for r in Recognition.objects.all()} == june_rows
+    assert set(Recognition.objects.values_list("period", flat=True)) == {"2025-06"}
     # A finding that changes is pushed in the month it changes, to that person only.
     RegistryPerson.objects.filter(pk=changed.pk).update(registered_unemployed_since=datetime.date(2024, 1, 1))
     changed_later = discovery.discovery_run(region_prefix="43", today=july)
     assert changed_later["recognitions_written"] == 1 and changed_later["pushes_created"] > 0
     assert set(PushItem.objects.filter(period="2025-07").values_list("person_id", flat=True)) == {changed.pk}
     assert "long_term_unemployed" in Recognition.objects.get(person=changed).reasons
+    assert Recognition.objects.get(person=changed).period == "2025-07"
 
 
 def test_batch_agrees_with_per_person_trace(officer):
