@@ -1,12 +1,14 @@
 """Opportunities that discovery can offer, gathered from other apps through their selectors.
 
-The needs app offers its open needs (``needs.selectors.opportunities_for_discovery``); the
-resources app offers none yet. Verified organisations of the accounts app are offered too. A
-source selector has the contract::
+The needs app offers its open needs (``needs.selectors.opportunities_for_discovery``), the
+resources app its listed start-up spaces and tools (``resources.selectors``, same name).
+Verified organisations of the accounts app are offered too. A source selector has the
+contract::
 
     opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]
         # each: {"ref": "needs.need:42", "title": str, "region_code": "430102",
-        #        "skills": ["cooking", …], "service_need": "job" | "training" | "startup"}
+        #        "skills": ["cooking", …], "service_need": "job" | "training" | "startup",
+        #        "reason_code": "opportunity.resource"}  # optional, "opportunity.need" if absent
 """
 
 import importlib
@@ -14,6 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from meaningflow.accounts import selectors as account_selectors
+from meaningflow.assistance.reasons import PUSH_REASONS
 
 logger = logging.getLogger(__name__)
 SOURCES = ("meaningflow.needs.selectors", "meaningflow.resources.selectors")
@@ -51,6 +54,10 @@ def _from_sources(region_prefix: str, limit: int) -> list[Opportunity]:
             logger.exception("opportunity source %s failed", path)
             continue
         for row in rows:
+            reason_code = row.get("reason_code", "opportunity.need")
+            if not reason_code.startswith("opportunity.") or reason_code not in PUSH_REASONS:
+                logger.error("opportunity source %s gave an unknown reason code %r", path, reason_code)
+                continue
             found.append(
                 Opportunity(
                     ref=row["ref"],
@@ -58,7 +65,7 @@ def _from_sources(region_prefix: str, limit: int) -> list[Opportunity]:
                     region_code=row.get("region_code", ""),
                     service_need=row.get("service_need", "job"),
                     skills=frozenset(row.get("skills") or ()),
-                    reason_code="opportunity.need",
+                    reason_code=reason_code,
                 )
             )
     return found

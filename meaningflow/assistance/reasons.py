@@ -64,6 +64,7 @@ PUSH_REASONS = {
         "",
     ),
     "opportunity.need": (_("A participation opportunity matches your skills"), "", ""),
+    "opportunity.resource": (_("A shared space or tool to start your business"), "", ""),
 }
 
 

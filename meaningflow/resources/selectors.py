@@ -242,3 +242,41 @@ def booking_can_view(*, user, booking: Booking) -> bool:
         or can_manage_resource(user=user, resource=booking.resource)
         or accounts_selectors.is_moderator(user=user)
     )
+
+
+# Shared places and tools that help someone start a business (创业场地、工具): what the
+# resources app offers to the assistance app's proactive discovery for a start-up need.
+START_UP_RESOURCE_TYPES = (
+    Resource.Type.WORKSPACE,
+    Resource.Type.MEETING_ROOM,
+    Resource.Type.KITCHEN,
+    Resource.Type.TOOLS,
+)
+
+
+def opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]:
+    """Listed start-up spaces and tools in China under a GB/T 2260 prefix, public ones
+    first, then the newest, for discovery (GV-4): the contract of
+    ``assistance.opportunities``."""
+    resources = (
+        Resource.objects.filter(
+            status=Resource.Status.ACTIVE,
+            division__isnull=False,
+            region_key__startswith=region_prefix,
+            type__in=START_UP_RESOURCE_TYPES,
+        )
+        .only("pk", "title_zh", "title_en", "region_key")
+        .order_by("-is_public", "-id")[:limit]
+    )
+    return [
+        {
+            "ref": f"resources.resource:{resource.pk}",
+            # Stored in the push as data used; the registry's people read Chinese first.
+            "title": resource.title_zh or resource.title_en,
+            "region_code": resource.region_key,
+            "skills": [],
+            "service_need": "startup",
+            "reason_code": "opportunity.resource",
+        }
+        for resource in resources
+    ]

@@ -11,6 +11,9 @@ from meaningflow.assistance.models import AssistanceProfile, PushItem, Recogniti
 from meaningflow.assistance.tests.helpers import csv_bytes, person_row
 from meaningflow.needs import services as needs_services
 from meaningflow.places.models import Division
+from meaningflow.resources import services as resources_services
+from meaningflow.resources.reference import reference_ensure
+from meaningflow.resources.tests.factories import room
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2025, 6, 10)
@@ -247,3 +250,28 @@ def test_open_needs_and_verified_organisations_become_opportunity_pushes(officer
     # The same opportunity is not offered again in a later month.
     discovery.discovery_run(region_prefix="43", today=TODAY + datetime.timedelta(days=31))
     assert PushItem.objects.filter(kind="opportunity").count() == 2
+
+
+@pytest.mark.postgres
+def test_listed_start_up_spaces_are_offered_for_a_start_up_need(officer, alice):
+    reference_ensure()
+    studio = room(alice, type="workspace", title_zh="芙蓉区共享工作室", title_en="Furong shared studio")
+    room(alice)  # a guest room answers no service need
+    paused = room(alice, type="tools", title_zh="木工工具", title_en="Woodworking tools")
+    resources_services.resource_update(resource=paused, actor=alice, status="paused")
+    _registry(officer, [person_row(1, needs="创业"), person_row(2, needs="就业")])
+    founder = next(p for p in RegistryPerson.objects.all() if p.name == "测试1")  # names are encrypted
+
+    discovery.discovery_run(region_prefix="43", today=TODAY)
+    offered = [
+        (p.person_id, p.reason_code, p.opportunity_ref, p.data_used)
+        for p in PushItem.objects.filter(kind="opportunity")
+    ]
+    assert offered == [
+        (
+            founder.pk,
+            "opportunity.resource",
+            f"resources.resource:{studio.pk}",
+            {"title": "芙蓉区共享工作室", "service_need": "startup"},
+        )
+    ]
