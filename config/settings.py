@@ -320,6 +320,7 @@ PERIODIC_JOBS: dict[str, int] = {
     "resources_expire_requests": 300,
     "resources_start_stays": 300,
     "resources_autocomplete": 3600,
+    "resources_idle_prompt": 86400,
     "assistance_discover": 86400,
     "assistance_warnings": 86400,
 }

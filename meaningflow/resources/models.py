@@ -221,6 +221,8 @@ class Resource(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    # SW-8: when the owner was last told the resource stood idle (the prompt job).
+    idle_prompted_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -41,6 +41,10 @@ DEFAULTS: dict = {
     "hours_per_day": 8,
     # The rating coefficient level of the guest's review stars (1..5 → level).
     "rating_levels": {"good_from": 4, "neutral_from": 3},
+    # SW-8: utilisation is measured over the last window_days; a resource listed for the
+    # whole window and booked for none of it is idle, and its owner is prompted at most
+    # once every prompt_every_days.
+    "utilisation": {"window_days": 60, "prompt_every_days": 30},
 }
 
 # (code, [[days_before_start, refund_percent], …], zh, en). The first row whose days
@@ -162,6 +166,15 @@ def used_slots(*, slot: str, starts_at: datetime, ended_at: datetime, slots: int
     length = 3600 if slot == "hourly" else 86400
     count = math.floor(elapsed / length) if slot == "nightly" else math.ceil(elapsed / length)
     return max(0, min(slots, count))
+
+
+def booked_seconds(intervals, *, start: datetime, end: datetime) -> float:
+    """Seconds of [start, end) covered by the (starts_at, ends_at) intervals of one unit's
+    bookings (which never overlap: one blocking booking per unit and time)."""
+    total = 0.0
+    for starts_at, ends_at in intervals:
+        total += max(0.0, (min(ends_at, end) - max(starts_at, start)).total_seconds())
+    return total
 
 
 def deadline(now: datetime, hours: int, *, not_after: datetime | None = None) -> datetime:

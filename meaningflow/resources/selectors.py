@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from meaningflow.accounts import selectors as accounts_selectors
@@ -279,4 +279,99 @@ def opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]
             "reason_code": "opportunity.resource",
         }
         for resource in resources
+    ]
+
+
+# SW-8: a booking occupies its unit from acceptance until it ends (early or not).
+UTILISING_STATUSES = (
+    Booking.Status.ACCEPTED,
+    Booking.Status.IN_USE,
+    Booking.Status.COMPLETED,
+    Booking.Status.ENDED_EARLY,
+)
+
+
+@dataclass(frozen=True)
+class ResourceUtilisation:
+    resource: Resource
+    units: int
+    booked_hours: float
+    available_hours: float  # bookable units × the part of the window it was listed
+    listed_whole_window: bool
+
+    @property
+    def share(self) -> float:
+        return self.booked_hours / self.available_hours if self.available_hours else 0.0
+
+    @property
+    def idle(self) -> bool:
+        """Listed (with a bookable unit) the whole window and booked for none of it."""
+        return self.listed_whole_window and self.units > 0 and self.booked_hours == 0
+
+
+@dataclass(frozen=True)
+class RegionUtilisation:
+    region_code: str  # the prefecture (first four digits, padded) of the resources
+    resources: int
+    idle: int
+    booked_hours: float
+    available_hours: float
+
+    @property
+    def share(self) -> float:
+        return self.booked_hours / self.available_hours if self.available_hours else 0.0
+
+
+def resource_utilisation(*, region_prefix: str, start: datetime, end: datetime) -> list[ResourceUtilisation]:
+    """Per listed resource in China under ``region_prefix`` ("" for all): how much of
+    [start, end) its bookable units were booked (SW-8), lowest share first."""
+    resources = list(
+        Resource.objects.filter(
+            status=Resource.Status.ACTIVE, division__isnull=False, region_key__startswith=region_prefix
+        )
+        .select_related("owner", "organisation")
+        .annotate(bookable_units=Count("units", filter=Q(units__active=True)))
+        .order_by("region_key", "pk")
+    )
+    intervals: dict[int, list] = {}
+    for resource_id, starts_at, ends_at in (
+        Booking.objects.filter(
+            resource__in=[r.pk for r in resources],
+            status__in=UTILISING_STATUSES,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        ).values_list("resource_id", "starts_at", "ends_at")
+    ):
+        intervals.setdefault(resource_id, []).append((starts_at, ends_at))
+    found = []
+    for resource in resources:
+        listed_from = max(start, resource.created_at)
+        hours_listed = max(0.0, (end - listed_from).total_seconds() / 3600)
+        booked = rules.booked_seconds(intervals.get(resource.pk, ()), start=start, end=end) / 3600
+        found.append(
+            ResourceUtilisation(
+                resource=resource,
+                units=resource.bookable_units,
+                booked_hours=round(booked, 2),
+                available_hours=round(hours_listed * resource.bookable_units, 2),
+                listed_whole_window=resource.created_at <= start,
+            )
+        )
+    found.sort(key=lambda u: (u.share, u.resource.region_key, u.resource.pk))
+    return found
+
+
+def region_utilisation(rows: list[ResourceUtilisation]) -> list[RegionUtilisation]:
+    """The rows of ``resource_utilisation`` summed per prefecture."""
+    totals: dict[str, list] = {}
+    for row in rows:
+        code = row.resource.region_key[:4].ljust(6, "0")
+        entry = totals.setdefault(code, [0, 0, 0.0, 0.0])
+        entry[0] += 1
+        entry[1] += row.idle
+        entry[2] += row.booked_hours
+        entry[3] += row.available_hours
+    return [
+        RegionUtilisation(code, count, idle, round(booked, 2), round(available, 2))
+        for code, (count, idle, booked, available) in sorted(totals.items())
     ]

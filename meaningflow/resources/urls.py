@@ -8,6 +8,7 @@ urlpatterns = [
     path("map.json", views.resource_map_json, name="map_json"),
     path("new/", views.resource_create, name="create"),
     path("mine/", views.my_resources, name="mine"),
+    path("utilisation/", views.utilisation, name="utilisation"),
     path("<int:pk>/", views.resource_detail, name="detail"),
     path("<int:pk>/calendar.ics", views.resource_calendar, name="calendar"),
     path("<int:pk>/edit/", views.resource_edit, name="edit"),

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.core.errors import validation_messages
 from meaningflow.ledger import selectors as ledger_selectors
-from meaningflow.resources import calendar, selectors, services
+from meaningflow.places import selectors as places_selectors
+from meaningflow.resources import calendar, rules, selectors, services
 from meaningflow.resources.forms import (
     BlockForm,
     BookingForm,
@@ -380,3 +382,46 @@ def booking_action(request, pk: int, action: str):
     else:
         messages.success(request, _("Done."))
     return redirect("resources:booking_detail", pk=pk)
+
+
+def _utilisation_scopes(user) -> list[str]:
+    """The region prefixes whose utilisation ``user`` may see: all ("") for superusers and
+    moderators, their own for officers (PR-3); nobody else sees the report."""
+    if user.is_superuser or accounts_selectors.is_moderator(user=user):
+        return [""]
+    prefixes = accounts_selectors.officer_region_prefixes(user=user)
+    if not prefixes:
+        raise PermissionDenied(_("This report is for officers and moderators."))
+    return prefixes
+
+
+@login_required
+def utilisation(request):
+    """SW-8: utilisation per resource and region over the window, idle resources first."""
+    scopes = _utilisation_scopes(request.user)
+    region = request.GET.get("region", "").strip() or scopes[0]
+    if not region.isdigit() and region != "":
+        raise Http404
+    if not any(region.startswith(scope) for scope in scopes):
+        raise PermissionDenied(_("This region is outside your area."))
+    params = rules.rules_in_force()["utilisation"]
+    end = timezone.now()
+    rows = selectors.resource_utilisation(
+        region_prefix=region, start=end - timedelta(days=params["window_days"]), end=end
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "resources/utilisation.html",
+        {
+            "region": region,
+            "scopes": scopes,
+            "window_days": params["window_days"],
+            "regions": [
+                (entry, places_selectors.division_for_code(entry.region_code))
+                for entry in selectors.region_utilisation(rows)
+            ],
+            "page": page,
+            "idle_count": sum(row.idle for row in rows),
+        },
+    )

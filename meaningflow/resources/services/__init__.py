@@ -21,6 +21,7 @@ from meaningflow.resources.services.jobs import (
     bookings_autocomplete,
     bookings_expire,
     contributions_credit,
+    idle_resources_prompt,
     stays_start,
 )
 from meaningflow.resources.services.listing import (
@@ -52,6 +53,7 @@ __all__ = [
     "checkin_record",
     "contribution_credit",
     "contributions_credit",
+    "idle_resources_prompt",
     "payment_confirm",
     "photo_add",
     "photo_remove",

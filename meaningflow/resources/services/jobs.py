@@ -1,16 +1,20 @@
 """Timed transitions (SW-4): run by the management commands ``resources_expire_requests``,
-``resources_start_stays`` and ``resources_autocomplete``. Each booking is handled in its
+``resources_start_stays`` and ``resources_autocomplete``; and the idle-resource prompt
+(SW-8, ``resources_idle_prompt``). Each booking is handled in its
 own transaction and re-checked under its row lock, so a job that runs twice, or beside a
 person acting on the same booking, does nothing twice. ``now`` is injectable for tests."""
 
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from meaningflow.core.services import JobProgress
-from meaningflow.resources import rules
-from meaningflow.resources.models import Booking
+from meaningflow.core.services import JobProgress, audit_log, notification_send
+from meaningflow.resources import rules, selectors
+from meaningflow.resources.models import Booking, Resource
 from meaningflow.resources.services import bookings
 
 S = Booking.Status
@@ -73,3 +77,47 @@ def contributions_credit(*, now: datetime | None = None, stream=None) -> dict:
         if bookings.contribution_credit(booking=Booking(pk=pk), now=now):
             credited += 1
     return {"done": credited}
+
+
+def idle_resources_prompt(*, now: datetime | None = None, stream=None) -> dict:
+    """SW-8: tell the owner (or the public body's manager) of every idle listed resource —
+    listed the whole utilisation window and booked for none of it — how to activate it;
+    at most once every ``prompt_every_days`` per resource, so the job may run daily."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    params = rules.rules_in_force(on=today)["utilisation"]
+    start = now - timedelta(days=params["window_days"])
+    idle = [u for u in selectors.resource_utilisation(region_prefix="", start=start, end=now) if u.idle]
+    prompted = 0
+    with JobProgress(job="resources.idle_prompt", key=today.isoformat(), total=len(idle), stream=stream) as progress:
+        for row in idle:
+            with transaction.atomic():
+                # Row lock: a second run beside this one prompts nobody twice.
+                resource = Resource.objects.select_for_update().get(pk=row.resource.pk)
+                last = resource.idle_prompted_on
+                if last is None or (today - last).days >= params["prompt_every_days"]:
+                    owner = resource.owner
+                    with translation.override(getattr(owner, "preferred_language", "") or None):
+                        notification_send(
+                            recipient=owner,
+                            kind="resources.idle",
+                            title=gettext("“%(title)s” has not been booked for %(days)s days")
+                            % {"title": resource.title, "days": params["window_days"]},
+                            body=gettext(
+                                "People nearby are looking for places like it. Check its "
+                                "availability and price, add photos, or offer it for CV only."
+                            ),
+                            url=reverse("resources:manage", args=[resource.pk]),
+                        )
+                    Resource.objects.filter(pk=resource.pk).update(idle_prompted_on=today)
+                    audit_log(
+                        actor=None,
+                        action="resources.resource.idle_prompted",
+                        subject=f"resources.resource:{resource.pk}",
+                        region_code=resource.region_key,
+                        data={"window_days": params["window_days"]},
+                    )
+                    prompted += 1
+            progress.advance(1)
+        progress.summary.update(idle=len(idle), prompted=prompted)
+    return {"idle": len(idle), "prompted": prompted}
