@@ -25,6 +25,35 @@ def english_by_default():
         yield
 
 
+@pytest.fixture(autouse=True)
+def force_login_passes_second_factor(monkeypatch):
+    """Tests about other things log staff in with ``force_login``; such a session is also
+    marked as having passed the second factor (PR-4), as a confirmed authenticator would.
+    The real path — login form, set-up, codes, the middleware's refusals — is tested in
+    ``accounts/tests/test_two_factor.py`` and the officer's Chromium journey, which log in
+    through the form and never call ``force_login``."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from meaningflow.accounts.selectors import is_staff_member
+
+        if is_staff_member(user=user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+                user=user, name="test authenticator", confirmed=True
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def client():
     """The test client speaks English unless a request sets Accept-Language itself (the

@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "meaningflow.core",
@@ -119,6 +122,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # PR-4: staff sessions pass a second factor (django-otp) before anything else.
+    "django_otp.middleware.OTPMiddleware",
+    "meaningflow.accounts.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,6 +134,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# PR-4: the name authenticator apps show next to the staff member's codes.
+OTP_TOTP_ISSUER = "Meaning Flow Network"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

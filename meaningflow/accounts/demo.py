@@ -7,7 +7,7 @@ from datetime import date, time
 
 from stdnum.cn import ric
 
-from meaningflow.accounts import services
+from meaningflow.accounts import services, two_factor
 from meaningflow.accounts.models import (
     Interest,
     Membership,
@@ -121,6 +121,8 @@ def load(stdout) -> dict[str, int]:
         moderator = services.user_register(username="moderator", email="moderator@demo.meaningflow.org",
                                            password=DEMO_PASSWORD, display_name="社区版主 Moderator")
         services.staff_role_grant(granted_by=admin, user=moderator, role=StaffRole.Role.MODERATOR)
+        for staff in (admin, officer, moderator):  # PR-4: staff sign in with a second factor
+            two_factor.demo_authenticator_add(user=staff)
         for organisation in organisations[:6]:
             services.organisation_decide_verification(moderator=moderator, organisation=organisation, approve=True)
     return {"people": len(people), "organisations": len(organisations)}

@@ -163,3 +163,11 @@ class MembershipRoleForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=80,
                            help_text=_("For example the name of the program that will use it."))
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=16, strip=True,
+        help_text=_("The six digits your authenticator app shows now, or one of your backup codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )

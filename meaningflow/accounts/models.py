@@ -50,7 +50,8 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
-    def is_verified(self) -> bool:
+    def has_verified_identity(self) -> bool:
+        # Not "is_verified": django-otp sets that on request.user (second factor passed).
         return hasattr(self, "identity")
 
 

@@ -156,3 +156,24 @@ def identity_hashes(*, document_type: str = "cn_resident_id") -> dict[str, int]:
     from meaningflow.accounts.models import Identity
 
     return dict(Identity.objects.filter(document_type=document_type).values_list("number_hash", "user_id"))
+
+
+def is_staff_member(*, user: User) -> bool:
+    """Superusers and holders of an active staff role (moderator, officer): the accounts
+    that must sign in with a second factor (PR-4)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or StaffRole.objects.filter(user=user, active=True).exists()
+
+
+def two_factor_device(*, user: User):
+    """The user's confirmed authenticator-app device, or None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def backup_codes_left(*, user: User) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

@@ -53,6 +53,8 @@ urlpatterns = [
                                                      extra_context={"title": _("Your new password is set. You can log in now.")}),
         name="password_reset_complete",
     ),
+    path("2fa/", views.two_factor_verify, name="two_factor_verify"),
+    path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("me/", views.dashboard, name="dashboard"),
     path("me/settings/", views.user_settings, name="settings"),
     path("me/identity/", views.identity, name="identity"),

@@ -1,5 +1,9 @@
 """Pages of the accounts app: thin views that parse, authorise and call services."""
 
+import textwrap
+from base64 import b32encode
+
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -8,10 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
-from meaningflow.accounts import forms, selectors, services
+from meaningflow.accounts import forms, selectors, services, two_factor
 from meaningflow.accounts.models import Membership, Organisation, Skill
 from meaningflow.core.errors import validation_messages
 
@@ -80,6 +88,7 @@ def dashboard(request):
         "memberships": selectors.organisations_of(user=user),
         "is_moderator": selectors.is_moderator(user=user),
         "officer_prefixes": selectors.officer_region_prefixes(user=user),
+        "backup_codes_left": selectors.backup_codes_left(user=user),
     }
     return render(request, "accounts/dashboard.html", context)
 
@@ -349,3 +358,67 @@ def api_token_revoke(request, token_id: int):
         raise Http404 from None
     messages.success(request, _("The token is revoked."))
     return redirect("accounts:api_tokens")
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("accounts:dashboard")
+
+
+@login_required
+def two_factor_setup(request):
+    """PR-4: a staff member links an authenticator app (scan the code or type the key),
+    confirms it with a first code and receives backup codes, shown once."""
+    if selectors.two_factor_device(user=request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': _safe_next(request)})}")
+    device = two_factor.setup_device(user=request.user)
+    form = forms.TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = two_factor.two_factor_enable(user=request.user, token=form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        else:
+            otp_login(request, device)
+            return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next": _safe_next(request)})
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": qr.svg_data_uri(scale=5, border=2),
+            "secret": " ".join(textwrap.wrap(b32encode(device.bin_key).decode(), 4)),
+            "next": _safe_next(request),
+        },
+    )
+
+
+@login_required
+def two_factor_verify(request):
+    """PR-4: a staff member with an authenticator enters a code to open the session."""
+    if not selectors.two_factor_device(user=request.user):
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': _safe_next(request)})}")
+    form = forms.TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.two_factor_check(user=request.user, token=form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        else:
+            otp_login(request, device)
+            left = selectors.backup_codes_left(user=request.user)
+            if left <= 3:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Only %(n)s backup code is left. Set up your authenticator again to get new ones.",
+                        "Only %(n)s backup codes are left. Set up your authenticator again to get new ones.",
+                        left,
+                    )
+                    % {"n": left},
+                )
+            return redirect(_safe_next(request))
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)})

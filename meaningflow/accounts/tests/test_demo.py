@@ -21,3 +21,27 @@ def test_demo_has_people_in_six_cities_organisations_officer_and_moderator():
     # A second run adds nothing.
     call_command("load_demo", stdout=io.StringIO())
     assert User.objects.count() == people.count() + 3
+
+
+@pytest.mark.django_db
+def test_demo_staff_sign_in_with_the_published_demo_key(client):
+    from base64 import b32decode
+
+    from django.core.management.base import CommandError
+
+    from meaningflow.accounts.demo import DEMO_PASSWORD
+
+    output = io.StringIO()
+    call_command("load_demo", stdout=output)
+    key = "NVSWC3TJNZTWM3DPO4WWIZLNN4WWWZLZ"
+    assert key in output.getvalue()  # printed for the person who ran make run
+    assert b32decode(key) == b"meaningflow-demo-key"
+    client.post("/accounts/login/", {"username": "officer_hunan", "password": DEMO_PASSWORD})
+    assert client.get("/assistance/").url.startswith("/accounts/2fa/?")
+    code = io.StringIO()
+    call_command("demo_two_factor_code", "officer_hunan", stdout=code)
+    assert client.post("/accounts/2fa/", {"code": code.getvalue().strip()}).status_code == 302
+    assert client.get("/assistance/").status_code == 200
+    # Nobody else's code can be printed.
+    with pytest.raises(CommandError, match="Only the demo"):
+        call_command("demo_two_factor_code", "wang_fang", stdout=io.StringIO())

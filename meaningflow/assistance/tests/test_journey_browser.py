@@ -2,8 +2,10 @@
 imported → discovery → a recognised person and the trace → push → the person sees it."""
 
 import datetime
+from base64 import b32decode
 
 import pytest
+from django_otp.oath import TOTP
 
 from conftest import DEMO_PASSWORD
 from meaningflow.accounts.services import identity_verify, staff_role_grant
@@ -31,7 +33,16 @@ def test_import_discover_push_and_person_sees_it(page, make_user, superuser, ref
     (tmp_path / "clean.csv").write_bytes(csv_bytes(clean))
 
     _login(page, "officer_journey")
+    # Staff sign in with a second factor (PR-4): the first time, the authenticator is set up
+    # from the key the page shows, as an app would, before any officer page opens.
     page.goto("/assistance/import/")
+    assert page.get_by_role("heading", name="Set up two-step sign-in").is_visible()
+    key = b32decode(page.locator("#two-factor-secret").inner_text().replace(" ", ""))
+    page.get_by_label("Code").fill(f"{TOTP(key).token():06d}")
+    page.get_by_role("button", name="Confirm").click()
+    assert page.locator("#backup-codes li").count() == 10
+    page.get_by_role("link", name="Continue").click()
+    assert page.url.endswith("/assistance/import/")
     page.get_by_label("Registry file").set_input_files(str(tmp_path / "bad.csv"))
     page.get_by_role("button", name="Import").click()
     assert page.locator("#batch-status").inner_text() == "Rejected: nothing applied"

@@ -86,3 +86,19 @@ def test_the_api_documentation_renders_under_the_content_security_policy(page):
     page.goto("/api/docs")
     page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)
     assert page.locator(".opblock").count() > 10  # the page fixture fails on any CSP refusal
+
+
+def test_the_second_factor_pages_have_no_serious_violations(page, make_user, superuser, reference_data):
+    from meaningflow.accounts.services import staff_role_grant
+
+    officer = make_user("officer_audit")
+    staff_role_grant(granted_by=superuser, user=officer, role="officer", region_prefix="43")
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "officer_audit")
+    page.fill("#id_password", "correct-horse-battery-42")
+    page.get_by_role("button", name="Log in").click()
+    assert audit(page, ["/accounts/2fa/setup/"]) == {}
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Confirm").click()  # an error shown with the field
+    assert page.get_by_role("alert").is_visible() or 'aria-invalid="true"' in page.content()
+    assert serious_violations(page) == []

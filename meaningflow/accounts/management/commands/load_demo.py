@@ -50,3 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD}):"))
         for username, role in LOGINS:
             self.stdout.write(f"  {username:<16} {role}")
+        self.stdout.write(
+            "Staff accounts (admin, officer_hunan, moderator) also ask for a code from an authenticator "
+            "app: add the demo key NVSWC3TJNZTWM3DPO4WWIZLNN4WWWZLZ to one, or print the current code with "
+            "`.venv/bin/python manage.py demo_two_factor_code officer_hunan`."
+        )
