@@ -14,7 +14,7 @@ its own process). Figures, all measured in the same run on that database:
   same tables (same indexes, foreign-key checks) with plain ``INSERT … SELECT`` of constant
   values, rolled back — what any design that reads the registry from, and writes one row per
   result into, these tables pays;
-- floor: the same OpenFisca computation on the in-memory arrays (no database);
+- floor: the same OpenFisca computation on the in-memory arrays (no database), best of three;
 - naive: the same rules as a per-person Python loop (datetime arithmetic, dict inputs)
   on a sample, extrapolated per person.
 Goals: end to end within 3× of the floor (every run is reported against it, and against the
@@ -341,9 +341,12 @@ def child() -> None:
     started = time.perf_counter()
     population = discovery.load_population("43", period=PERIOD)
     read = time.perf_counter() - started
-    started = time.perf_counter()
-    results = discovery.compute_population(population, PERIOD)
-    floor = time.perf_counter() - started
+    floors = []
+    for _attempt in range(3):  # the best of three: a floor should not carry this machine's noise
+        started = time.perf_counter()
+        results = discovery.compute_population(population, PERIOD)
+        floors.append(time.perf_counter() - started)
+    floor = min(floors)
     expected_pushes = len(discovery._policy_pushes(population, results, numpy.ones(len(population), bool))["code"])
     database_read, database_write = _database_floor(expected_pushes)
     print(
@@ -369,7 +372,10 @@ def child() -> None:
     e2e = timings["first run"]
 
     print(f"read only (SQL → arrays): {read:.1f} s")
-    print(f"floor (OpenFisca on in-memory arrays): {floor:.1f} s, {PERSONS / floor:,.0f} persons/s")
+    print(
+        f"floor (OpenFisca on in-memory arrays, best of 3: {', '.join(f'{f:.2f}' for f in floors)} s): "
+        f"{floor:.1f} s, {PERSONS / floor:,.0f} persons/s"
+    )
     for label, seconds in timings.items():
         print(f"ratio end to end / floor, {label}: {seconds / floor:.2f}× (goal ≤ 3×)")
     print(

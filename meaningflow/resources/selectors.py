@@ -325,10 +325,9 @@ class RegionUtilisation:
 def resource_utilisation(*, region_prefix: str, start: datetime, end: datetime) -> list[ResourceUtilisation]:
     """Per listed resource in China under ``region_prefix`` ("" for all): how much of
     [start, end) its bookable units were booked (SW-8), lowest share first."""
+    listed = Q(status=Resource.Status.ACTIVE, division__isnull=False, region_key__startswith=region_prefix)
     resources = list(
-        Resource.objects.filter(
-            status=Resource.Status.ACTIVE, division__isnull=False, region_key__startswith=region_prefix
-        )
+        Resource.objects.filter(listed)
         .select_related("owner", "organisation")
         .annotate(bookable_units=Count("units", filter=Q(units__active=True)))
         .order_by("region_key", "pk")
@@ -336,7 +335,7 @@ def resource_utilisation(*, region_prefix: str, start: datetime, end: datetime) 
     intervals: dict[int, list] = {}
     for resource_id, starts_at, ends_at in (
         Booking.objects.filter(
-            resource__in=[r.pk for r in resources],
+            resource__in=Resource.objects.filter(listed).values("pk"),  # a subquery, not a list of ids
             status__in=UTILISING_STATUSES,
             starts_at__lt=end,
             ends_at__gt=start,

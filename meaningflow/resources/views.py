@@ -399,9 +399,11 @@ def _utilisation_scopes(user) -> list[str]:
 def utilisation(request):
     """SW-8: utilisation per resource and region over the window, idle resources first."""
     scopes = _utilisation_scopes(request.user)
-    region = request.GET.get("region", "").strip() or scopes[0]
-    if not region.isdigit() and region != "":
-        raise Http404
+    region = request.GET.get("region", "").strip()
+    if region and not (region.isdigit() and len(region) <= 6):
+        messages.error(request, _("A region is a six-digit GB/T 2260 code or its first digits, such as 43 or 4301."))
+        region = ""
+    region = region or scopes[0]
     if not any(region.startswith(scope) for scope in scopes):
         raise PermissionDenied(_("This region is outside your area."))
     params = rules.rules_in_force()["utilisation"]

@@ -99,6 +99,8 @@ def test_the_report_is_for_officers_of_the_region_and_moderators(client, owner, 
     assert "长沙闲置客房" in text or "Changsha idle room" in text
     assert "430100" in text
     assert client.get(url, {"region": "11"}).status_code == 403  # another province
+    bad = client.get(url, {"region": "湖南"})
+    assert bad.status_code == 200 and "six-digit GB/T 2260 code" in bad.content.decode()
 
     beijing = make_user("officer11")
     staff_role_grant(granted_by=superuser, user=beijing, role="officer", region_prefix="11")
