@@ -20,7 +20,29 @@ PART_LABELS = {
     "language": gettext_lazy("Language"),
     "trust": gettext_lazy("Trust level"),
     "reward": gettext_lazy("Reward and intentions"),
+    "behaviour": gettext_lazy("What you looked at and applied to"),
 }
+
+
+def _behaviour_text(*, type_interest, need: Need, own: bool = True) -> str:
+    if type_interest is None:
+        if own:
+            return _("You have not looked at or applied to needs lately; this part counts as neutral.")
+        return _("Has not looked at or applied to needs lately.")
+    share = float(type_interest[scoring.NEED_TYPES.index(need.type)]) if need.type in scoring.NEED_TYPES else 0.0
+    if share >= 0.999:
+        text = _("%(type)s needs are what you looked at and applied to most lately.") if own else _(
+            "%(type)s needs are what this person looked at and applied to most lately."
+        )
+    elif share > 0:
+        text = _("You also looked at or applied to %(type)s needs lately.") if own else _(
+            "This person also looked at or applied to %(type)s needs lately."
+        )
+    else:
+        text = _("You have not looked at %(type)s needs lately.") if own else _(
+            "This person has not looked at %(type)s needs lately."
+        )
+    return text % {"type": need.get_type_display()}
 
 
 def _row(name: str, value: float, weights: dict, text: str) -> dict:
@@ -142,11 +164,12 @@ def need_parts(*, person, need: Need, parts, weights: dict) -> list[dict]:
         "language": _language_text(person_codes=list(person.profile.languages or []), need=need),
         "trust": _("Your trust level is L%(level)d.") % {"level": f.trust_level},
         "reward": _reward_text(intentions=f.intentions, need=need),
+        "behaviour": _behaviour_text(type_interest=f.type_interest, need=need),
     }
     return [_row(name, parts[i], weights, texts[name]) for i, name in enumerate(scoring.PARTS)]
 
 
-def person_parts(*, profile, need: Need, parts, weights: dict) -> list[dict]:
+def person_parts(*, profile, need: Need, parts, weights: dict, type_interest=None) -> list[dict]:
     """Reasons why a person suits ``need``, in the poster's words."""
     from meaningflow.ledger import selectors as ledger_selectors
 
@@ -176,5 +199,6 @@ def person_parts(*, profile, need: Need, parts, weights: dict) -> list[dict]:
         "language": _language_text(person_codes=list(profile.languages or []), need=need),
         "trust": _("Trust level L%(level)d.") % {"level": ledger_selectors.trust_level_of(profile.user)},
         "reward": _reward_text(intentions=profile.intentions or (), need=need),
+        "behaviour": _behaviour_text(type_interest=type_interest, need=need, own=False),
     }
     return [_row(name, parts[i], weights, texts[name]) for i, name in enumerate(scoring.PARTS)]

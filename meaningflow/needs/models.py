@@ -347,6 +347,7 @@ DEFAULT_WEIGHTS = {
     "language": Decimal("0.10"),
     "trust": Decimal("0.05"),
     "reward": Decimal("0.15"),
+    "behaviour": Decimal("0.10"),
 }
 
 
@@ -369,6 +370,9 @@ class MatchingWeights(models.Model):
     language = models.DecimalField(_("language"), max_digits=4, decimal_places=2, default=DEFAULT_WEIGHTS["language"])
     trust = models.DecimalField(_("trust level"), max_digits=4, decimal_places=2, default=DEFAULT_WEIGHTS["trust"])
     reward = models.DecimalField(_("reward fit"), max_digits=4, decimal_places=2, default=DEFAULT_WEIGHTS["reward"])
+    behaviour = models.DecimalField(
+        _("what you looked at and applied to"), max_digits=4, decimal_places=2, default=DEFAULT_WEIGHTS["behaviour"]
+    )
     newcomer_weight = models.DecimalField(
         _("lottery weight of newcomers"),
         max_digits=4,
@@ -389,7 +393,8 @@ class MatchingWeights(models.Model):
                 & Q(time__gte=0)
                 & Q(language__gte=0)
                 & Q(trust__gte=0)
-                & Q(reward__gte=0),
+                & Q(reward__gte=0)
+                & Q(behaviour__gte=0),
                 name="needs_weights_non_negative",
             ),
             models.CheckConstraint(condition=Q(newcomer_weight__gte=1), name="needs_weights_newcomer_at_least_one"),
@@ -402,3 +407,21 @@ class MatchingWeights(models.Model):
 
     def as_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in DEFAULT_WEIGHTS}
+
+
+class NeedView(models.Model):
+    """That a person opened a need's page, and when last (DG-3: what the person browsed is a
+    matching signal). One row per person and need; the person can erase them all."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="need_views")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="views")
+    last_viewed_at = models.DateTimeField(_("last viewed"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "need"], name="needs_view_once_per_person")]
+        indexes = [models.Index(fields=["user", "last_viewed_at"], name="needs_view_recent")]
+        verbose_name = _("need viewed")
+        verbose_name_plural = _("needs viewed")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.need_id}"

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from meaningflow.accounts.models import AvailabilityWindow, Profile, ProfileSkil
 from meaningflow.needs import search
 from meaningflow.needs.matching import scoring
 from meaningflow.needs.matching.index import NEVER, NeedColumns, NeedIndex, Scope
-from meaningflow.needs.models import Application, Need, NeedSkill
+from meaningflow.needs.models import Application, Need, NeedSkill, NeedView
 from meaningflow.needs.services import can_manage_need, weights_in_force
 from meaningflow.places.selectors import normalise_region_prefix
 
@@ -257,6 +257,29 @@ def _epoch(value: datetime | None) -> int:
     return int(value.timestamp()) if value else NEVER
 
 
+# DG-3: what a person looked at and applied to lately is a matching signal; an application
+# says more than a look.
+BEHAVIOUR_DAYS = 90
+APPLICATION_WEIGHT = 3
+
+
+def engagement_by_type(*, user_ids: list[int], now: datetime | None = None) -> dict[int, np.ndarray]:
+    """Per user, weighted counts of the needs they opened or applied to in the last
+    BEHAVIOUR_DAYS, by need type (``scoring.NEED_TYPES`` order). Users with none are absent."""
+    since = (now or timezone.now()) - timedelta(days=BEHAVIOUR_DAYS)
+    counts: dict[int, np.ndarray] = {}
+    sources = (
+        (NeedView.objects.filter(user_id__in=user_ids, last_viewed_at__gte=since), "user_id", 1),
+        (Application.objects.filter(applicant_id__in=user_ids, created_at__gte=since), "applicant_id", APPLICATION_WEIGHT),
+    )
+    for queryset, who, weight in sources:
+        for user_id, need_type, n in queryset.values_list(who, "need__type").annotate(n=Count("pk")).order_by():
+            if need_type in scoring.NEED_TYPES:
+                row = counts.setdefault(user_id, np.zeros(len(scoring.NEED_TYPES), np.float32))
+                row[scoring.NEED_TYPES.index(need_type)] += weight * n
+    return counts
+
+
 def person_features(*, user: User, now: datetime | None = None) -> Person:
     """What matching knows about a person, read from their profile and the ledger."""
     from meaningflow.ledger import selectors as ledger_selectors
@@ -305,6 +328,9 @@ def person_features(*, user: User, now: datetime | None = None) -> Person:
         lifetime_cv=standing.net_credited,
         intentions=tuple(profile.intentions or ()),
     )
+    engagement = engagement_by_type(user_ids=[user.pk], now=now).get(user.pk)
+    if engagement is not None:
+        features.type_interest = scoring.type_interest_of(engagement)
     excluded = set(Application.objects.filter(applicant=user).values_list("need_id", flat=True))
     org_ids = [m.organisation_id for m in accounts_selectors.organisations_of(user=user) if m.status == "active"]
     if org_ids:
@@ -582,6 +608,12 @@ def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[i
         languages[i] = _language_mask(profile.languages)
         trust[i] = ledger_selectors.trust_level_of(profile.user)
         reward_aff[i], type_aff[i], _known = scoring.reward_affinity(profile.intentions or ())
+    engagement = engagement_by_type(user_ids=[profiles[pk].user_id for pk in order])
+    counts = np.zeros((m, len(scoring.NEED_TYPES)), np.float32)
+    for i, pk in enumerate(order):
+        if profiles[pk].user_id in engagement:
+            counts[i] = engagement[profiles[pk].user_id]
+    type_interest = scoring.type_interest_of(counts)
     people = scoring.PeopleArrays(
         user_ids=np.array([profiles[pk].user_id for pk in order], np.int64),
         skill_matrix=skill_matrix,
@@ -595,6 +627,7 @@ def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[i
         trust_level=trust,
         reward_aff=reward_aff,
         type_aff=type_aff,
+        type_interest=type_interest,
     )
     return people, {profiles[pk].user_id: profiles[pk] for pk in order}
 
@@ -628,7 +661,13 @@ def recommended_people(*, need: Need, limit: int = 10) -> list[Recommendation]:
                 need=need,
                 person=profile.user,
                 score=float(scores[row]),
-                parts=explain.person_parts(profile=profile, need=need, parts=parts[row], weights=weights),
+                parts=explain.person_parts(
+                    profile=profile,
+                    need=need,
+                    parts=parts[row],
+                    weights=weights,
+                    type_interest=None if np.isnan(people.type_interest[row]).all() else people.type_interest[row],
+                ),
             )
         )
     return out
@@ -645,6 +684,8 @@ def matching_rules() -> dict:
         "neutral": scoring.NEUTRAL,
         "intention_reward": scoring.INTENTION_REWARD,
         "intention_type": scoring.INTENTION_TYPE,
+        "behaviour_days": BEHAVIOUR_DAYS,
+        "application_weight": APPLICATION_WEIGHT,
     }
 
 

@@ -30,6 +30,7 @@ from meaningflow.needs.models import (
     MatchingWeights,
     Need,
     NeedSkill,
+    NeedView,
 )
 from meaningflow.places.models import City, Division
 
@@ -695,6 +696,24 @@ def bids_allocate(*, need: Need, actor: User) -> list[Application]:
             data={"winners": sorted(winners)},
         )
     return accepted
+
+
+def need_view_record(*, user, need: Need, now: datetime | None = None) -> None:
+    """Remember that ``user`` opened ``need`` (DG-3's browsing signal): one row per person
+    and need, its time moved forward; idempotent and safe beside a concurrent view."""
+    NeedView.objects.bulk_create(
+        [NeedView(user=user, need=need, last_viewed_at=now or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "need"],
+        update_fields=["last_viewed_at"],
+    )
+
+
+def need_views_forget(*, user) -> int:
+    """Erase what ``user`` looked at; matching then treats that part as neutral."""
+    deleted, _details = NeedView.objects.filter(user=user).delete()
+    audit_log(actor=user, action="needs.views.forgotten", subject=f"accounts.user:{user.pk}", data={"rows": deleted})
+    return deleted
 
 
 def weights_in_force(*, on=None) -> MatchingWeights:

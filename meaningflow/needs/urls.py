@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.need_create, name="create"),
     path("mine/", views.my_needs, name="mine"),
     path("recommended/", views.recommended, name="recommended"),
+    path("recommended/forget-views/", views.views_forget, name="views_forget"),
     path("how-matching-works/", views.how_matching_works, name="how_matching_works"),
     path("applications/", views.my_applications, name="my_applications"),
     path("applications/<int:application_id>/", views.application_detail, name="application_detail"),

@@ -66,6 +66,8 @@ def need_list(request):
 def need_detail(request, need_id: int):
     need = selectors.need_get_for_user(user=request.user, need_id=need_id)
     can_manage = services.can_manage_need(user=request.user, need=need)
+    if request.user.is_authenticated and not can_manage:
+        services.need_view_record(user=request.user, need=need)
     context = {
         "need": need,
         "skills": selectors.need_skills(need=need),
@@ -85,6 +87,15 @@ def how_matching_works(request):
 def recommended(request):
     recommendations = selectors.recommended_needs(user=request.user, limit=10)
     return render(request, "needs/recommended.html", {"recommendations": recommendations})
+
+
+@login_required
+@require_POST
+def views_forget(request):
+    """The person erases what they looked at (it stops counting in their matches)."""
+    services.need_views_forget(user=request.user)
+    messages.success(request, _("Done. What you looked at no longer counts in your recommendations."))
+    return redirect("needs:recommended")
 
 
 # --- managing needs ---------------------------------------------------------------------

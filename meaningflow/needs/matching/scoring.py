@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-PARTS = ("skills", "interests", "distance", "time", "language", "trust", "reward")
+PARTS = ("skills", "interests", "distance", "time", "language", "trust", "reward", "behaviour")
 NEED_TYPES = (
     "project",
     "skill",
@@ -82,6 +82,9 @@ class PersonFeatures:
     trust_level: int = 1
     lifetime_cv: int = 0
     intentions: tuple[str, ...] = ()
+    # Per need type (NEED_TYPES order), how much of what the person recently looked at and
+    # applied to was of that type, the most engaged type = 1; None: nothing yet.
+    type_interest: np.ndarray | None = None
 
 
 @dataclass
@@ -124,6 +127,7 @@ class PeopleArrays:
     trust_level: np.ndarray  # int8
     reward_aff: np.ndarray  # float32 (m, len(REWARDS))
     type_aff: np.ndarray  # float32 (m, len(NEED_TYPES))
+    type_interest: np.ndarray  # float32 (m, len(NEED_TYPES)), nan rows: nothing browsed or applied to yet
 
 
 # --- parts ------------------------------------------------------------------------------
@@ -181,6 +185,22 @@ def trust_fit(trust_level) -> np.ndarray:
     return np.minimum(1.0, np.asarray(trust_level, dtype=np.float32) / 3.0)
 
 
+def behaviour_fit(type_interest) -> np.ndarray:
+    """How much of what the person looked at and applied to lately was of the need's type
+    (the most engaged type = 1); NEUTRAL when there is nothing yet (nan)."""
+    interest = np.asarray(type_interest, dtype=np.float32)
+    return np.where(np.isnan(interest), NEUTRAL, interest).astype(np.float32)
+
+
+def type_interest_of(counts: np.ndarray) -> np.ndarray:
+    """Weighted engagement counts per need type (rows: people) → shares of the largest;
+    nan rows for people with no engagement."""
+    counts = np.asarray(counts, dtype=np.float32)
+    top = counts.max(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(top > 0, counts / top, np.nan).astype(np.float32)
+
+
 def combine(parts: np.ndarray, weights: dict[str, float]) -> np.ndarray:
     w = np.array([weights.get(name, 0.0) for name in PARTS], dtype=np.float32)
     total = float(w.sum()) or 1.0
@@ -219,6 +239,10 @@ def score_needs(person: PersonFeatures, needs: NeedArrays, weights: dict[str, fl
     parts[:, 5] = trust_fit(person.trust_level)
     reward_aff, type_aff, _known = reward_affinity(person.intentions)
     parts[:, 6] = np.maximum(reward_aff[needs.reward], type_aff[needs.type])
+    if person.type_interest is None:
+        parts[:, 7] = NEUTRAL
+    else:
+        parts[:, 7] = behaviour_fit(np.asarray(person.type_interest, dtype=np.float32)[needs.type])
     return combine(parts, weights), parts
 
 
@@ -245,6 +269,7 @@ def score_people(need: NeedArrays, people: PeopleArrays, weights: dict[str, floa
     parts[:, 4] = language_fit(need.language_mask[0], people.language_mask)
     parts[:, 5] = trust_fit(people.trust_level)
     parts[:, 6] = np.maximum(people.reward_aff[:, need.reward[0]], people.type_aff[:, need.type[0]])
+    parts[:, 7] = behaviour_fit(people.type_interest[:, need.type[0]])
     return combine(parts, weights), parts
 
 

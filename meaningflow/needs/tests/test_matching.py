@@ -16,6 +16,7 @@ WEIGHTS = {
     "language": 0.1,
     "trust": 0.05,
     "reward": 0.15,
+    "behaviour": 0.1,
 }
 
 
@@ -128,7 +129,7 @@ def test_recommendations_both_ways_with_reasons(make_need, person, client, alice
     assert parts["distance"]["text"] == "In your home area."
     client.force_login(person)
     api = client.get("/api/v1/needs/recommended").json()
-    assert api[0]["need"]["id"] == near.pk and len(api[0]["parts"]) == 7
+    assert api[0]["need"]["id"] == near.pk and len(api[0]["parts"]) == len(scoring.PARTS) == 8
     page = client.get("/needs/recommended/").content.decode()
     assert "包饺子文化体验" in page or "Dumpling-making" in page
     client.force_login(alice)
@@ -147,3 +148,55 @@ def test_weights_are_dated_and_published(client):
     page = client.get("/needs/how-matching-works/")
     assert page.status_code == 200 and "0.50" in page.content.decode()
     assert client.get("/api/v1/needs/weights").json()["weights"]["skills"] == 0.5
+
+
+def test_behaviour_part_is_the_share_of_engagement_and_neutral_without_any():
+    counts = np.array([[0, 0, 6, 0, 0, 3, 0, 0], [0] * 8], dtype=np.float32)
+    interest = scoring.type_interest_of(counts)
+    assert interest[0].tolist() == pytest.approx([0, 0, 1, 0, 0, 0.5, 0, 0])
+    assert np.isnan(interest[1]).all()
+    assert scoring.behaviour_fit(interest[:, 2]).tolist() == [1.0, scoring.NEUTRAL]
+
+
+@pytest.mark.postgres  # the view upsert (ON CONFLICT) runs on both databases
+@pytest.mark.django_db
+def test_what_a_person_looked_at_and_applied_to_counts_and_can_be_forgotten(make_need, person, client, alice):
+    from meaningflow.core.models import AuditEvent
+    from meaningflow.needs import selectors, services
+    from meaningflow.needs.models import NeedView
+
+    cultural = make_need()
+    training = make_need(type="training", title="包饺子培训", title_en="Dumpling training")
+
+    def behaviour(need):
+        rec = next(r for r in selectors.recommended_needs(user=person) if r.need == need)
+        return {p["name"]: p for p in rec.parts}["behaviour"]
+
+    assert behaviour(cultural)["value"] == scoring.NEUTRAL  # nothing looked at yet
+    assert "neutral" in behaviour(cultural)["text"]
+
+    client.force_login(person)
+    assert client.get(f"/needs/{training.pk}/").status_code == 200
+    assert client.get(f"/needs/{training.pk}/").status_code == 200  # a second look: still one row
+    assert NeedView.objects.filter(user=person).count() == 1
+    assert behaviour(training)["value"] == 1.0 and behaviour(cultural)["value"] == 0.0
+    assert behaviour(training)["text"] == "Training and knowledge sharing needs are what you looked at and applied to most lately."
+    # An application counts three looks: the cultural need now leads.
+    services.application_create(need=cultural, applicant=person)
+    engagement = selectors.engagement_by_type(user_ids=[person.pk])[person.pk]
+    assert engagement[scoring.NEED_TYPES.index("cultural")] == 3 and engagement[scoring.NEED_TYPES.index("training")] == 1
+    assert behaviour(training)["value"] == pytest.approx(1 / 3, abs=1e-3)
+    # The people recommended for a need see the same part, in the poster's words.
+    client.force_login(alice)
+    people = client.get(f"/api/v1/needs/{training.pk}/people").json()
+    part = next(p for p in people[0]["parts"] if p["name"] == "behaviour")
+    assert people[0]["user_id"] == person.pk and part["value"] == pytest.approx(1 / 3, abs=1e-3)
+    # The poster's own look is not recorded.
+    client.get(f"/needs/{training.pk}/")
+    assert not NeedView.objects.filter(user=alice).exists()
+
+    client.force_login(person)
+    response = client.post("/needs/recommended/forget-views/")
+    assert response.status_code == 302 and not NeedView.objects.filter(user=person).exists()
+    assert AuditEvent.objects.filter(action="needs.views.forgotten", actor=person).exists()
+    assert client.get("/needs/recommended/forget-views/").status_code == 405  # only a form's POST erases
