@@ -15,6 +15,7 @@ import inspect
 import json
 import uuid
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy
@@ -375,6 +376,27 @@ def _as_date(text: str) -> str:
     return f"CAST({text} AS date)" if _postgres() else text
 
 
+REASON_TABLE = "discovery_reason_names"
+CODE_TABLE = "discovery_push_codes"
+
+
+@contextmanager
+def _lookup_table(name: str, key: str, columns: tuple[str, ...], rows: list[tuple]):
+    """A small temporary table of text columns keyed by an integer primary key, for the
+    block (inside the caller's transaction). Joined with a million staged rows it is an
+    index lookup per row; a VALUES list in a CTE is scanned per row by SQLite."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {name} ({key} integer PRIMARY KEY, {', '.join(f'{c} text NOT NULL' for c in columns)})"
+        )
+        # Table and column names are code constants; the values are bound.
+        cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join(['%s'] * (len(columns) + 1))})", rows)  # noqa: S608
+    yield name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {name}")
+
+
 def _values_cte(name: str, columns: str, rows: list[tuple]) -> tuple[str, list]:
     """``name(columns) AS (VALUES …)`` with bound values, and the values."""
     width = len(rows[0])
@@ -463,7 +485,6 @@ RECOGNITION_STAGE = {
 
 def _recognition_upsert_sql(labels: list[str]) -> tuple[str, list]:
     table = Recognition._meta.db_table
-    reasons, reason_params = _values_cte("reason_names", "mask, reasons", _reason_names())
     versions, version_params = _values_cte("versions", "number, label", list(enumerate(labels)))
     entitlements = _json_object(
         "'flexible_subsidy'",
@@ -483,10 +504,10 @@ def _recognition_upsert_sql(labels: list[str]) -> tuple[str, list]:
     sql = (
         f"INSERT INTO {table} (person_id, period, recognised, nearly, reasons, entitlements, rules_version, "  # noqa: S608
         "computed_at, fingerprint) "
-        f"WITH {reasons}, {versions} "
+        f"WITH {versions} "
         f"SELECT s.person_id, %s, s.recognised, s.nearly, {_json_value('r.reasons')}, {entitlements}, v.label, "
         "%s, s.fingerprint "
-        "FROM discovery_recognition_stage s JOIN reason_names r ON r.mask = s.reason_mask "
+        f"FROM discovery_recognition_stage s JOIN {REASON_TABLE} r ON r.mask = s.reason_mask "
         "JOIN versions v ON v.number = s.version WHERE true "
         "ON CONFLICT (person_id) DO UPDATE SET "
         "period = excluded.period, recognised = excluded.recognised, nearly = excluded.nearly, "
@@ -494,7 +515,7 @@ def _recognition_upsert_sql(labels: list[str]) -> tuple[str, list]:
         "rules_version = excluded.rules_version, computed_at = excluded.computed_at, "
         "fingerprint = excluded.fingerprint"
     )
-    return sql, reason_params + version_params
+    return sql, version_params
 
 
 def _write_recognitions(population, results, fingerprinted, period: str, now, progress) -> int:
@@ -520,7 +541,10 @@ def _write_recognitions(population, results, fingerprinted, period: str, now, pr
     }
     if len(changed):
         stamp = connection.ops.adapt_datetimefield_value(now)
-        with columnar.staging_table("discovery_recognition_stage", RECOGNITION_STAGE) as staging:
+        with (
+            columnar.staging_table("discovery_recognition_stage", RECOGNITION_STAGE) as staging,
+            _lookup_table(REASON_TABLE, "mask", ("reasons",), _reason_names()),
+        ):
             columnar.write_columns(staging, {name: (stage[name], kind) for name, kind in RECOGNITION_STAGE.items()})
             sql, params = _recognition_upsert_sql(labels)
             with connection.cursor() as cursor:
@@ -656,38 +680,36 @@ def _write_policy_pushes(staged: dict, population, period: str, today, expiry_da
     eligible_from = (month_end + datetime.timedelta(days=1)).isoformat()
     nearly_expiry = (numpy.datetime64(period, "M") + 2).astype("datetime64[D]").item() - datetime.timedelta(days=1)
     policy_expiry = (today + datetime.timedelta(days=expiry_days)).isoformat()
-    codes, code_params = _values_cte(
-        "codes",
-        "number, kind, reason_code, reference, expires_on, eligible_from",
-        [
-            (
-                number,
-                code.split(".", 1)[0],
-                code,
-                PUSH_REASONS[code][2],
-                nearly_expiry.isoformat() if code.startswith("nearly.") else policy_expiry,
-                eligible_from,
-            )
-            for number, code in enumerate(POLICY_PUSHES)
-        ],
-    )
-    reasons, reason_params = _values_cte("reason_names", "mask, reasons", _reason_names())
+    codes = [
+        (
+            number,
+            code.split(".", 1)[0],
+            code,
+            PUSH_REASONS[code][2],
+            nearly_expiry.isoformat() if code.startswith("nearly.") else policy_expiry,
+            eligible_from,
+        )
+        for number, code in enumerate(POLICY_PUSHES)
+    ]
     table = PushItem._meta.db_table
     # Table names come from model meta; every value is bound.
     sql = (
         f"INSERT INTO {table} (person_id, period, kind, reason_code, opportunity_ref, rule_reference, data_used, "  # noqa: S608
         "expires_on, status, channels, created_at) "
-        f"WITH {codes}, {reasons} "
         f"SELECT s.person_id, %s, c.kind, c.reason_code, '', c.reference, {_push_data_sql()}, "
         f"{_as_date('c.expires_on')}, 'pending', {_json_value(EMPTY_LIST_SQL)}, %s "
-        "FROM discovery_push_stage s JOIN codes c ON c.number = s.code "
-        "JOIN reason_names r ON r.mask = s.reason_mask WHERE true "
+        f"FROM discovery_push_stage s JOIN {CODE_TABLE} c ON c.number = s.code "
+        f"JOIN {REASON_TABLE} r ON r.mask = s.reason_mask WHERE true "
         "ON CONFLICT (person_id, period, reason_code, opportunity_ref) DO NOTHING"
     )
-    with columnar.staging_table("discovery_push_stage", PUSH_STAGE) as staging:
+    with (
+        columnar.staging_table("discovery_push_stage", PUSH_STAGE) as staging,
+        _lookup_table(CODE_TABLE, "number", ("kind", "reason_code", "reference", "expires_on", "eligible_from"), codes),
+        _lookup_table(REASON_TABLE, "mask", ("reasons",), _reason_names()),
+    ):
         columnar.write_columns(staging, {name: (staged[name], kind) for name, kind in PUSH_STAGE.items()})
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*code_params, *reason_params, period, connection.ops.adapt_datetimefield_value(now)])
+            cursor.execute(sql, [period, connection.ops.adapt_datetimefield_value(now)])
             return cursor.rowcount
 
 
