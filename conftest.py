@@ -64,6 +64,19 @@ def client():
 
 
 @pytest.fixture
+def make_officer(make_user, superuser, reference_data):
+    """A user with an officer role for a GB/T 2260 prefix (PR-3), granted by the superuser."""
+    from meaningflow.accounts.services import staff_role_grant
+
+    def make(username: str, region_prefix: str = "43"):
+        user = make_user(username)
+        staff_role_grant(granted_by=superuser, user=user, role="officer", region_prefix=region_prefix)
+        return user
+
+    return make
+
+
+@pytest.fixture
 def reference_data(db):
     """Skill taxonomy, interests and places, loaded once per database state.
 

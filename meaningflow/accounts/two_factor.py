@@ -83,12 +83,12 @@ def two_factor_check(*, user, token: str):
     """The device that accepts ``token`` (the authenticator's code, or a backup code, which
     is then used up). Raises ValidationError for a wrong code or too many attempts."""
     token = token.strip().replace(" ", "")
-    authenticator = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if authenticator is None:
-        raise ValidationError(_("Set up your authenticator app first."), code="no_device")
     with transaction.atomic():
+        # Locked: two requests with guesses at once each see the other's failure count.
+        authenticator = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if authenticator is None:
+            raise ValidationError(_("Set up your authenticator app first."), code="no_device")
         if len(token) == authenticator.digits and token.isdigit():
-            authenticator = TOTPDevice.objects.select_for_update().get(pk=authenticator.pk)
             throttled = _too_many_attempts(authenticator)
             if throttled:
                 raise throttled

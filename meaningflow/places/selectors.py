@@ -88,6 +88,11 @@ def division_for_code(code: str) -> Division | None:
     return next((found[c] for c in candidates if c in found), None)
 
 
+def divisions_by_code(codes) -> dict[str, Division]:
+    """The known divisions among ``codes`` (exact codes), by code, in one query."""
+    return {division.code: division for division in Division.objects.filter(code__in=list(codes))}
+
+
 def divisions_under(prefix: str) -> QuerySet[Division]:
     """Divisions strictly inside a prefix: "43" gives Hunan's prefectures, not Hunan."""
     normalised = normalise_region_prefix(prefix)

@@ -328,7 +328,6 @@ def resource_utilisation(*, region_prefix: str, start: datetime, end: datetime) 
     listed = Q(status=Resource.Status.ACTIVE, division__isnull=False, region_key__startswith=region_prefix)
     resources = list(
         Resource.objects.filter(listed)
-        .select_related("owner", "organisation")
         .annotate(bookable_units=Count("units", filter=Q(units__active=True)))
         .order_by("region_key", "pk")
     )

@@ -412,6 +412,8 @@ def utilisation(request):
         region_prefix=region, start=end - timedelta(days=params["window_days"]), end=end
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    regions = selectors.region_utilisation(rows)
+    divisions = places_selectors.divisions_by_code(entry.region_code for entry in regions)
     return render(
         request,
         "resources/utilisation.html",
@@ -419,10 +421,7 @@ def utilisation(request):
             "region": region,
             "scopes": scopes,
             "window_days": params["window_days"],
-            "regions": [
-                (entry, places_selectors.division_for_code(entry.region_code))
-                for entry in selectors.region_utilisation(rows)
-            ],
+            "regions": [(entry, divisions.get(entry.region_code)) for entry in regions],
             "page": page,
             "idle_count": sum(row.idle for row in rows),
         },

@@ -23,10 +23,8 @@ def code(device, *, steps_ahead: int = 0) -> str:
 
 
 @pytest.fixture
-def officer(make_user, superuser, reference_data):
-    user = make_user("officer_two_step")
-    staff_role_grant(granted_by=superuser, user=user, role="officer", region_prefix="43")
-    return user
+def officer(make_officer):
+    return make_officer("officer_two_step")
 
 
 @pytest.fixture

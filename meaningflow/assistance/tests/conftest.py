@@ -1,17 +1,11 @@
 import pytest
 
-from meaningflow.accounts.services import staff_role_grant
+
+@pytest.fixture
+def officer(make_officer):
+    return make_officer("officer43", "43")
 
 
 @pytest.fixture
-def officer(make_user, superuser, reference_data):
-    user = make_user("officer43")
-    staff_role_grant(granted_by=superuser, user=user, role="officer", region_prefix="43")
-    return user
-
-
-@pytest.fixture
-def officer_beijing(make_user, superuser, reference_data):
-    user = make_user("officer11")
-    staff_role_grant(granted_by=superuser, user=user, role="officer", region_prefix="11")
-    return user
+def officer_beijing(make_officer):
+    return make_officer("officer11", "11")

@@ -8,7 +8,7 @@ import pytest
 from django_otp.oath import TOTP
 
 from conftest import DEMO_PASSWORD
-from meaningflow.accounts.services import identity_verify, staff_role_grant
+from meaningflow.accounts.services import identity_verify
 from meaningflow.assistance.models import RegistryPerson
 from meaningflow.assistance.tests.helpers import csv_bytes, person_row
 
@@ -22,9 +22,8 @@ def _login(page, username):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_import_discover_push_and_person_sees_it(page, make_user, superuser, reference_data, tmp_path):
-    officer = make_user("officer_journey")
-    staff_role_grant(granted_by=superuser, user=officer, role="officer", region_prefix="43")
+def test_import_discover_push_and_person_sees_it(page, make_user, make_officer, tmp_path):
+    make_officer("officer_journey")
     clean = [person_row(i, birth=datetime.date(1970, 1, 1), since="2023-01-01") for i in range(4)]
     person_user = make_user("registered_person")
     identity_verify(user=person_user, document_type="cn_resident_id", legal_name="测试0", number=clean[0][1])

@@ -88,11 +88,8 @@ def test_the_api_documentation_renders_under_the_content_security_policy(page):
     assert page.locator(".opblock").count() > 10  # the page fixture fails on any CSP refusal
 
 
-def test_the_second_factor_pages_have_no_serious_violations(page, make_user, superuser, reference_data):
-    from meaningflow.accounts.services import staff_role_grant
-
-    officer = make_user("officer_audit")
-    staff_role_grant(granted_by=superuser, user=officer, role="officer", region_prefix="43")
+def test_the_second_factor_pages_have_no_serious_violations(page, make_officer):
+    make_officer("officer_audit")
     page.goto("/accounts/login/")
     page.fill("#id_username", "officer_audit")
     page.fill("#id_password", "correct-horse-battery-42")

@@ -81,7 +81,8 @@ def test_query_logging_sees_the_hot_path(alice):
     assert ledger_verify() == []
 
 
-def test_a_retry_on_the_lean_path_returns_the_first_transaction(alice):
+def _a_retry_returns_the_first_transaction(alice):
+    """Shared by the two paths: inside a caller's transaction and in the use's own."""
     mint(alice, 1)
     _use(alice, 1)
     first = services.use_record(user=alice, amount=5, cause="x:1", idempotency_key="same")
@@ -90,6 +91,10 @@ def test_a_retry_on_the_lean_path_returns_the_first_transaction(alice):
     with pytest.raises(services.IdempotencyConflict):
         services.use_record(user=alice, amount=6, cause="x:1", idempotency_key="same")
     assert selectors.balance_of(alice) == 194
+
+
+def test_a_retry_on_the_lean_path_returns_the_first_transaction(alice):
+    _a_retry_returns_the_first_transaction(alice)
 
 
 def test_postings_write_no_audit_event_but_penalties_and_conversions_do(alice, superuser):
@@ -214,14 +219,7 @@ def test_a_use_outside_any_transaction_commits_on_its_own_and_checks_the_balance
 
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_outside_any_transaction_returns_the_first_result(alice):
-    mint(alice, 1)
-    _use(alice, 1)
-    first = services.use_record(user=alice, amount=5, cause="x:1", idempotency_key="same")
-    again = services.use_record(user=alice, amount=5, cause="x:1", idempotency_key="same")
-    assert again.pk == first.pk
-    with pytest.raises(services.IdempotencyConflict):
-        services.use_record(user=alice, amount=6, cause="x:1", idempotency_key="same")
-    assert selectors.balance_of(alice) == 194
+    _a_retry_returns_the_first_transaction(alice)
     assert ledger_verify() == []
 
 

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from meaningflow.accounts.services import staff_role_grant
 from meaningflow.core.models import AuditEvent, Notification
 from meaningflow.resources import selectors, services
 from meaningflow.resources.models import Resource
@@ -82,7 +81,7 @@ def test_a_booked_resource_is_not_prompted(owner, guest):
 
 
 @pytest.mark.postgres
-def test_the_report_is_for_officers_of_the_region_and_moderators(client, owner, make_user, superuser):
+def test_the_report_is_for_officers_of_the_region_and_moderators(client, owner, make_officer, superuser):
     _listed_days_ago(room(owner, title_zh="长沙闲置客房", title_en="Changsha idle room"), 90)
     url = reverse("resources:utilisation")
 
@@ -90,8 +89,7 @@ def test_the_report_is_for_officers_of_the_region_and_moderators(client, owner, 
     client.force_login(owner)
     assert client.get(url).status_code == 403
 
-    officer = make_user("officer43")
-    staff_role_grant(granted_by=superuser, user=officer, role="officer", region_prefix="43")
+    officer = make_officer("officer43", "43")
     client.force_login(officer)
     page = client.get(url)
     assert page.status_code == 200
@@ -102,8 +100,7 @@ def test_the_report_is_for_officers_of_the_region_and_moderators(client, owner, 
     bad = client.get(url, {"region": "湖南"})
     assert bad.status_code == 200 and "six-digit GB/T 2260 code" in bad.content.decode()
 
-    beijing = make_user("officer11")
-    staff_role_grant(granted_by=superuser, user=beijing, role="officer", region_prefix="11")
+    beijing = make_officer("officer11", "11")
     client.force_login(beijing)
     other = client.get(url).content.decode()
     assert "Changsha idle room" not in other and "长沙闲置客房" not in other
