@@ -100,7 +100,7 @@ def _generate(n: int, rng: numpy.random.Generator) -> dict:
     birth = numpy.datetime64(TODAY) - age_days.astype("timedelta64[D]")
     months = numpy.minimum(rng.exponential(9, n).astype(int), 72)  # long tail of unemployment spells
     since = numpy.datetime64(TODAY) - (months * 30 + rng.integers(0, 30, n)).astype("timedelta64[D]")
-    status = rng.choice(numpy.array(["unemployed", "flexible", "employed"]), n, p=[0.85, 0.1, 0.05])
+    status = rng.choice(numpy.array(["none", "flexible", "employed"]), n, p=[0.85, 0.1, 0.05])  # work form
     household = numpy.where(rng.random(n) < 0.3, rng.integers(1, n // 3 + 2, n), 0)
     return {
         "birth": birth.astype(str),
@@ -123,7 +123,8 @@ def _generate(n: int, rng: numpy.random.Generator) -> dict:
 
 PERSON_COLUMNS = (
     "id, name, id_number, id_hash, id_masked, birth_date, sex, region_code, registered_unemployed_since, "
-    "employment_status, has_disability, disability_level, dibao, categories, household_id, phone, email, "
+    "registration_status, work_form, occupation_category, reports_zero_employment, "
+    "has_disability, disability_level, dibao, categories, household_id, phone, email, "
     "receives_unemployment_insurance, social_insurance_paid_monthly, flexible_subsidy_months_used, "
     "public_welfare_post_months_used, public_welfare_post_placements, skill_evaluation_subsidies, startup_loans, "
     "row_fingerprint, created_at, updated_at"
@@ -174,7 +175,8 @@ def _insert(data: dict, n: int) -> None:
         strict=True,
     )
     persons = [
-        (i, token, token, f"{i:064x}", "4301**********0000", b, s, r, si, st, d, "", db, c, h or None, "", "")
+        (i, token, token, f"{i:064x}", "4301**********0000", b, s, r, si, "registered", st, "worker", False)
+        + (d, "", db, c, h or None, "", "")
         + (False, p, 0, 0, 0, 0, 0, "", now, now)
         for i, b, s, r, si, st, d, db, c, h, p in columns
     ]
@@ -210,7 +212,7 @@ def _months(start: datetime.date, end: datetime.date) -> int:
 def naive_person(p: dict, ref: datetime.date, params: dict) -> dict:
     age = _months(p["birth_date"], ref) // 12
     is_4050 = age >= (params["women"] if p["is_female"] else params["men"])
-    registered = p["status"] == "unemployed"
+    registered = p["registered"]
     months = max(_months(p["since"], ref), 0) if registered else 0
     long_term = months >= 12
     dibao = p["dibao"] or p["household_dibao"]
@@ -218,7 +220,7 @@ def naive_person(p: dict, ref: datetime.date, params: dict) -> dict:
     recognised = registered and (is_4050 or p["disabled"] or dibao or long_term or p["zero_employment"] or category)
     retirement = params["women_retire"] if p["is_female"] else params["men_retire"]
     months_left = retirement * 12 - _months(p["birth_date"], ref)
-    flexible = p["status"] == "flexible"
+    flexible = p["flexible"]
     near = months_left <= 60
     flex_ok = flexible and not p["ui"] and (months_left > 0 if near else months_left > 0 and p["flex_used"] < 36)
     subsidy = int(round(p["paid"], 2) * 2 / 3 * 100 + 1e-6) / 100 if flex_ok else 0.0
@@ -245,9 +247,8 @@ def _naive_inputs(population, index: int) -> dict:
     return {
         "birth_date": as_date(c["birth_date"][index]),
         "is_female": bool(c["is_female"][index]),
-        "status": "unemployed"
-        if c["registered_unemployed"][index]
-        else ("flexible" if c["flexibly_employed"][index] else "employed"),
+        "registered": bool(c["registered_unemployed"][index]),
+        "flexible": bool(c["flexibly_employed"][index]),
         "since": as_date(c["unemployment_start_date"][index]),
         "dibao": bool(c["dibao_member"][index]),
         "household_dibao": bool(c["household_dibao"][index]),

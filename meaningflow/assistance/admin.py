@@ -14,16 +14,20 @@ from meaningflow.assistance.models import (
 @admin.register(RegistryPerson)
 class RegistryPersonAdmin(admin.ModelAdmin):
     # Sensitive fields stay out of the admin: officers reveal them, audited, in the workspace.
-    list_display = ("id_masked", "region_code", "employment_status", "user")
-    list_filter = ("employment_status",)
+    list_display = ("id_masked", "region_code", "registration_status", "work_form", "user")
+    list_filter = ("registration_status", "work_form", "occupation_category")
     search_fields = ("id_masked", "region_code")
     fields = (
         "id_masked",
         "region_code",
         "birth_date",
         "sex",
-        "employment_status",
+        "registration_status",
+        "work_form",
+        "occupation_category",
         "registered_unemployed_since",
+        "graduation_date",
+        "exited_on",
         "household",
         "user",
     )

@@ -43,7 +43,10 @@ FIELDS = [
     "id_number",
     "region_code",
     "registered_unemployed_since",
-    "employment_status",
+    "registration_status",
+    "work_form",
+    "occupation_category",
+    "graduation_date",
     "has_disability",
     "disability_level",
     "dibao",
@@ -68,7 +71,11 @@ def _row(rng: random.Random, today: datetime.date, *, name: str, number: str, re
         "id_number": number,
         "region_code": region,
         "registered_unemployed_since": since.isoformat(),
-        "employment_status": "灵活就业" if flexible else "登记失业",
+        # A registered person may work flexibly and still be recognised (issue 11, item 6).
+        "registration_status": "登记失业",
+        "work_form": "灵活就业" if flexible else "无",
+        "occupation_category": "干部" if index % 10 == 7 else "工人",
+        "graduation_date": "",
         "has_disability": "是" if rng.random() < 0.08 else "否",
         "disability_level": "",
         "dibao": "是" if rng.random() < 0.08 else "否",
@@ -132,6 +139,9 @@ def load(stdout) -> dict[str, int]:
         year=first.year - (1 if first.month <= 11 else 0), month=(first.month - 11 - 1) % 12 + 1
     ).isoformat()
     rows[5]["has_disability"], rows[5]["dibao"], rows[5]["household_code"] = "否", "否", ""
+    # A young person who left school 13 months ago (graduates' flexible-employment subsidy).
+    graduate = next(row for row in rows[6:] if int(row["id_number"][6:10]) >= 1998)
+    graduate["graduation_date"] = (today - datetime.timedelta(days=400)).isoformat()
     batch = services.registry_import(actor=officer, region_prefix="43", filename="hunan-demo.csv", content=_csv(rows))
     if batch.status != "applied":
         raise RuntimeError(f"demo registry rejected: {batch.report}")

@@ -95,6 +95,12 @@ def current_period(today: datetime.date | None = None) -> str:
 # --- reading ------------------------------------------------------------------------
 
 SERVICE_NEEDS = tuple(ServiceNeed.values)
+# 登记失业 in force: registered, with a registration date, and not employed by a unit
+# (employment cancels the registration, 就业服务与就业管理规定 第六十三条; the person stays on
+# the registry, followed to stable employment, until an officer records the exit).
+REGISTERED_UNEMPLOYED = (
+    "p.registration_status = 'registered' AND p.registered_unemployed_since IS NOT NULL AND p.work_form <> 'employed'"
+)
 # Boolean inputs packed into one integer column by the query.
 FLAG_CONDITIONS = (
     "p.has_disability",
@@ -103,9 +109,10 @@ FLAG_CONDITIONS = (
     "h.zero_employment",
     "p.receives_unemployment_insurance",
     "p.sex = 'F'",
-    "p.employment_status = 'unemployed'",
-    "p.employment_status = 'flexible'",
-    "p.registered_unemployed_since IS NOT NULL",
+    REGISTERED_UNEMPLOYED,
+    "p.work_form = 'flexible'",
+    "p.work_form = 'employed'",
+    "p.occupation_category = 'cadre'",
 )
 # The query's output: every column fixed-width and never NULL (read column-wise, see
 # core.columnar: binary COPY on PostgreSQL).
@@ -120,6 +127,7 @@ READ_COLUMNS = [
     ("paid", "float8"),
     ("flexible_subsidy_months_used", "int4"),
     ("approved", "int4"),
+    ("graduated", "int4"),
     ("public_welfare_post_months_used", "int4"),
     ("public_welfare_post_placements", "int4"),
     ("skill_evaluation_subsidies_received", "int4"),
@@ -164,8 +172,8 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
         Recognition._meta.db_table,
     )
     where, params = (
-        ["p.employment_status <> %s", "p.region_code LIKE %s"],
-        ["exited", f"{region_prefix}%"],
+        ["p.registration_status <> %s", "p.region_code LIKE %s"],
+        ["deregistered", f"{region_prefix}%"],
     )
     if person_ids is not None:
         where.append(f"p.id IN ({', '.join(['%s'] * len(person_ids))})")
@@ -181,6 +189,7 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
         "p.social_insurance_paid_monthly",
         "p.flexible_subsidy_months_used",
         _day_number("p.flexible_subsidy_first_approved"),
+        _day_number("p.graduation_date"),
         "p.public_welfare_post_months_used",
         "p.public_welfare_post_placements",
         "p.skill_evaluation_subsidies",
@@ -207,7 +216,7 @@ def _sql(region_prefix: str, person_ids: list[int] | None) -> tuple[str, list]:
 def load_population(
     region_prefix: str, *, person_ids: list[int] | None = None, period: str | None = None
 ) -> Population:
-    """Read the non-exited registry persons under ``region_prefix`` into column arrays."""
+    """Read the registry persons under ``region_prefix`` (not deregistered) into column arrays."""
     sql, params = _sql(region_prefix, person_ids)
     read = columnar.read_columns(sql, params, READ_COLUMNS)
     ids = read["id"]
@@ -218,10 +227,12 @@ def load_population(
     columns = {
         "birth_date": read["birth"].astype("datetime64[D]"),
         "is_female": bit["p.sex = 'F'"],
-        "registered_unemployed": bit["p.employment_status = 'unemployed'"]
-        & bit["p.registered_unemployed_since IS NOT NULL"],
+        "registered_unemployed": bit[REGISTERED_UNEMPLOYED],
         "unemployment_start_date": read["since"].astype("datetime64[D]"),
-        "flexibly_employed": bit["p.employment_status = 'flexible'"],
+        "flexibly_employed": bit["p.work_form = 'flexible'"],
+        "formally_employed": bit["p.work_form = 'employed'"],
+        "is_cadre": bit["p.occupation_category = 'cadre'"],
+        "graduation_date": read["graduated"].astype("datetime64[D]"),  # 1970-01-01: unknown
         "has_disability_card": bit["p.has_disability"],
         "dibao_member": bit["p.dibao"],
         # Persons without a household record each form their own (negative ids never clash).

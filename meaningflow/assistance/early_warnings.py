@@ -25,7 +25,7 @@ def _setting(name: str) -> int:
 
 def _persons(region_prefix: str):
     return RegistryPerson.objects.filter(region_code__startswith=region_prefix).exclude(
-        employment_status=RegistryPerson.EmploymentStatus.EXITED
+        registration_status=RegistryPerson.RegistrationStatus.DEREGISTERED
     )
 
 

@@ -29,7 +29,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "birth_date": ("出生日期", "birth_date"),
     "region_code": ("户籍区划代码", "区划代码", "行政区划代码", "region_code"),
     "registered_unemployed_since": ("登记失业日期", "失业登记日期", "registered_unemployed_since"),
+    # The old single status column, still accepted; or the two columns below (item 6).
     "employment_status": ("就业状态", "employment_status"),
+    "registration_status": ("登记状态", "失业登记状态", "registration_status"),
+    "work_form": ("就业形式", "就业方式", "work_form"),
+    "occupation_category": ("人员身份", "职业类别", "身份类别", "occupation_category"),
+    "graduation_date": ("毕业日期", "毕业时间", "graduation_date"),
     "has_disability": ("是否残疾", "has_disability", "disability"),
     "disability_level": ("残疾等级", "disability_level"),
     "dibao": ("是否低保", "低保", "dibao"),
@@ -51,21 +56,51 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "skill_evaluation_subsidies": ("技能评价补贴次数", "skill_evaluation_subsidies"),
     "startup_loans": ("创业担保贷款次数", "startup_loans"),
 }
-REQUIRED = ("name", "id_number", "region_code", "employment_status", "registered_unemployed_since")
+REQUIRED = ("name", "id_number", "region_code", "registered_unemployed_since")
+# One of these must be there: the old single column or the registration status.
+STATUS_COLUMNS = ("employment_status", "registration_status")
 
+REGISTERED, DEREGISTERED = "registered", "deregistered"
+# The old single 就业状态 column → (registration status, work form), as migration 0004 maps it.
 STATUS_VALUES = {
-    "unemployed": "unemployed",
-    "失业": "unemployed",
-    "登记失业": "unemployed",
+    "unemployed": (REGISTERED, "none"),
+    "失业": (REGISTERED, "none"),
+    "登记失业": (REGISTERED, "none"),
+    "flexible": (REGISTERED, "flexible"),
+    "灵活就业": (REGISTERED, "flexible"),
+    "employed": (REGISTERED, "employed"),
+    "就业": (REGISTERED, "employed"),
+    "已就业": (REGISTERED, "employed"),
+    "单位就业": (REGISTERED, "employed"),
+    "exited": (DEREGISTERED, "none"),
+    "退出": (DEREGISTERED, "none"),
+    "注销": (DEREGISTERED, "none"),
+}
+REGISTRATION_VALUES = {
+    "registered": REGISTERED,
+    "登记失业": REGISTERED,
+    "已登记": REGISTERED,
+    "登记": REGISTERED,
+    "在册": REGISTERED,
+    "deregistered": DEREGISTERED,
+    "exited": DEREGISTERED,
+    "注销": DEREGISTERED,
+    "已注销": DEREGISTERED,
+    "退出": DEREGISTERED,
+}
+WORK_FORM_VALUES = {
+    "none": "none",
+    "无": "none",
+    "未就业": "none",
+    "失业": "none",
     "flexible": "flexible",
     "灵活就业": "flexible",
     "employed": "employed",
+    "单位就业": "employed",
     "就业": "employed",
     "已就业": "employed",
-    "exited": "exited",
-    "退出": "exited",
-    "注销": "exited",
 }
+OCCUPATION_VALUES = {"worker": "worker", "工人": "worker", "职工": "worker", "cadre": "cadre", "干部": "cadre"}
 YES = {"是", "有", "yes", "y", "true", "1", "√"}
 NO = {"否", "无", "no", "n", "false", "0", ""}
 INTENTION_VALUES = {
@@ -156,6 +191,8 @@ def _map_headers(headers: list) -> tuple[list[str | None], list[str]]:
         if name is None and _header_key(header):
             unknown.append(str(header))
     missing = [name for name in REQUIRED if name not in mapped]
+    if not any(name in mapped for name in STATUS_COLUMNS):
+        missing.append("employment_status")
     if missing:
         labels = ", ".join(f"{COLUMNS[name][0]} ({name})" for name in missing)
         raise FileError(_("Required columns are missing: %(columns)s.") % {"columns": labels})
@@ -320,19 +357,15 @@ def validate_row(
     elif not any(region_code_is_within(region, prefix) for prefix in scope_prefixes):
         reasons.append(_("区划代码 (region_code): %(value)s is outside your region.") % {"value": region})
     values["region_code"] = region
-    status = STATUS_VALUES.get(_text(raw.get("employment_status")).lower())
-    if status is None:
-        reasons.append(
-            _("就业状态 (employment_status): unknown value %(value)s.") % {"value": _text(raw.get("employment_status"))}
-        )
-    values["employment_status"] = status
+    registration, work = _status(raw, reasons)
+    values["registration_status"], values["work_form"] = registration, work
     since = _date(
         raw.get("registered_unemployed_since"),
         "登记失业日期 (registered_unemployed_since)",
         reasons,
         today=today,
     )
-    if since is None and status == "unemployed" and not any("登记失业日期" in r for r in reasons):
+    if since is None and registration == REGISTERED and work == "none" and not any("登记失业日期" in r for r in reasons):
         reasons.append(_("登记失业日期 (registered_unemployed_since): required for registered unemployed persons."))
     if since and identity and since < identity.birth_date:
         reasons.append(_("登记失业日期 (registered_unemployed_since) is before the date of birth."))
@@ -343,6 +376,29 @@ def validate_row(
     return values, []
 
 
+def _status(raw: dict, reasons: list) -> tuple[str | None, str | None]:
+    """(registration status, work form) from the old 就业状态 column or the two new ones;
+    where both are given they must agree."""
+    old_text = _text(raw.get("employment_status"))
+    old = STATUS_VALUES.get(old_text.lower()) if old_text else None
+    if old_text and old is None:
+        reasons.append(_("就业状态 (employment_status): unknown value %(value)s.") % {"value": old_text})
+    registration_text, work_text = _text(raw.get("registration_status")), _text(raw.get("work_form"))
+    registration = REGISTRATION_VALUES.get(registration_text.lower()) if registration_text else None
+    if registration_text and registration is None:
+        reasons.append(_("登记状态 (registration_status): unknown value %(value)s.") % {"value": registration_text})
+    work = WORK_FORM_VALUES.get(work_text.lower()) if work_text else None
+    if work_text and work is None:
+        reasons.append(_("就业形式 (work_form): unknown value %(value)s.") % {"value": work_text})
+    if old and ((registration and registration != old[0]) or (work and work != old[1])):
+        reasons.append(_("就业状态 (employment_status) contradicts 登记状态 or 就业形式."))
+    if not (old_text or registration_text):
+        reasons.append(_("登记状态 (registration_status): required."))
+    registration = registration or (old[0] if old else None)
+    work = work or (old[1] if old else "none")
+    return registration, work
+
+
 def _validate_extras(raw: dict, values: dict, reasons: list, *, skill_lookup: dict, today) -> None:
     level_text = _text(raw.get("disability_level"))
     level = DISABILITY_LEVELS.get(level_text) if level_text else ""
@@ -351,7 +407,7 @@ def _validate_extras(raw: dict, values: dict, reasons: list, *, skill_lookup: di
     values["disability_level"] = level or ""
     values["has_disability"] = _bool(raw.get("has_disability"), "是否残疾 (has_disability)", reasons) or bool(level)
     values["dibao"] = _bool(raw.get("dibao"), "是否低保 (dibao)", reasons)
-    values["zero_employment"] = _bool(raw.get("zero_employment"), "零就业家庭 (zero_employment)", reasons)
+    values["reports_zero_employment"] = _bool(raw.get("zero_employment"), "零就业家庭 (zero_employment)", reasons)
     household = _text(raw.get("household_code"))
     if len(household) > 40:
         reasons.append(_("家庭编号 (household_code): at most 40 characters."))
@@ -402,6 +458,15 @@ def _validate_extras(raw: dict, values: dict, reasons: list, *, skill_lookup: di
     values["flexible_subsidy_first_approved"] = _date(
         raw.get("flexible_subsidy_first_approved"), "社保补贴首次批准日期", reasons, today=today
     )
+    # A file without these columns keeps what an earlier file said (the key stays out of
+    # ``values``); an empty cell means the default (worker) or no date.
+    if "occupation_category" in raw:
+        text = _text(raw.get("occupation_category"))
+        values["occupation_category"] = OCCUPATION_VALUES.get(text.lower()) if text else "worker"
+        if values["occupation_category"] is None:
+            reasons.append(_("人员身份 (occupation_category): unknown value %(value)s.") % {"value": text})
+    if "graduation_date" in raw:
+        values["graduation_date"] = _date(raw.get("graduation_date"), "毕业日期 (graduation_date)", reasons, today=today)
 
 
 def fingerprint(values: dict) -> str:

@@ -48,11 +48,23 @@ class Household(models.Model):
 class RegistryPerson(models.Model):
     """One person on the registered-unemployed registry (GV-1)."""
 
-    class EmploymentStatus(models.TextChoices):
-        UNEMPLOYED = "unemployed", _("Registered unemployed")
-        FLEXIBLE = "flexible", _("Flexible employment")
-        EMPLOYED = "employed", _("Employed")
-        EXITED = "exited", _("Left the registry")
+    class RegistrationStatus(models.TextChoices):
+        # 登记失业 in force: the person is on the registry and followed by the officers.
+        REGISTERED = "registered", _("Registered (登记失业)")
+        # 注销 / 退出: the registration was cancelled and the person has left the registry:
+        # no longer in discovery, the officers' lists, worklists or exports.
+        DEREGISTERED = "deregistered", _("Deregistered (注销, left the registry)")
+
+    class WorkForm(models.TextChoices):
+        NONE = "none", _("Not working")
+        FLEXIBLE = "flexible", _("Flexible employment (灵活就业)")
+        EMPLOYED = "employed", _("Employed by a unit (单位就业)")
+
+    class OccupationCategory(models.TextChoices):
+        # Decides the women's statutory retirement age (50 → 55 for workers, 55 → 58 for
+        # cadres); men are the same in both. Worker is the default: docs/REGISTRY_IMPORT.md.
+        WORKER = "worker", _("Worker (工人)")
+        CADRE = "cadre", _("Cadre (干部)")
 
     # PR-2: name, ID number, phone and disability detail are encrypted; the ID number is
     # found by its keyed hash only.
@@ -64,17 +76,28 @@ class RegistryPerson(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     region_code = models.CharField(_("region code"), max_length=6, db_index=True)
     registered_unemployed_since = models.DateField(_("registered unemployed since"), null=True, blank=True)
-    employment_status = models.CharField(
-        _("employment status"),
+    registration_status = models.CharField(
+        _("registration status"),
         max_length=20,
-        choices=EmploymentStatus.choices,
-        default=EmploymentStatus.UNEMPLOYED,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.REGISTERED,
     )
+    work_form = models.CharField(_("current work"), max_length=20, choices=WorkForm.choices, default=WorkForm.NONE)
+    occupation_category = models.CharField(
+        _("occupation category"),
+        max_length=10,
+        choices=OccupationCategory.choices,
+        default=OccupationCategory.WORKER,
+    )
+    graduation_date = models.DateField(_("graduation date"), null=True, blank=True)
     # The rules need a yes/no for a million rows without decrypting; the level is the
     # sensitive detail and stays encrypted. Both are masked and audited in the UI.
     has_disability = models.BooleanField(_("disability card"), default=False)
     disability_level = EncryptedTextField(_("disability level"), blank=True)
     dibao = models.BooleanField(_("低保 recipient"), default=False)
+    # What this member's last row said about the household; the household's flag is derived
+    # from all its members on the registry (a partial file must not clear it).
+    reports_zero_employment = models.BooleanField(_("reports a zero-employment household"), default=False)
     categories = models.JSONField(_("other categories"), default=list, blank=True)
     household = models.ForeignKey(
         Household,

@@ -51,10 +51,12 @@ PERSON_FIELDS = (
     "sex",
     "region_code",
     "registered_unemployed_since",
-    "employment_status",
+    "registration_status",
+    "work_form",
     "has_disability",
     "disability_level",
     "dibao",
+    "reports_zero_employment",
     "categories",
     "phone",
     "email",
@@ -67,6 +69,8 @@ PERSON_FIELDS = (
     "skill_evaluation_subsidies",
     "startup_loans",
 )
+# Columns a file may leave out: the stored value is kept then (importing.validate_row).
+OPTIONAL_PERSON_FIELDS = ("occupation_category", "graduation_date")
 
 
 def _hash_id(number: str) -> str:
@@ -318,11 +322,16 @@ def _apply_rows(batch: ImportBatch, results: list[dict]) -> None:
         person = person or RegistryPerson(id_hash=id_hash)
         for name in PERSON_FIELDS:
             setattr(person, name, values[name])
+        for name in OPTIONAL_PERSON_FIELDS:
+            if name in values:
+                setattr(person, name, values[name])
         person.id_masked = mask(values["id_number"])
         person.household = households.get(values["household_code"])
         person.row_fingerprint, person.last_batch = print_, batch
-        if person.exited_on is None and values["employment_status"] == RegistryPerson.EmploymentStatus.EXITED:
-            person.exited_on = timezone.localdate()
+        if values["registration_status"] == RegistryPerson.RegistrationStatus.DEREGISTERED:
+            person.exited_on = person.exited_on or timezone.localdate()
+        else:
+            person.exited_on = None
         result["status"] = "updated" if person.pk else "new"
         (changed if person.pk else new).append(person)
     RegistryPerson.objects.bulk_create(new, batch_size=CHUNK)
@@ -330,6 +339,7 @@ def _apply_rows(batch: ImportBatch, results: list[dict]) -> None:
         changed,
         [
             *PERSON_FIELDS,
+            *OPTIONAL_PERSON_FIELDS,
             "id_masked",
             "household",
             "row_fingerprint",
@@ -352,7 +362,7 @@ def _households_upsert(rows: list[dict]) -> dict[str, Household]:
                 {"region_code": values["region_code"], "dibao": False, "zero_employment": False},
             )
             entry["dibao"] |= values["dibao"]
-            entry["zero_employment"] |= values["zero_employment"]
+            entry["zero_employment"] |= values["reports_zero_employment"]
     existing = {h.code: h for h in Household.objects.filter(code__in=list(flags))}
     to_update = []
     for code, entry in flags.items():
@@ -671,20 +681,24 @@ def case_event_record(
         data=data or {},
         created_by=actor,
     )
-    status = {
-        CaseEvent.Kind.EMPLOYED: RegistryPerson.EmploymentStatus.EMPLOYED,
-        CaseEvent.Kind.UNEMPLOYED: RegistryPerson.EmploymentStatus.UNEMPLOYED,
-        CaseEvent.Kind.EXIT: RegistryPerson.EmploymentStatus.EXITED,
+    Status, Work = RegistryPerson.RegistrationStatus, RegistryPerson.WorkForm
+    change = {
+        CaseEvent.Kind.EMPLOYED: (Status.REGISTERED, Work.EMPLOYED),
+        CaseEvent.Kind.UNEMPLOYED: (Status.REGISTERED, Work.NONE),
+        CaseEvent.Kind.EXIT: (Status.DEREGISTERED, person.work_form),
     }.get(kind)
-    if status:
-        person.employment_status = status
+    if change:
+        person.registration_status, person.work_form = change
         if kind == CaseEvent.Kind.EXIT:
             person.exited_on = occurred_on
-        elif kind == CaseEvent.Kind.UNEMPLOYED:
-            person.registered_unemployed_since = occurred_on
+        else:
+            person.exited_on = None
+            if kind == CaseEvent.Kind.UNEMPLOYED:
+                person.registered_unemployed_since = occurred_on
         person.save(
             update_fields=[
-                "employment_status",
+                "registration_status",
+                "work_form",
                 "exited_on",
                 "registered_unemployed_since",
                 "updated_at",
@@ -758,7 +772,8 @@ EXPORT_COLUMNS = (
     "region_code",
     "sex",
     "birth_year",
-    "employment_status",
+    "registration_status",
+    "work_form",
     "registered_unemployed_since",
     "recognised",
     "reasons",
@@ -777,7 +792,8 @@ def persons_export(*, actor, persons, fmt: str, reason: str) -> tuple[bytes, str
             p.region_code,
             p.sex,
             p.birth_date.year,
-            p.employment_status,
+            p.get_registration_status_display(),
+            p.get_work_form_display(),
             p.registered_unemployed_since.isoformat() if p.registered_unemployed_since else "",
             "yes" if getattr(getattr(p, "recognition", None), "recognised", False) else "no",
             " ".join(getattr(getattr(p, "recognition", None), "reasons", []) or []),

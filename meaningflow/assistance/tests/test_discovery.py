@@ -167,7 +167,7 @@ def test_the_stored_json_has_the_documented_shapes(officer):
     by_name = {p.name: p for p in RegistryPerson.objects.all()}
     flexible = by_name["测试2"]
     RegistryPerson.objects.filter(pk=flexible.pk).update(
-        employment_status="flexible", social_insurance_paid_monthly="1000.00"
+        work_form="flexible", social_insurance_paid_monthly="1000.00"
     )
     services.income_record(person=by_name["测试3"], month=datetime.date(2025, 5, 1), amount="1500")
     discovery.discovery_run(region_prefix="43", today=TODAY)

@@ -100,7 +100,7 @@ def test_xlsx_and_english_headers(officer):
     rows[0][3] = datetime.datetime(2024, 1, 15)
     batch = _import(officer, xlsx_bytes(rows, headers=english), filename="registry.xlsx")
     assert batch.status == "applied", batch.report
-    assert RegistryPerson.objects.filter(employment_status="flexible").count() == 1
+    assert RegistryPerson.objects.filter(registration_status="registered", work_form="flexible").count() == 1
 
 
 def test_updated_rows_are_counted(officer):
