@@ -39,7 +39,9 @@ DEFAULTS: dict = {
     },
     # A day of an hourly-priced type (meeting room, kitchen, guide) counts this many hours.
     "hours_per_day": 8,
-    # The rating coefficient level of the guest's review stars (1..5 → level).
+    # The rating coefficient level of the guest's review stars (1..5 → level; the mapping
+    # is reviews.rules.rating_level, and the Dream Garden's learner rating uses the same
+    # dated thresholds).
     "rating_levels": {"good_from": 4, "neutral_from": 3},
     # SW-8: utilisation is measured over the last window_days; a resource listed for the
     # whole window and booked for none of it is idle, and its owner is prompted at most
@@ -107,8 +109,9 @@ def quota_for(params: dict, level: int) -> int:
     return int(params["quota"].get(str(level), 0))
 
 
-def demand_index(params: dict, *, requests: int, units: int) -> Decimal:
-    """Requests per available unit, normalised by the target and clipped to the bounds."""
+def demand_index(params: dict, *, requests: int | Decimal, units: int) -> Decimal:
+    """Requests per available unit, normalised by the target and clipped to the bounds
+    (``requests`` may be fractional: requests standing on average over a stay)."""
     table = params["demand"]
     ratio = Decimal(requests) / Decimal(max(units, 1)) / Decimal(str(table["target_ratio"]))
     low, high = Decimal(str(table["min"])), Decimal(str(table["max"]))
@@ -122,18 +125,6 @@ def demand_level(params: dict, index: Decimal) -> str:
     if index < Decimal(str(table["off_peak_below"])):
         return "off_peak"
     return "normal"
-
-
-def rating_level(params: dict, stars) -> str:
-    """good / neutral / bad for a 1..5 rating (the ledger's rating_coef keys)."""
-    levels = params["rating_levels"]
-    if stars is None:
-        return "neutral"
-    if stars >= levels["good_from"]:
-        return "good"
-    if stars >= levels["neutral_from"]:
-        return "neutral"
-    return "bad"
 
 
 def duration_in(per: str, *, slot: str, slots, hours_per_day: int) -> Decimal:

@@ -217,21 +217,50 @@ def no_shows_recent(*, user, now: datetime, months: int) -> int:
     ).count()
 
 
+def _active_units(region_key: str) -> int:
+    return ResourceUnit.objects.filter(
+        active=True, resource__region_key=region_key, resource__status=Resource.Status.ACTIVE
+    ).count()
+
+
 def demand_for_region(*, region_key: str, now: datetime, params: dict) -> tuple[int, int]:
     """(booking requests in the region within the window, active units in the region)."""
     since = now - timedelta(days=params["demand"]["window_days"])
     requests = Booking.objects.filter(
         resource__region_key=region_key, created_at__gte=since, created_at__lte=now
     ).count()
-    units = ResourceUnit.objects.filter(
-        active=True, resource__region_key=region_key, resource__status=Resource.Status.ACTIVE
-    ).count()
-    return requests, units
+    return requests, _active_units(region_key)
 
 
 def demand_index_of(*, region_key: str, now: datetime, params: dict) -> tuple[Decimal, str]:
-    """CV-E1's demand index for a region now, and the ledger level it maps to."""
+    """The demand index of a region now (requests of the last ``window_days``), and the
+    level it maps to: what a booking's CV price uses when it is made."""
     requests, units = demand_for_region(region_key=region_key, now=now, params=params)
+    index = rules.demand_index(params, requests=requests, units=units)
+    return index, rules.demand_level(params, index)
+
+
+def demand_index_of_stay(*, booking: Booking, params: dict) -> tuple[Decimal, str]:
+    """CV-E1's demand index of a finished stay (资源需求指数: 该地区该时段的需求热度), measured
+    over the stay's own dates, and the level it maps to.
+
+    Every booking request of the region (whatever became of it: declined and cancelled
+    requests were demand too) counts for the part of the stay its period covers; their sum
+    divided by the stay's length is the number of requests standing on an average moment
+    of the stay, which is divided by the region's active units, normalised and clipped
+    like ``demand_index_of``. A stay ended early is measured over the part used."""
+    starts_at = booking.starts_at
+    ends_at = min(booking.ends_at, booking.closed_at or booking.ends_at)
+    if ends_at <= starts_at:
+        ends_at = booking.ends_at
+    intervals = Booking.objects.filter(
+        resource__region_key=booking.resource.region_key,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    ).values_list("starts_at", "ends_at")
+    covered = rules.booked_seconds(intervals, start=starts_at, end=ends_at)
+    requests = Decimal(str(covered)) / Decimal(str((ends_at - starts_at).total_seconds()))
+    units = _active_units(booking.resource.region_key)
     index = rules.demand_index(params, requests=requests, units=units)
     return index, rules.demand_level(params, index)
 

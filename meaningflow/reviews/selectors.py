@@ -10,6 +10,7 @@ from django.utils import timezone
 from meaningflow.accounts.models import User
 from meaningflow.accounts.selectors import is_moderator
 from meaningflow.reviews.models import Party, Review, ReviewWindow, SafetyTag
+from meaningflow.reviews.rules import rating_level
 
 
 def window_for_subject(*, subject: str) -> ReviewWindow | None:
@@ -96,7 +97,8 @@ def rating_summary(*, user: User) -> dict:
 def rating_for_subject(*, subject: str, subject_user: User) -> float | None:
     """Average revealed rating of ``subject_user`` in the interaction ``subject``, or None.
 
-    Resources maps this onto CV-E1's rating coefficient.
+    Contributions read ``rating_level_for_subject`` instead, which also knows when the
+    rating is final.
     """
     average = (
         _revealed_received(subject_user)
@@ -104,6 +106,33 @@ def rating_for_subject(*, subject: str, subject_user: User) -> float | None:
         .aggregate(a=Avg("rating"))["a"]
     )
     return float(average) if average is not None else None
+
+
+def rating_level_for_subject(
+    *, subject: str, subject_user: User, levels: dict, now=None, wait_until=None
+) -> str | None:
+    """The rating level (good / neutral / bad) the other parties gave ``subject_user`` in
+    the interaction ``subject``, once it is final; None while a review may still come.
+
+    Final means the window is revealed, or closed and ``wait_until`` (the caller's own
+    deadline, if any) passed: reviews can no longer be written, so their average decides
+    (``rules.rating_level`` with the caller's dated ``levels``), and no review at all is
+    **neutral**. Without a window (the interaction opened none), the rating is neutral
+    once ``wait_until`` has passed, and unknown before. This is the one path from reviews
+    to a contribution's rating coefficient: CV-E1 (the guest's rating of the host) and
+    CV-E2 (the learner's rating of the teacher) both read it.
+    """
+    now = now or timezone.now()
+    window = window_for_subject(subject=subject)
+    if window is None:
+        return "neutral" if wait_until is not None and now >= wait_until else None
+    if window.revealed_at is None and now < max(window.closes_at, wait_until or window.closes_at):
+        return None
+    # The window is final: a closed window's reviews count even before the reveal job ran.
+    average = Review.objects.filter(window=window, subject_user=subject_user).aggregate(
+        a=Avg("rating")
+    )["a"]
+    return rating_level(float(average) if average is not None else None, levels=levels)
 
 
 def pending_reviews_for(*, user: User) -> QuerySet[ReviewWindow]:

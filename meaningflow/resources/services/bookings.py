@@ -731,21 +731,17 @@ def payment_confirm(*, booking: Booking, actor, now: datetime | None = None) -> 
 
 
 def _rating_level(booking: Booking, *, now: datetime, params: dict) -> str | None:
-    """good / neutral / bad from the guest's revealed review of the host; neutral when
-    none came by the end of the review window; None while one may still come."""
-    stars = reviews_selectors.rating_for_subject(
-        subject=booking.subject, subject_user=booking.resource.owner
+    """good / neutral / bad from the guest's review of the host once it is final (the
+    reviews app's one path to a rating coefficient); neutral when none came; None while
+    one may still come. Without a review window (an early end) the rating is neutral
+    ``review_days`` after the stay closed."""
+    return reviews_selectors.rating_level_for_subject(
+        subject=booking.subject,
+        subject_user=booking.resource.owner,
+        levels=params["rating_levels"],
+        now=now,
+        wait_until=booking.closed_at + timedelta(days=params["review_days"]),
     )
-    if stars is not None:
-        return rules.rating_level(params, stars)
-    window = reviews_selectors.window_for_subject(subject=booking.subject)
-    if window is not None and window.revealed_at is not None:
-        return "neutral"
-    closes = window.closes_at if window is not None else None
-    fallback = booking.closed_at + timedelta(days=params["review_days"])
-    if now >= max(filter(None, [closes, fallback])):
-        return "neutral"
-    return None
 
 
 def contribution_credit(*, booking: Booking, now: datetime | None = None) -> bool:
@@ -762,13 +758,16 @@ def contribution_credit(*, booking: Booking, now: datetime | None = None) -> boo
         if rating is None:
             return False
         on = timezone.localdate(booking.closed_at)
+        # The demand of the stay's own dates, now that every request for them is known
+        # (the booking's ``demand_level`` is what its price used when it was made).
+        demand_index, demand = selectors.demand_index_of_stay(booking=booking, params=params)
         contribution = ledger.contribution_record(
             beneficiary=booking.resource.owner,
             kind="resource",
             inputs=pricing.host_credit_inputs(
                 booking.resource,
                 slots=booking.used_slots,
-                demand=booking.demand_level,
+                demand=demand,
                 rating=rating,
                 on=on,
             ),
@@ -783,6 +782,10 @@ def contribution_credit(*, booking: Booking, now: datetime | None = None) -> boo
             action="resources.booking.credited",
             subject=booking.subject,
             region_code=booking.resource.region_code,
-            data={"rating": rating, "credited": contribution.credited},
+            data={
+                "rating": rating,
+                "demand_index": str(demand_index),
+                "credited": contribution.credited,
+            },
         )
     return True

@@ -36,8 +36,10 @@ def test_request_accept_start_complete_credits_host(owner, guest):
     assert booking.credit_status == Booking.Credit.PENDING  # waiting for the review
     assert booking.reviews_opened
 
-    # No review within the window: neutral (0.7) × 200/night × 2 nights × demand: the
-    # region had no requests before this one, so the index is the floor 0.8 (off-peak).
+    # No review within the window: neutral (0.7) × 200/night × 2 nights × demand. The
+    # price used the demand when it was booked (no earlier requests: the floor, off-peak);
+    # the credit uses the stay's own dates, where this stay was the one request for the
+    # region's one unit: index 1.0, normal.
     assert booking.demand_level == "off_peak"
     services.contributions_credit(now=booking.closed_at + timedelta(days=13))
     booking.refresh_from_db()
@@ -45,7 +47,7 @@ def test_request_accept_start_complete_credits_host(owner, guest):
     services.contributions_credit(now=booking.closed_at + timedelta(days=15))
     booking.refresh_from_db()
     assert booking.credit_status == Booking.Credit.CREDITED
-    assert booking.credited_cv == 224
+    assert booking.credited_cv == 280
     assert [t.action for t in BookingTransition.objects.filter(booking=booking)] == [
         "request",
         "accept",

@@ -54,6 +54,7 @@ def test_checkin_and_safeguard_refunds_unused_nights(owner, guest, make_user):
     services.contributions_credit(now=mid + timedelta(days=15))
     booking.refresh_from_db()
     assert booking.credit_status == Booking.Credit.CREDITED
-    # 4 nights × 200 × neutral 0.7 × off-peak 0.8
-    assert booking.credited_cv == 448
+    # 4 nights × 200 × neutral 0.7 × normal 1.0: over the nights used, this stay was the
+    # region's one request for its one unit (demand index 1.0).
+    assert booking.credited_cv == 560
     assert ledger_verify() == []
