@@ -207,6 +207,10 @@ class OutcomeForm(forms.Form):
     hours = forms.DecimalField(label=_("Hours given"), required=False, min_value=0.5, max_digits=7, decimal_places=1)
 
 
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role in this need"), choices=Application.Role.choices)
+
+
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("Rating"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)])
     comment = forms.CharField(

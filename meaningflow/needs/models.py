@@ -72,6 +72,14 @@ class Need(models.Model):
         ZH = "zh", _("Chinese")
         EN = "en", _("English")
 
+    class Completion(models.TextChoices):
+        """How the need's work went as a whole (the values are the ledger's CV-E3
+        completion keys)."""
+
+        FULL = "full", _("Completed")
+        PARTIAL = "partial", _("Partly completed")
+        NONE = "none", _("Not completed")
+
     organisation = models.ForeignKey(
         "accounts.Organisation",
         on_delete=models.PROTECT,
@@ -154,6 +162,14 @@ class Need(models.Model):
         _("people reached"), default=0, help_text=_("How many people the work reaches (CV impact).")
     )
 
+    # The work as a whole (DG-6, CV-E3): once no participant is still at work and no one can
+    # join any more, how it went, and the organiser's contribution (needs.services).
+    completion = models.CharField(
+        _("how the work went"), max_length=10, choices=Completion.choices, blank=True, editable=False
+    )
+    completed_at = models.DateTimeField(_("work completed"), null=True, blank=True, editable=False)
+    organiser_contribution_id = models.BigIntegerField(null=True, blank=True, editable=False)
+
     search_document = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -177,6 +193,9 @@ class Need(models.Model):
             models.CheckConstraint(
                 condition=Q(money_amount__isnull=True) | Q(money_amount__gte=0),
                 name="needs_need_money_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(completion__in=["", "full", "partial", "none"]), name="needs_need_completion_known"
             ),
         ]
         indexes = [
@@ -253,10 +272,18 @@ class Application(models.Model):
         PARTLY_COMPLETED = "partly_completed", _("Partly completed")
         NOT_COMPLETED = "not_completed", _("Not completed")
 
+    class Role(models.TextChoices):
+        """The person's part in a project or community need, chosen by the poster (the
+        values are the ledger's CV-E3 personal-share keys)."""
+
+        PARTICIPANT = "participant", _("Participant")
+        CORE_ORGANISER = "core_organiser", _("Core organiser")
+
     need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="need_applications")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
     message = models.TextField(_("message"), max_length=MESSAGE_MAX, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -274,6 +301,9 @@ class Application(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["need", "applicant"], name="needs_application_once_per_need"),
+            models.CheckConstraint(
+                condition=Q(role__in=["participant", "core_organiser"]), name="needs_application_role_known"
+            ),
         ]
         indexes = [models.Index(fields=["status", "proposed_at"], name="needs_app_status_proposed")]
         verbose_name = _("application")

@@ -81,11 +81,15 @@ OUTCOME_ACTION = {
 # DG-6: which CV formula credits which kind of need.
 SKILL_TYPES = frozenset({Need.Type.SKILL, Need.Type.TRAINING})
 COMMUNITY_EVENT_TYPES = frozenset({Need.Type.COMMUNITY_SERVICE, Need.Type.PUBLIC_WELFARE, Need.Type.CULTURAL})
+# An application's confirmed outcome → the ledger's CV-E3 completion key.
 COMPLETION_INPUT = {
-    S.COMPLETED: "full",
-    S.PARTLY_COMPLETED: "partial",
-    S.NOT_COMPLETED: "none",
+    Application.Outcome.COMPLETED: Need.Completion.FULL,
+    Application.Outcome.PARTLY_COMPLETED: Need.Completion.PARTIAL,
+    Application.Outcome.NOT_COMPLETED: Need.Completion.NONE,
 }
+DONE = frozenset({S.COMPLETED, S.PARTLY_COMPLETED, S.NOT_COMPLETED})
+# The poster may set a participant's role until the outcome is confirmed.
+ROLE_OPEN = frozenset({S.ACCEPTED, S.IN_PROGRESS})
 
 
 def can_manage_need(*, user, need: Need) -> bool:
@@ -366,6 +370,7 @@ def need_transition(*, need: Need, action: str, actor: User | None = None, reaso
         )
         if target in (Need.Status.CLOSED, Need.Status.EXPIRED):
             _expire_open_applications(need=need)
+            _need_complete(need=need)
     return need
 
 
@@ -535,9 +540,12 @@ def application_transition(
     with transaction.atomic(durable=not transaction.get_connection().in_atomic_block):
         need, application = _lock(application)
         _authorise(application=application, need=need, action=action, actor=actor)
-        return _apply_application_transition(
+        application = _apply_application_transition(
             application=application, need=need, action=action, actor=actor, reason=reason
         )
+        if action == "withdraw":  # the last one still at work in a closed need may leave
+            _need_complete(need=need)
+        return application
 
 
 def _authorise(*, application: Application, need: Need, action: str, actor) -> None:
@@ -838,8 +846,10 @@ def application_outcome_propose(
 
 def application_outcome_confirm(*, application: Application, actor: User | None) -> Application:
     """The applicant confirms the proposed outcome (``actor=None``: the auto-confirm job).
-    Completes the application, records the contribution in the ledger and opens the
-    double-blind review window."""
+    Completes the application and opens the double-blind review window. A project or
+    community need (CV-E3) records the contribution now, and the organiser's once the
+    whole need is done (``_need_complete``); a skill or training need (CV-E2) records it
+    when the learner's rating is final (``applications_mark_reviewed``)."""
     with transaction.atomic(durable=True):
         need, application = _lock(application)
         if actor is not None and actor.pk != application.applicant_id:
@@ -858,51 +868,173 @@ def application_outcome_confirm(*, application: Application, actor: User | None)
         application.confirmed_at = timezone.now()
         application.auto_confirmed = actor is None
         application.save(update_fields=["confirmed_at", "auto_confirmed"])
-        _contribution_record(application=application, need=need)
+        if need.type not in SKILL_TYPES:
+            _contribution_record(application=application, need=need)
+            _need_complete(need=need)
         _review_window_open(application=application, need=need)
     return application
 
 
-def contribution_inputs(*, application: Application, need: Need) -> tuple[str, dict]:
+def application_role_set(*, application: Application, actor: User, role: str) -> Application:
+    """The poster names a participant's part in a project or community need: participant
+    (the default) or core organiser, whose CV-E3 personal share is larger. Possible while
+    the application holds a place and its outcome is not confirmed. Raises
+    PermissionDenied for anyone but the posting organisation's members, ValidationError
+    (code ``role_unknown``, ``role_not_applicable`` for skill and training needs, which earn
+    CV-E2, or ``role_fixed`` once the outcome is confirmed) otherwise; nothing changes then."""
+    if role not in Application.Role.values:
+        raise ValidationError(_("Choose participant or core organiser."), code="role_unknown")
+    with transaction.atomic(durable=True):
+        need, application = _lock(application)
+        _require_manager(actor=actor, need=need)
+        if need.type in SKILL_TYPES:
+            raise ValidationError(
+                _("Roles count for project and community needs; skill sharing earns by hours."),
+                code="role_not_applicable",
+            )
+        if application.status not in ROLE_OPEN:
+            raise ValidationError(
+                _("The role can be set while the person holds a place and before the outcome is confirmed."),
+                code="role_fixed",
+            )
+        before = application.role
+        application.role = role
+        application.save(update_fields=["role", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="needs.application.role_set",
+            subject=application.subject,
+            region_code=need.region_code,
+            data={"from": before, "to": role},
+        )
+    return application
+
+
+def _parameters(on):
+    from meaningflow.ledger.parameters import parameters_in_force
+
+    return parameters_in_force(on=on).document
+
+
+def _skill_hours(*, application: Application, need: Need, on) -> Decimal:
+    """CV-E2's service time. The hours the poster stated are the hours actually given, so
+    a partly completed contribution is already reduced by them; only when none were
+    stated are the planned hours reduced by the ledger's partial-completion factor
+    (0.6 by default). Either way it is reduced once."""
+    if application.hours:
+        return Decimal(application.hours)
+    planned = Decimal(need.total_hours or need.hours_per_week or 1)
+    if application.proposed_outcome == Application.Outcome.PARTLY_COMPLETED:
+        partial = Decimal(str(_parameters(on)["project"]["completion"][Need.Completion.PARTIAL]))
+        planned = (planned * partial).quantize(Decimal("0.1"))
+    return planned
+
+
+def _project_type(need: Need) -> str:
+    return "community_event" if need.type in COMMUNITY_EVENT_TYPES else "medium_project"
+
+
+def contribution_inputs(
+    *, application: Application, need: Need, learner_rating: str = "neutral", on=None
+) -> tuple[str, dict]:
     """(ledger contribution kind, formula inputs) for a completed application: CV-E2 for
-    skill needs and training, CV-E3 for everything else."""
+    skill needs and training with the learner's rating level (good / neutral / bad, from
+    the poster's review), CV-E3 for everything else with the person's role."""
     if need.type in SKILL_TYPES:
-        hours = application.hours or need.total_hours or need.hours_per_week or Decimal(1)
-        if application.status == S.PARTLY_COMPLETED:
-            hours = (Decimal(hours) * Decimal("0.6")).quantize(Decimal("0.1"))
+        hours = _skill_hours(application=application, need=need, on=on or timezone.localdate())
         inputs = {
             "hours": str(hours),
             "learners": max(1, need.impact_people or 1),
-            "learner_rating": "good" if application.status == S.COMPLETED else "neutral",
+            "learner_rating": learner_rating,
         }
         main_skill = need.skills.order_by("-level", "skill_id").first()
         if main_skill is not None:
             inputs["skill_id"] = main_skill.skill_id
         return "skill", inputs
     return "project", {
-        "project_type": "community_event" if need.type in COMMUNITY_EVENT_TYPES else "medium_project",
-        "role": "participant",
+        "project_type": _project_type(need),
+        "role": application.role,
         "people_reached": int(need.impact_people or 0),
-        "completion": COMPLETION_INPUT[application.status],
+        "completion": str(COMPLETION_INPUT[application.proposed_outcome]),
     }
 
 
-def _contribution_record(*, application: Application, need: Need) -> None:
+def _contribution_record(*, application: Application, need: Need, learner_rating: str = "neutral") -> None:
     from meaningflow.ledger import services as ledger_services
 
-    if application.status == S.NOT_COMPLETED:
+    if application.proposed_outcome == Application.Outcome.NOT_COMPLETED:
         return  # nothing to credit; the review window still opens
-    kind, inputs = contribution_inputs(application=application, need=need)
+    # The work happened when the applicant confirmed it, whenever the credit follows.
+    on = timezone.localdate(application.confirmed_at or timezone.now())
+    kind, inputs = contribution_inputs(application=application, need=need, learner_rating=learner_rating, on=on)
     contribution = ledger_services.contribution_record(
         beneficiary=application.applicant,
         kind=kind,
         inputs=inputs,
         idempotency_key=f"{application.subject}:contribution",
         cause=application.subject,
-        occurred_on=timezone.localdate(),
+        occurred_on=on,
     )
     application.contribution_id = contribution.pk
     application.save(update_fields=["contribution_id"])
+
+
+def need_completion(*, outcomes: list[str]) -> str:
+    """How a need's work went as a whole, from its participants' confirmed outcomes: full
+    when everyone completed, none when nobody completed even partly, else partial."""
+    if outcomes and all(o == Application.Outcome.COMPLETED for o in outcomes):
+        return Need.Completion.FULL
+    if any(o in (Application.Outcome.COMPLETED, Application.Outcome.PARTLY_COMPLETED) for o in outcomes):
+        return Need.Completion.PARTIAL
+    return Need.Completion.NONE
+
+
+def _need_complete(*, need: Need, now: datetime | None = None) -> bool:
+    """Record that a project or community need's work is done and credit its organiser
+    (CV-E3, share of the core organiser) — once, under the need's row lock, which the
+    caller holds.
+
+    Done means nobody can join any more (filled, closed, expired or past its end), at
+    least one person held a place, and every place holder's outcome is confirmed. The
+    organiser is the person who posted the need; completion as ``need_completion``;
+    nothing is credited when nobody completed. Returns True when recorded now."""
+    from meaningflow.ledger import services as ledger_services
+
+    now = now or timezone.now()
+    if need.type in SKILL_TYPES or need.completed_at is not None:
+        return False
+    if need.status in (Need.Status.DRAFT, Need.Status.PUBLISHED) and need.ends_at > now:
+        return False
+    holders = list(need.applications.filter(status__in=HOLDS_PLACE).values_list("status", "proposed_outcome"))
+    if not holders or any(status in (S.ACCEPTED, S.IN_PROGRESS) for status, _outcome in holders):
+        return False
+    completion = need_completion(outcomes=[outcome for _status, outcome in holders])
+    need.completion, need.completed_at = completion, now
+    fields = ["completion", "completed_at", "updated_at"]
+    if completion != Need.Completion.NONE and need.created_by_id:
+        contribution = ledger_services.contribution_record(
+            beneficiary=need.created_by,
+            kind="project",
+            inputs={
+                "project_type": _project_type(need),
+                "role": Application.Role.CORE_ORGANISER.value,
+                "people_reached": int(need.impact_people or 0),
+                "completion": str(completion),
+            },
+            idempotency_key=f"{need.subject}:organiser",
+            cause=need.subject,
+            occurred_on=timezone.localdate(now),
+        )
+        need.organiser_contribution_id = contribution.pk
+        fields.append("organiser_contribution_id")
+    need.save(update_fields=fields)
+    audit_log(
+        action="needs.need.completed",
+        subject=need.subject,
+        region_code=need.region_code,
+        data={"completion": completion, "organiser": need.created_by_id, "holders": len(holders)},
+    )
+    return True
 
 
 def _review_window_open(*, application: Application, need: Need) -> None:
@@ -934,27 +1066,57 @@ def applications_auto_confirm(*, now: datetime | None = None, days: int = AUTO_C
     return count
 
 
-def applications_mark_reviewed(*, applications=None) -> int:
-    """Job ``needs_mark_reviewed`` (also called after a review is written): completed
-    applications whose review window is revealed or closed become ``reviewed``."""
+def _learner_rating(*, application: Application, now: datetime) -> str | None:
+    """The learner's rating of the applicant once final: the poster's review through the
+    reviews app's one path to a rating coefficient, with the same dated star thresholds
+    as the guest's rating of a host (Shared World's ``rating_levels``); neutral when no
+    review came; None while one may still come."""
+    from meaningflow.resources.rules import rules_in_force
     from meaningflow.reviews import selectors as review_selectors
+    from meaningflow.reviews.rules import REVIEW_WINDOW_DAYS
 
-    done = (
-        applications
-        if applications is not None
-        else Application.objects.filter(status__in=[S.COMPLETED, S.PARTLY_COMPLETED, S.NOT_COMPLETED]).order_by("pk")
+    confirmed = application.confirmed_at or now
+    return review_selectors.rating_level_for_subject(
+        subject=application.subject,
+        subject_user=application.applicant,
+        levels=rules_in_force(on=timezone.localdate(confirmed))["rating_levels"],
+        now=now,
+        # Without a window (no poster left to review) the rating is neutral after as long.
+        wait_until=confirmed + timedelta(days=REVIEW_WINDOW_DAYS),
     )
+
+
+def _application_settle(*, application: Application, now: datetime) -> bool:
+    """Once the learner's rating is final, record a skill contribution (CV-E2) with it and
+    mark the application reviewed. False while a review may still come."""
+    with transaction.atomic(durable=not transaction.get_connection().in_atomic_block):
+        need, application = _lock(application)
+        if application.status not in DONE:
+            return False
+        rating = _learner_rating(application=application, now=now)
+        if rating is None:
+            return False
+        if need.type in SKILL_TYPES:
+            _contribution_record(application=application, need=need, learner_rating=rating)
+        _apply_application_transition(application=application, need=need, action="mark_reviewed", actor=None)
+    return True
+
+
+def applications_mark_reviewed(*, applications=None, now: datetime | None = None) -> int:
+    """Job (part of ``needs_auto_confirm``, also called after a review is written):
+    completed applications whose learner's rating is final — the review window revealed
+    or closed, or no window and its length passed — become ``reviewed``; skill and
+    training needs are credited then (CV-E2 with that rating)."""
+    done = applications if applications is not None else Application.objects.filter(status__in=DONE).order_by("pk")
+    now = now or timezone.now()
     count = 0
-    now = timezone.now()
     for application in done:
-        window = review_selectors.window_for_subject(subject=application.subject)
-        if window is None or (window.revealed_at is None and window.closes_at > now):
-            continue
+        if _learner_rating(application=application, now=now) is None:
+            continue  # not final yet: no lock taken
         try:
-            application_transition(application=application, action="mark_reviewed", actor=None)
+            count += _application_settle(application=application, now=now)
         except ValidationError:
             continue
-        count += 1
     return count
 
 

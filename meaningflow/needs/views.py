@@ -169,6 +169,7 @@ def need_applications(request, need_id: int):
     context = {
         "need": need,
         "applications": selectors.applications_for_need(need=need),
+        "roles_apply": need.type not in services.SKILL_TYPES,
         "people": selectors.recommended_people(need=need, limit=5),
         "actions": ("shortlist", "accept", "decline", "start"),
     }
@@ -242,11 +243,18 @@ def application_detail(request, application_id: int):
     window = review_selectors.window_for_subject(subject=application.subject)
     to_review = review_selectors.parties_to_review(window=window, user=request.user) if window else []
     is_applicant = application.applicant_id == request.user.pk
+    roles_apply = application.need.type not in services.SKILL_TYPES
     context = {
         "application": application,
         "need": application.need,
         "is_applicant": is_applicant,
         "can_manage": not is_applicant,
+        "roles_apply": roles_apply,
+        "role_form": (
+            forms.RoleForm(initial={"role": application.role})
+            if roles_apply and not is_applicant and application.status in services.ROLE_OPEN
+            else None
+        ),
         "thread": thread,
         "thread_messages": thread_messages,
         "unread": selectors.unread_for_application(user=request.user, application=application),
@@ -280,6 +288,10 @@ def application_action(request, application_id: int):
             )
         elif action == "confirm":
             services.application_outcome_confirm(application=application, actor=request.user)
+        elif action == "role":
+            services.application_role_set(
+                application=application, actor=request.user, role=request.POST.get("role", "")
+            )
         elif action == "message":
             from meaningflow.conversations import selectors as conversation_selectors
             from meaningflow.conversations import services as conversation_services

@@ -233,7 +233,14 @@ def test_skill_need_uses_cv_e2_and_auto_confirm(make_need, person, alice):
     call_command("needs_auto_confirm")
     application.refresh_from_db()
     assert application.status == "partly_completed" and application.auto_confirmed
-    contribution = ledger_selectors.contributions_of(person).get()
-    assert contribution.kind == "skill" and contribution.inputs["hours"] == "6.0"
+    # CV-E2 waits for the learner's rating: the review window is still open.
+    assert not ledger_selectors.contributions_of(person).exists()
     call_command("needs_auto_confirm")  # idempotent
-    assert ledger_selectors.contributions_of(person).count() == 1
+    application.refresh_from_db()
+    assert application.status == "partly_completed"
+    services.review_write(application=application, author=alice, rating=4)
+    services.review_write(application=application, author=person, rating=4)
+    contribution = ledger_selectors.contributions_of(person).get()
+    # The 10 hours given are the partial reduction; the rating is the review's (good).
+    assert contribution.kind == "skill" and contribution.inputs["hours"] == "10.0"
+    assert contribution.inputs["learner_rating"] == "good"
