@@ -367,3 +367,11 @@ ASSISTANCE_MESSAGE_PROVIDER = os.environ.get(
 ASSISTANCE_IMPORT_MAX_ROWS = env_int("ASSISTANCE_IMPORT_MAX_ROWS", 200_000)
 ASSISTANCE_IMPORT_MAX_BYTES = env_int("ASSISTANCE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 ASSISTANCE_WARNINGS = {"low_participation_days": 30, "stalled_cv_days": 60, "interrupted_days": 90}
+# Provinces (GB/T 2260 prefixes, e.g. "43") whose regional rules replace the national ones
+# (docs/RULES.md); none by default: a regional restatement applies only when switched on.
+ASSISTANCE_REGIONAL_RULES = [
+    code.strip() for code in os.environ.get("ASSISTANCE_REGIONAL_RULES", "").split(",") if code.strip()
+]
+for _code in ASSISTANCE_REGIONAL_RULES:
+    if not (len(_code) == 2 and _code.isdigit()):
+        raise ImproperlyConfigured(f"ASSISTANCE_REGIONAL_RULES must list two-digit province codes, not {_code!r}")

@@ -284,8 +284,11 @@ def _incomes(ids: numpy.ndarray, period: str) -> numpy.ndarray:
 HOUSEHOLD_INPUTS = ("household_dibao", "household_zero_employment")
 
 
-def build_simulation(system, population: Population, period: str, index: numpy.ndarray | None = None):
-    """One OpenFisca simulation for the (sub)population, inputs set from arrays."""
+def build_simulation(
+    system, population: Population, period: str, index: numpy.ndarray | None = None, *, on: datetime.date | None = None
+):
+    """One OpenFisca simulation for the (sub)population, inputs set from arrays. ``on``: the
+    day the rules are judged on (the run's date); without it, the last day of the month."""
     cols = population.columns if index is None else {k: v[index] for k, v in population.columns.items()}
     ids = population.ids if index is None else population.ids[index]
     builder = SimulationBuilder()
@@ -300,13 +303,14 @@ def build_simulation(system, population: Population, period: str, index: numpy.n
     for name in HOUSEHOLD_INPUTS:
         flag = cols[name] | (cols["dibao_member"] if name == "household_dibao" else False)
         simulation.set_input(name, month, numpy.bincount(members, weights=flag, minlength=len(household_ids)) > 0)
-    simulation.set_input("birth_date", periods.period("eternity"), cols["birth_date"])
-    simulation.set_input("is_female", periods.period("eternity"), cols["is_female"])
     for name, values in cols.items():
-        if name in ("birth_date", "is_female", "household_id", *HOUSEHOLD_INPUTS):
+        variable = system.variables.get(name)
+        if variable is None or name in HOUSEHOLD_INPUTS:
             continue
-        if name in system.variables:
-            simulation.set_input(name, month, values)
+        eternal = variable.definition_period == periods.DateUnit.ETERNITY
+        simulation.set_input(name, periods.period("eternity") if eternal else month, values)
+    if on is not None:
+        simulation.set_input("run_date", month, numpy.full(len(ids), numpy.datetime64(on, "D")))
     return simulation
 
 
@@ -314,18 +318,28 @@ def compute(simulation, period: str) -> dict[str, numpy.ndarray]:
     return {name: simulation.calculate(name, period) for name in OUTPUTS}
 
 
-def _province_groups(population: Population) -> dict[str, numpy.ndarray]:
+def _rule_set_groups(population: Population) -> dict[policy.RulesStatus, numpy.ndarray]:
+    """Persons by the rules in use for them: the national rules, or a province's reform where
+    it is switched on (usually one group)."""
     provinces = population.region_codes // 10_000
-    return {f"{province:02d}": numpy.flatnonzero(provinces == province) for province in numpy.unique(provinces).tolist()}
+    groups: dict[policy.RulesStatus, list[numpy.ndarray]] = {}
+    for province in numpy.unique(provinces).tolist():
+        status = policy.rules_status(f"{province:02d}")
+        key = status if status.regional else policy.RulesStatus(province="")
+        groups.setdefault(key, []).append(numpy.flatnonzero(provinces == province))
+    return {key: numpy.concatenate(parts) for key, parts in groups.items()}
 
 
-def compute_population(population: Population, period: str) -> dict[str, numpy.ndarray]:
-    """Results for every person; one simulation per provincial rule set (usually one)."""
+def compute_population(
+    population: Population, period: str, *, on: datetime.date | None = None
+) -> dict[str, numpy.ndarray]:
+    """Results for every person, judged on ``on`` (the run's date); one simulation per rule
+    set in use (usually one)."""
     results = {name: numpy.zeros(len(population), dtype=numpy.float64) for name in OUTPUTS}
-    groups = _province_groups(population)
-    for province, index in groups.items():
-        system = policy.system_for_region(province)
-        simulation = build_simulation(system, population, period, None if len(groups) == 1 else index)
+    groups = _rule_set_groups(population)
+    for status, index in groups.items():
+        system = policy.system_for_status(status)
+        simulation = build_simulation(system, population, period, None if len(groups) == 1 else index, on=on)
         for name, values in compute(simulation, period).items():
             results[name][index] = values
     return results
@@ -801,7 +815,7 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
         total=len(population) * 3,
         stream=stream,
     ) as progress:
-        results = compute_population(population, period)
+        results = compute_population(population, period, on=today)
         progress.advance(len(population))
         digests = _digests(population, results)
         # A person whose stored recognition has the same fingerprint was told by the run that
@@ -851,7 +865,39 @@ EXPLAINED = (
     "training_subsidy_eligible",
     "startup_loan_max_amount",
     "dibao_employment_cost_deduction",
+    "dibao_gradual_exit",
 )
+
+
+def rules_status_text(status: policy.RulesStatus) -> str:
+    """In words, for officers: which rules a result was computed with, and whether regional
+    values were checked against the provincial documents."""
+    if not status.regional:
+        return _("National rules (no regional restatement is switched on for this region)")
+    region = _(status.region_label)
+    if status.status == policy.VERIFIED:
+        return _("Regional rules of %(region)s, checked against the provincial documents") % {"region": region}
+    return _(
+        "Regional rules of %(region)s — demonstration values, not yet checked against the provincial documents"
+    ) % {"region": region}
+
+
+def _parameter_node(system, name: str):
+    node = system.parameters
+    try:
+        for part in name.split("."):
+            node = node.children[part]
+    except (KeyError, AttributeError):
+        return None
+    return node
+
+
+def _parameter_status(node, status: policy.RulesStatus) -> str:
+    if node is None or not node.metadata.get("regional"):
+        return _("national value")
+    if node.metadata.get("status") == policy.VERIFIED:
+        return _("regional value of %(region)s, checked") % {"region": _(status.region_label)}
+    return _("regional value of %(region)s — demonstration, not checked") % {"region": _(status.region_label)}
 
 
 def _scalar(value):
@@ -861,12 +907,8 @@ def _scalar(value):
     return str(item) if isinstance(item, (datetime.date, numpy.datetime64)) else item
 
 
-def _parameter_reference(system, name: str, instant: str) -> str:
-    node = system.parameters
-    try:
-        for part in name.split("."):
-            node = node.children[part]
-    except (KeyError, AttributeError):
+def _parameter_reference(node, instant: str) -> str:
+    if node is None:
         return ""
     for at in getattr(node, "values_list", []):
         if str(at.instant_str) <= instant:
@@ -882,14 +924,14 @@ def _formula_source(variable) -> str:
     return "\n".join(line for line in lines[1:] if line.strip())
 
 
-def _node(system, node, seen: set) -> dict:
+def _node(system, node, seen: set, status: policy.RulesStatus) -> dict:
     variable = system.variables.get(node.name)
     key = (node.name, str(node.period))
     entry = {
         "variable": node.name,
         "period": str(node.period),
         "value": _scalar(node.value),
-        "label": variable.label if variable else "",
+        "label": _(variable.label) if variable and variable.label else "",
         "input": not (variable and variable.formulas),
     }
     if key in seen:
@@ -900,40 +942,52 @@ def _node(system, node, seen: set) -> dict:
     if isinstance(entry["reference"], (list, tuple)):
         entry["reference"] = "; ".join(entry["reference"])
     entry["formula"] = _formula_source(variable) if variable and variable.formulas else ""
-    entry["parameters"] = [
-        {
-            "name": p.name,
-            "value": _scalar(p.value),
-            "reference": _parameter_reference(system, p.name, str(p.period)),
-        }
-        for p in node.parameters
-    ]
-    entry["children"] = [_node(system, child, seen) for child in node.children]
+    entry["parameters"] = []
+    for p in node.parameters:
+        parameter = _parameter_node(system, p.name)
+        entry["parameters"].append(
+            {
+                "name": p.name,
+                "value": _scalar(p.value),
+                "reference": _parameter_reference(parameter, str(p.period)),
+                "status": _parameter_status(parameter, status),
+            }
+        )
+    entry["children"] = [_node(system, child, seen, status) for child in node.children]
     return entry
 
 
 def explain_person(person: RegistryPerson, *, today: datetime.date | None = None) -> dict:
-    """Why: the traced computation of the key results for one person (GV-2)."""
+    """Why: the traced computation of the key results for one person (GV-2), judged on
+    ``today`` as discovery would judge them that day, with the status of the rules used."""
+    today = today or timezone.localdate()
     period = current_period(today)
+    status = policy.rules_status(person.region_code)
     population = load_population(person.region_code, person_ids=[person.pk], period=period)
     if not len(population):
         return {
             "period": period,
+            "evaluated_on": today.isoformat(),
             "rules_version": policy.rules_label(person.region_code),
+            "rules_status": rules_status_text(status),
+            "regional": status.regional,
             "trees": [],
             "note": _("This person has left the registry; no rules apply."),
         }
-    system = policy.system_for_region(person.region_code)
-    simulation = build_simulation(system, population, period)
+    system = policy.system_for_status(status)
+    simulation = build_simulation(system, population, period, on=today)
     simulation.trace = True
     for name in EXPLAINED:
         simulation.calculate(name, period)
     seen: set = set()
-    trees = [_node(system, tree, seen) for tree in simulation.tracer.trees]
+    trees = [_node(system, tree, seen, status) for tree in simulation.tracer.trees]
     inputs = {name: _scalar(values) for name, values in population.columns.items() if name in system.variables}
     return {
         "period": period,
+        "evaluated_on": today.isoformat(),
         "rules_version": policy.rules_label(person.region_code),
+        "rules_status": rules_status_text(status),
+        "regional": status.regional,
         "system": type(system).__name__,
         "trees": trees,
         "inputs": inputs,

@@ -19,6 +19,12 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2025, 6, 10)
 
 
+@pytest.fixture(autouse=True)
+def _hunan_rules(settings):
+    # These tests expect Hunan's regional rules (45/55); they apply only when switched on.
+    settings.ASSISTANCE_REGIONAL_RULES = ["43"]
+
+
 def _registry(officer, rows):
     batch = services.registry_import(
         actor=officer, region_prefix="43", filename="r.csv", content=csv_bytes(rows), today=TODAY
@@ -158,7 +164,7 @@ def test_the_stored_json_has_the_documented_shapes(officer):
         officer,
         [
             person_row(1, birth=datetime.date(1990, 1, 1), since="2024-06-01", needs="就业;培训;创业"),
-            person_row(2, birth=datetime.date(1990, 1, 1), since="2025-05-01", status="灵活就业", needs=""),
+            person_row(2, birth=datetime.date(1990, 1, 1), since="2025-05-01", disabled="是", needs=""),
             person_row(3, birth=datetime.date(1990, 1, 1), since="2025-05-01", dibao="是", needs=""),
             person_row(4, birth=datetime.date(1970, 7, 1), since="2025-05-01", female=False, needs=""),
             person_row(5, birth=datetime.date(1990, 1, 1), since="2024-07-01", needs=""),

@@ -24,7 +24,7 @@ def _login(page, username):
 
 def test_import_discover_push_and_person_sees_it(page, make_user, make_officer, tmp_path):
     make_officer("officer_journey")
-    clean = [person_row(i, birth=datetime.date(1970, 1, 1), since="2023-01-01") for i in range(4)]
+    clean = [person_row(i, birth=datetime.date(1980, 1, 1), since="2023-01-01") for i in range(4)]
     person_user = make_user("registered_person")
     identity_verify(user=person_user, document_type="cn_resident_id", legal_name="测试0", number=clean[0][1])
     bad = [*clean, person_row(9, region="110101"), clean[1]]

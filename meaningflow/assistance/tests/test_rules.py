@@ -1,5 +1,7 @@
 """The rules package: OpenFisca YAML tests for every variable, and boundary cases."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy
@@ -12,6 +14,7 @@ from meaningflow.assistance import policy
 
 POLICY = Path(policy.__file__).resolve().parent
 YAML_DIRS = [POLICY / "tests", POLICY / "extensions" / "hunan" / "tests"]
+ROOT = POLICY.parents[2]
 
 
 def test_yaml_tests_pass():
@@ -26,6 +29,22 @@ def test_yaml_tests_pass():
         "addopts=",
     ]
     assert run_tests(policy.national_system(), args) == 0
+
+
+def test_openfisca_command_runs_the_yaml_tests():
+    # The exact command docs/RULES.md gives, from the repository root.
+    openfisca = Path(sys.executable).parent / "openfisca"
+    command = [str(openfisca), "test", *[str(d.relative_to(ROOT)) for d in YAML_DIRS]]
+    completed = subprocess.run(  # noqa: S603 — our own interpreter's script, fixed arguments
+        [*command, "--country-package", "meaningflow.assistance.policy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert " passed" in completed.stdout and "failed" not in completed.stdout
 
 
 def test_every_variable_has_yaml_cases():
@@ -43,7 +62,9 @@ def test_every_variable_has_yaml_cases():
     assert variables - mentioned == set()
 
 
-def _one(system, period="2025-06", **inputs):
+def _one(system, period="2025-06", run_date=None, **inputs):
+    if run_date is not None:
+        inputs["run_date"] = run_date
     simulation = SimulationBuilder().build_from_entities(
         system,
         {
@@ -59,22 +80,45 @@ def _one(system, period="2025-06", **inputs):
     return simulation
 
 
-@pytest.mark.parametrize(("birth", "expected"), [("1985-06-01", True), ("1985-06-02", False)])
-def test_birthday_on_the_day(birth, expected):
-    simulation = _one(policy.national_system(), birth_date=birth, is_female=True)
+@pytest.mark.parametrize(
+    ("run_date", "expected"), [("2025-06-14", False), ("2025-06-15", True), (None, True), ("2025-06-01", False)]
+)
+def test_birthday_mid_month_counts_on_the_day(run_date, expected):
+    # Turns 40 on the 15th: recognised from that day, not from the next month (a whole
+    # month without a run date is judged on its last day).
+    simulation = _one(
+        policy.national_system(),
+        run_date=run_date,
+        birth_date="1985-06-15",
+        is_female=True,
+        registered_unemployed=True,
+        unemployment_start_date="2025-05-01",
+    )
     assert bool(simulation.calculate("is_4050", "2025-06")[0]) is expected
+    assert bool(simulation.calculate("employment_difficulty_person", "2025-06")[0]) is expected
 
 
-@pytest.mark.parametrize(("since", "months", "long_term"), [("2024-06-01", 12, True), ("2024-06-02", 11, False)])
-def test_exactly_twelve_months(since, months, long_term):
-    simulation = _one(policy.national_system(), registered_unemployed=True, unemployment_start_date=since)
+@pytest.mark.parametrize(
+    ("run_date", "months", "long_term"), [("2025-06-14", 11, False), ("2025-06-15", 12, True), (None, 12, True)]
+)
+def test_twelve_months_reached_mid_month(run_date, months, long_term):
+    simulation = _one(
+        policy.national_system(),
+        run_date=run_date,
+        registered_unemployed=True,
+        unemployment_start_date="2024-06-15",
+        birth_date="1995-01-01",
+    )
     assert simulation.calculate("months_unemployed", "2025-06")[0] == months
     assert bool(simulation.calculate("long_term_unemployed", "2025-06")[0]) is long_term
 
 
-@pytest.mark.parametrize(("first_approval", "near"), [("2020-01-01", True), ("2019-12-31", False)])
-def test_near_retirement_boundary(first_approval, near):
-    # A man born 1965-01-01 retires at 60 on 2025-01-01; exactly 5 years before is 2020-01-01.
+@pytest.mark.parametrize(
+    ("first_approval", "near"), [("2020-01-02", True), ("2020-01-01", False), ("2019-12-31", False)]
+)
+def test_near_retirement_is_strictly_fewer_than_five_years(first_approval, near):
+    # A man born 1965-01-01 retired at 60 on 2025-01-01 (the rules at first approval);
+    # exactly 5 years before is 2020-01-01, which is not "不足5年".
     simulation = _one(
         policy.national_system(),
         birth_date="1965-01-01",
@@ -94,39 +138,68 @@ def test_two_thirds_rounds_down_to_the_fen(paid, subsidy):
         flexibly_employed=True,
         social_insurance_contributions_paid=paid,
         birth_date="1990-01-01",
+        has_disability_card=True,
     )
     value = float(simulation.calculate("flexible_employment_social_insurance_subsidy", "2025-06")[0])
     assert value == pytest.approx(subsidy, abs=0.006)
     assert value <= paid * 2 / 3 + 1e-4
 
 
-def test_regional_override_applies_by_region_code():
-    inputs = {
-        "birth_date": "1983-01-01",
-        "is_female": True,
-        "registered_unemployed": True,
-        "unemployment_start_date": "2025-05-01",
-    }
-    national = _one(policy.system_for_region("110101"), **inputs)
-    hunan = _one(policy.system_for_region("430102"), **inputs)
+HUNAN_CASE = {
+    "birth_date": "1983-01-01",
+    "is_female": True,
+    "registered_unemployed": True,
+    "unemployment_start_date": "2025-05-01",
+}
+
+
+def test_regional_rules_are_off_by_default(settings):
+    settings.ASSISTANCE_REGIONAL_RULES = []
+    assert policy.system_for_region("430102") is policy.national_system()
+    assert policy.rules_label("430102") == policy.RULES_VERSION
+    assert not policy.rules_status("430102").regional
+    hunan = _one(policy.system_for_region("430102"), **HUNAN_CASE)
+    assert bool(hunan.calculate("employment_difficulty_person", "2025-06")[0]) is True  # 42 ≥ 40, national
+
+
+def test_regional_override_applies_when_switched_on(settings):
+    settings.ASSISTANCE_REGIONAL_RULES = ["43"]
+    national = _one(policy.system_for_region("110101"), **HUNAN_CASE)
+    hunan = _one(policy.system_for_region("430102"), **HUNAN_CASE)
     assert bool(national.calculate("employment_difficulty_person", "2025-06")[0]) is True  # 42 ≥ 40
     assert bool(hunan.calculate("employment_difficulty_person", "2025-06")[0]) is False  # 42 < 45
     assert policy.rules_label("430102").endswith("HunanRules")
+    status = policy.rules_status("430102")
+    assert (status.regional, status.status, status.region_label) == (True, policy.DEMONSTRATION, "Hunan")
+    assert not policy.rules_status("110101").regional  # switched on, but Beijing has no reform
 
 
-def test_parameters_carry_references():
-    system = policy.national_system()
+def _leaves(node):
+    for child in node.children.values():
+        if hasattr(child, "children"):
+            yield from _leaves(child)
+        else:
+            yield child
 
-    def leaves(node):
-        for child in node.children.values():
-            if hasattr(child, "children"):
-                yield from leaves(child)
-            else:
-                yield child
 
-    for parameter in leaves(system.parameters):
+@pytest.mark.parametrize("system", ["national", "hunan"])
+def test_parameters_carry_references(system):
+    rules = policy.national_system() if system == "national" else policy._reformed_system(policy.REGIONAL_REFORMS["43"])
+    for parameter in _leaves(rules.parameters):
         assert parameter.metadata.get("reference"), parameter.name
         assert all((at.metadata or {}).get("reference") for at in parameter.values_list), parameter.name
+
+
+def test_regional_parameters_say_they_are_demonstration_values():
+    hunan = policy._reformed_system(policy.REGIONAL_REFORMS["43"])
+    regional = [p for p in _leaves(hunan.parameters) if p.metadata.get("regional")]
+    assert {p.name for p in regional} == {
+        "employment_difficulty.age_threshold.men",
+        "employment_difficulty.age_threshold.women",
+        "dibao.standard_monthly",
+    }
+    assert {p.metadata["status"] for p in regional} == {policy.DEMONSTRATION}
+    assert not any(p.metadata.get("regional") for p in _leaves(policy.national_system().parameters))
 
 
 def test_vectorised_dates_match_python():

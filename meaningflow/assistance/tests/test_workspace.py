@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def registry(officer):
-    rows = [person_row(i, birth=datetime.date(1970, 1, 1), since="2023-01-01", phone="13900001111") for i in range(3)]
+    rows = [person_row(i, birth=datetime.date(1980, 1, 1), since="2023-01-01", phone="13900001111") for i in range(3)]
     services.registry_import(actor=officer, region_prefix="43", filename="r.csv", content=csv_bytes(rows))
     discovery.discovery_run(region_prefix="43")
     return RegistryPerson.objects.order_by("pk")

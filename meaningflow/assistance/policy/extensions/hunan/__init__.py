@@ -5,6 +5,9 @@ docs/RULES.md): the YAML files under ``parameters/`` replace the national parame
 the same path (a regional file restates the parameter's whole dated history), and one
 regional category is added — 防止返贫监测对象 (households monitored against relapse into
 poverty) counts towards employment-difficulty recognition.
+
+Its values are **demonstration** values (``status``): the reform applies only where it is
+switched on (``settings.ASSISTANCE_REGIONAL_RULES``), and the trace says so.
 """
 
 from pathlib import Path
@@ -15,7 +18,9 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.reforms import Reform
 from openfisca_core.variables import Variable
 
+from meaningflow.assistance.policy import DEMONSTRATION
 from meaningflow.assistance.policy.entities import Person
+from meaningflow.assistance.policy.i18n import gettext_noop
 from meaningflow.assistance.policy.variables.recognition import CATEGORY_VARIABLES
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +36,8 @@ def _leaves(node: ParameterNode, prefix: str = ""):
 
 
 def override_parameters(parameters: ParameterNode, directory: Path) -> ParameterNode:
-    """Replace each national parameter by the regional file with the same path."""
+    """Replace each national parameter by the regional file with the same path; each
+    replaced parameter is marked regional (the trace shows it)."""
     regional = ParameterNode("", directory_path=str(directory))
     for path, leaf in _leaves(regional):
         *parents, name = path.split(".")
@@ -39,6 +45,7 @@ def override_parameters(parameters: ParameterNode, directory: Path) -> Parameter
         for part in parents:
             node = node.children[part]
         leaf.name = path
+        leaf.metadata["regional"] = True
         node.children[name] = leaf
         setattr(node, name, leaf)
     return parameters
@@ -48,14 +55,14 @@ class is_poverty_relapse_monitored(Variable):
     value_type = bool
     entity = Person
     definition_period = DateUnit.MONTH
-    label = "Member of a household monitored against relapse into poverty (防止返贫监测对象)"
+    label = gettext_noop("Member of a household monitored against relapse into poverty (防止返贫监测对象)")
 
 
 class in_regional_category(Variable):
     value_type = bool
     entity = Person
     definition_period = DateUnit.MONTH
-    label = "In one of the extra categories Hunan recognises (national list + 防止返贫监测对象)"
+    label = gettext_noop("In one of the extra categories Hunan recognises (national list + 防止返贫监测对象)")
     reference = "湖南省就业困难人员认定 (regional category; demonstration)"
 
     def formula(person, period, parameters):
@@ -69,6 +76,8 @@ class in_regional_category(Variable):
 
 class HunanRules(Reform):
     name = "Hunan (43) employment-assistance rules"
+    status = DEMONSTRATION
+    region_label = gettext_noop("Hunan")
 
     def apply(self) -> None:
         self.add_variable(is_poverty_relapse_monitored)
