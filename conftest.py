@@ -1,5 +1,6 @@
 """Shared fixtures: reference data, named personas, and a real Chromium for journeys."""
 
+import itertools
 import os
 from pathlib import Path
 
@@ -93,15 +94,27 @@ def reference_data(db):
         reference_data_load()
 
 
+_passports = itertools.count(1)
+
+
 @pytest.fixture
 def make_user(db):
-    from meaningflow.accounts.services import user_register
+    """A registered person. ``verified=True`` (the default) also binds a verified identity (a
+    test passport), as the people who earn and use CV have (ID-2: the CV of a person without
+    one waits); ``verified=False`` for the unverified paths."""
+    from meaningflow.accounts.services import identity_verify, user_register
 
-    def make(username: str, **kwargs):
-        return user_register(
+    def make(username: str, *, verified: bool = True, **kwargs):
+        user = user_register(
             username=username, email=kwargs.pop("email", f"{username}@example.org"),
             password=kwargs.pop("password", DEMO_PASSWORD), display_name=kwargs.pop("display_name", username.title()),
         )
+        if verified:
+            identity_verify(
+                user=user, document_type="passport", legal_name=username.title(),
+                number=f"T{os.getpid() % 10_000:04d}{next(_passports):08d}", country="DE",
+            )
+        return user
 
     return make
 

@@ -4,8 +4,8 @@ Figure: ``services.decay_run`` (per chunk of 50 000 accounts, one transaction: l
 due accounts in id order reading their amounts, content hash, insert the transaction
 and a posting per account plus the decay account's, update the balances; the foreign
 keys of a million postings are checked at the commits).
-Floor: one set-based UPDATE of the same rows (the same WHERE, amount > 0 included) with
-the same amount expression, rolled back afterwards. The rollback leaves a dead version
+Floor: one set-based UPDATE of the same rows (the same WHERE) computing the same exact
+decay in SQL (``POWER`` of the kept share, the carry in millionths), rolled back afterwards. The rollback leaves a dead version
 of every row behind, so the table is rewritten (VACUUM FULL) before the figure runs and
 both start from the same compact table, after a CHECKPOINT. Goal: figure ≤ 3 × floor.
 Accounts are generated with bulk SQL.
@@ -30,7 +30,7 @@ def child(mode: str) -> None:
 
     from meaningflow.ledger.models import Account
     from meaningflow.ledger.services import decay_run
-    from meaningflow.ledger.services.decay import RATE_SCALE, amount_sql
+    from meaningflow.ledger.services.decay import MICRO
 
     started = time.perf_counter()
     make_users(ACCOUNTS)
@@ -45,21 +45,20 @@ def child(mode: str) -> None:
         cursor.execute("ANALYZE")
     print(f"set-up: {ACCOUNTS:,} accounts in {time.perf_counter() - started:.1f} s", flush=True)
     as_of = date(2026, 1, 1)
-    params = {
-        "as_of": as_of,
-        "rate": round(0.05 * RATE_SCALE),
-        "denominator": RATE_SCALE * 365,
-        "inactive_before": date(2024, 1, 1),
-    }
+    params = {"as_of": as_of, "keep": 0.95, "micro": MICRO}
+    exact = (
+        "FLOOR((a.balance * %(micro)s - a.decay_remainder) * POWER(%(keep)s, (%(as_of)s::date - a.decayed_through) "
+        "/ 365.0) + 0.5)::bigint"
+    )
     with connection.cursor() as cursor:
         cursor.execute("CHECKPOINT")
     with transaction.atomic(), connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(
-            f"UPDATE ledger_account a SET balance = a.balance - ({amount_sql()}), "
+            f"UPDATE ledger_account a SET balance = ({exact} + %(micro)s / 2) / %(micro)s, "
+            f"decay_remainder = (({exact} + %(micro)s / 2) / %(micro)s) * %(micro)s - {exact}, "
             "decayed_through = %(as_of)s "
-            "WHERE a.unit_id = 1 AND a.kind = 'person' AND a.balance > 0 AND "
-            f"a.decayed_through < %(as_of)s AND ({amount_sql()}) > 0",
+            "WHERE a.unit_id = 1 AND a.kind = 'person' AND a.balance > 0 AND a.decayed_through < %(as_of)s",
             params,
         )
         floor_rows = cursor.rowcount

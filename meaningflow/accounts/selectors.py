@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import (
+    Identity,
     Membership,
     Organisation,
     Profile,
@@ -151,10 +152,13 @@ def can_view_region(*, user: User, region_code: str) -> bool:
     )
 
 
+def identity_verified(*, user: User) -> bool:
+    """ID-2: the person has bound a verified real-name identity to the account."""
+    return Identity.objects.filter(user=user).exists()
+
+
 def identity_hashes(*, document_type: str = "cn_resident_id") -> dict[str, int]:
     """Every verified identity's keyed hash → user id: the small side of a registry link."""
-    from meaningflow.accounts.models import Identity
-
     return dict(Identity.objects.filter(document_type=document_type).values_list("number_hash", "user_id"))
 
 

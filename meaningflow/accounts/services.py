@@ -31,6 +31,7 @@ from meaningflow.accounts.models import (
     StaffRole,
     User,
 )
+from meaningflow.accounts.signals import identity_verified
 from meaningflow.core.crypto import keyed_hash, mask
 from meaningflow.core.services import audit_log, notification_send
 
@@ -121,6 +122,8 @@ def identity_verify(
             )
             audit_log(actor=user, action="accounts.identity.verified", subject=f"accounts.identity:{identity.pk}",
                       region_code=region_code, data={"document_type": document_type, "country": country})
+            # The ledger credits the person's waiting contributions (ID-2) in this transaction.
+            identity_verified.send(sender=Identity, user=user, identity=identity)
     except IntegrityError:
         # Lost a race with a concurrent verification of the same document or user.
         raise ValidationError(_("This document is already bound to another account. Each person may have one account.")) from None

@@ -12,6 +12,7 @@ from meaningflow.ledger.schemas import (
     ContributionOut,
     HeadroomOut,
     ParametersOut,
+    PendingOut,
     TransactionOut,
     TrustOut,
 )
@@ -47,6 +48,15 @@ def headroom(request):
     return selectors.earning_headroom(request.user)
 
 
+@router.get("/pending", response=list[PendingOut])
+def pending(request):
+    """CV recorded for you that waits for your verified identity (ID-2)."""
+    return [
+        {"unit": row["unit"].code, "amount": row["amount"], "contributions": row["contributions"], "reason": str(selectors.PENDING_REASON)}
+        for row in selectors.pending_of(request.user)
+    ]
+
+
 @router.get("/contributions", response=list[ContributionOut])
 @paginate(LimitOffsetPagination)
 def contributions(request):
@@ -61,6 +71,7 @@ def contributions(request):
             "parameters_version": c.parameters.version,
             "amount": c.amount,
             "credited": c.credited,
+            "status": c.status,
             "cause": c.cause,
         }
         for c in selectors.contributions_of(request.user)

@@ -16,10 +16,20 @@ def _bootstrap(sender, using="default", **kwargs):
         ledger_bootstrap()
 
 
+def _credit_waiting_contributions(sender, user, **kwargs):
+    from meaningflow.ledger.services.contributions import contributions_pending_credit
+
+    contributions_pending_credit(user=user, actor=user)
+
+
 class LedgerConfig(AppConfig):
     name = "meaningflow.ledger"
     label = "ledger"
     verbose_name = _("Contribution value")
 
     def ready(self):
+        from meaningflow.accounts.signals import identity_verified
+
         post_migrate.connect(_bootstrap, sender=self, dispatch_uid="ledger_bootstrap")
+        # ID-2: contributions waiting for the person's verified identity are credited then.
+        identity_verified.connect(_credit_waiting_contributions, dispatch_uid="ledger_credit_waiting")

@@ -159,6 +159,10 @@ class Account(models.Model):
     balance = models.BigIntegerField(_("balance"), default=0)
     # Decay bookkeeping (CV-5): the day decay was last posted up to, and last activity.
     decayed_through = models.DateField(_("decayed through"), null=True, blank=True)
+    # Decay accrued but not posted, in millionths of a CV (docs/LEDGER.md "Decay"): postings
+    # are whole CV, so each run posts the whole CV nearest to the exact decayed balance and
+    # carries the difference here (between -0.5 and +0.5 CV) into the next run.
+    decay_remainder = models.BigIntegerField(_("decay not yet posted (millionths of a CV)"), default=0)
     last_activity_on = models.DateField(_("last activity"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -179,6 +183,11 @@ class Account(models.Model):
                 condition=(Q(kind="person") & Q(owner__isnull=False) & Q(balance__gte=0))
                 | (~Q(kind="person") & Q(owner__isnull=True) & Q(balance=0)),
                 name="ledger_account_balance_rule",
+            ),
+            # The carried decay is less than half a CV either way (docs/LEDGER.md "Decay").
+            models.CheckConstraint(
+                condition=Q(decay_remainder__gt=-500_000) & Q(decay_remainder__lte=500_000),
+                name="ledger_account_decay_carry_range",
             ),
         ]
         indexes = [
@@ -310,7 +319,17 @@ class ParameterSet(models.Model):
 
 
 class Contribution(models.Model):
-    """A recorded contribution (CV-E1…E4): inputs, parameters used, amount and credit."""
+    """A recorded contribution (CV-E1…E4): inputs, parameters used, amount and credit.
+
+    ID-2/CV-6: the CV of a person without a verified identity waits (``pending_identity``,
+    nothing credited, no transaction) and is credited when the identity is verified, within
+    the annual cap of the year the contribution occurred in. ``cap_counted`` is what the
+    credit counts against that cap: Global CV one for one, Domain CV at the domain's
+    conversion rate in force on the day of the contribution (``cap_rate``)."""
+
+    class Status(models.TextChoices):
+        CREDITED = "credited", _("Credited")
+        PENDING_IDENTITY = "pending_identity", _("Waiting for identity verification")
 
     class Kind(models.TextChoices):
         RESOURCE = "resource", _("Resource shared")
@@ -331,6 +350,11 @@ class Contribution(models.Model):
     parameters = models.ForeignKey(ParameterSet, on_delete=models.PROTECT, related_name="+")
     amount = models.BigIntegerField(_("computed amount"))
     credited = models.BigIntegerField(_("credited amount"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CREDITED)
+    cap_rate = models.DecimalField(_("counted against the annual cap at"), max_digits=6, decimal_places=4, default=1)
+    cap_counted = models.DecimalField(
+        _("counted against the annual cap (Global CV)"), max_digits=20, decimal_places=4, default=0
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     occurred_on = models.DateField(_("date"))
     cause = models.CharField(_("cause"), max_length=100, blank=True)
@@ -347,10 +371,22 @@ class Contribution(models.Model):
             models.CheckConstraint(
                 condition=Q(credited__gte=0) & Q(credited__lte=models.F("amount")),
                 name="ledger_contrib_credit_range",
-            )
+            ),
+            # Waiting CV is credited nowhere yet: no amount, no transaction, nothing counted.
+            models.CheckConstraint(
+                condition=Q(status="credited")
+                | (Q(status="pending_identity") & Q(credited=0) & Q(cap_counted=0) & Q(ledger_transaction__isnull=True)),
+                name="ledger_contrib_pending_uncredited",
+            ),
+            models.CheckConstraint(condition=Q(cap_counted__gte=0), name="ledger_contrib_cap_counted_nonneg"),
         ]
         indexes = [
-            models.Index(fields=["beneficiary", "unit", "year"], name="ledger_contrib_year_idx")
+            models.Index(fields=["beneficiary", "unit", "year"], name="ledger_contrib_year_idx"),
+            models.Index(
+                fields=["beneficiary", "occurred_on"],
+                condition=Q(status="pending_identity"),
+                name="ledger_contrib_pending_idx",
+            ),
         ]
         verbose_name = _("contribution")
         verbose_name_plural = _("contributions")

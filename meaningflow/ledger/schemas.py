@@ -11,11 +11,22 @@ class BalanceOut(Schema):
 
 
 class HeadroomOut(Schema):
+    """The annual cap (CV-6): one figure per person across all units, in Global CV."""
+
     year: int
     cap: int
     credited: int
     remaining: int
     not_credited: int
+
+
+class PendingOut(Schema):
+    """CV waiting for the person's verified identity (ID-2), per unit."""
+
+    unit: str
+    amount: int
+    contributions: int
+    reason: str
 
 
 class ContributionOut(Schema):
@@ -28,6 +39,7 @@ class ContributionOut(Schema):
     parameters_version: int
     amount: int
     credited: int
+    status: str
     cause: str
 
 

@@ -1,9 +1,11 @@
 """Reads of the ledger that other apps and the pages use."""
 
 from datetime import date
+from decimal import ROUND_FLOOR, Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, DecimalField, F, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from meaningflow.ledger.models import (
     Account,
@@ -91,22 +93,50 @@ def can_use_resources(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and trust_level_of(user) >= 2
 
 
-def earning_headroom(user, unit=None, *, year: int | None = None) -> dict:
-    """BX-4: the annual cap in force, what was credited this year and what is left."""
-    unit = _unit(unit)
+def earning_headroom(user, *, year: int | None = None) -> dict:
+    """BX-4, CV-6: the annual cap in force, what the person's credits of the year count
+    against it (one figure across all units, Domain CV at its conversion rate), what is
+    left, and what was recorded above the cap and not credited (in Global CV)."""
     today = timezone.localdate()
     year = year or today.year
     cap = int(parameters_in_force(on=min(today, date(year, 12, 31))).document["annual_cap"])
-    rows = Contribution.objects.filter(beneficiary=user, unit=unit, year=year)
-    totals = rows.aggregate(credited=Sum("credited"), computed=Sum("amount"))
-    credited = totals["credited"] or 0
+    totals = Contribution.objects.filter(
+        beneficiary=user, year=year, status=Contribution.Status.CREDITED
+    ).aggregate(
+        counted=Sum("cap_counted"),
+        above=Sum((F("amount") - F("credited")) * F("cap_rate"), output_field=DecimalField(max_digits=24, decimal_places=4)),
+    )
+    counted = totals["counted"] or Decimal(0)
     return {
         "year": year,
         "cap": cap,
-        "credited": credited,
-        "remaining": max(0, cap - credited),
-        "not_credited": (totals["computed"] or 0) - credited,
+        "credited": _whole(counted),
+        "remaining": max(0, _whole(cap - counted)),
+        "not_credited": _whole(totals["above"] or Decimal(0)),
     }
+
+
+def _whole(amount: Decimal) -> int:
+    return int(amount.to_integral_value(rounding=ROUND_FLOOR))
+
+
+PENDING_REASON = _(
+    "Waiting for your verified identity: contribution value belongs to a verified person (real-name rule). "
+    "Once you verify your identity it is credited at once, within the annual cap of the year you earned it."
+)
+
+
+def pending_of(user) -> list[dict]:
+    """ID-2: CV recorded for the person that waits for a verified identity, per unit:
+    ``{"unit", "amount", "contributions"}`` (nothing when the person is verified)."""
+    rows = (
+        Contribution.objects.filter(beneficiary=user, status=Contribution.Status.PENDING_IDENTITY)
+        .values("unit_id")
+        .annotate(amount=Sum("amount"), contributions=Count("id"))
+        .order_by("unit_id")
+    )
+    units = Unit.objects.select_related("domain").in_bulk([row["unit_id"] for row in rows])
+    return [{"unit": units[row["unit_id"]], "amount": row["amount"], "contributions": row["contributions"]} for row in rows]
 
 
 def contributions_of(user) -> QuerySet[Contribution]:

@@ -105,24 +105,27 @@ def _check_sums() -> list[Violation]:
 
 
 def _check_caps() -> list[Violation]:
+    """CV-6: per person and year, what the credits count (all units, Domain CV at the rate
+    recorded on each contribution) stays within the cap; each contribution counts its
+    credit at its rate; a waiting (unverified) contribution has credited nothing."""
     found = []
     caps = {p.pk: int(p.document.get("annual_cap", 0)) for p in ParameterSet.objects.all()}
     totals: dict[tuple, list] = {}
-    for user, unit, year, credited, params in Contribution.objects.values_list(
-        "beneficiary_id", "unit_id", "year", "credited", "parameters_id"
+    for pk, user, year, status, credited, rate, counted, params in Contribution.objects.values_list(
+        "pk", "beneficiary_id", "year", "status", "credited", "cap_rate", "cap_counted", "parameters_id"
     ):
-        entry = totals.setdefault((user, unit, year), [0, 0])
-        entry[0] += credited
+        entry = totals.setdefault((user, year), [0, 0])
+        entry[0] += counted
         entry[1] = max(entry[1], caps.get(params, 0))
-    for (user, unit, year), (credited, cap) in totals.items():
-        if credited > cap:
+        if counted != credited * rate:
             found.append(
-                Violation(
-                    "cap",
-                    f"accounts.user:{user}",
-                    f"{credited} credited in {year} (unit {unit}), cap {cap}",
-                )
+                Violation("cap", f"ledger.contribution:{pk}", f"counts {counted} for {credited} CV at rate {rate}")
             )
+        if status == Contribution.Status.PENDING_IDENTITY and credited:
+            found.append(Violation("credit", f"ledger.contribution:{pk}", f"waiting but {credited} credited"))
+    for (user, year), (counted, cap) in totals.items():
+        if counted > cap:
+            found.append(Violation("cap", f"accounts.user:{user}", f"{counted} counted in {year}, cap {cap}"))
     for pk, credited, tx, posted in _rows(
         "SELECT c.id, c.credited, c.ledger_transaction_id, COALESCE((SELECT SUM(p.amount) "
         "FROM ledger_posting p "

@@ -55,6 +55,8 @@ def history(request):
     context = {
         "balances": selectors.balances_of(user),
         "headroom": selectors.earning_headroom(user),
+        "pending": selectors.pending_of(user),
+        "pending_reason": selectors.PENDING_REASON,
         "standing": selectors.trust_standing_of(user),
         "trust_history": selectors.trust_history_of(user)[:20],
         "contributions": contributions,

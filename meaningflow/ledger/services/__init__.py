@@ -4,7 +4,7 @@ Other apps import from here: ``from meaningflow.ledger import services``.
 """
 
 from meaningflow.ledger.services.chain import ledger_seal
-from meaningflow.ledger.services.contributions import contribution_record, use_record
+from meaningflow.ledger.services.contributions import contribution_record, contributions_pending_credit, use_record
 from meaningflow.ledger.services.core import IdempotencyConflict, ledger_bootstrap
 from meaningflow.ledger.services.decay import decay_run
 from meaningflow.ledger.services.domains import (
@@ -25,6 +25,7 @@ from meaningflow.ledger.services.trust import (
 __all__ = [
     "IdempotencyConflict",
     "contribution_record",
+    "contributions_pending_credit",
     "decay_run",
     "domain_convert",
     "domain_create",

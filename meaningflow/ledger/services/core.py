@@ -7,6 +7,7 @@ accounts in ascending id. System accounts are never locked (they hold no stored 
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, tra
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meaningflow.accounts.selectors import identity_verified
 from meaningflow.ledger import hashing
 from meaningflow.ledger.models import Account, Domain, ParameterSet, Transaction, Unit
 from meaningflow.ledger.parameters import default_document
@@ -200,14 +202,24 @@ _INSERT_TX = (
 )
 
 
+# With activity, a posting also records the day; and an account credited from a zero
+# balance starts its decay clock that day (nothing was there to decay before), with no
+# carry: otherwise the next decay run would decay the new CV from the day the account
+# was last emptied (docs/LEDGER.md "Decay").
+_TOUCH = (
+    ", last_activity_on = %s, decayed_through = CASE WHEN balance = 0 THEN %s ELSE decayed_through END"
+    ", decay_remainder = CASE WHEN balance = 0 THEN 0 ELSE decay_remainder END"
+)
+
+
 @lru_cache(maxsize=64)
 def _post_sql(vendor: str, postings: int, updates: int, activity: bool, qmark: bool) -> tuple:
     """The statements that write a transaction with ``postings`` postings and update
     ``updates`` person balances. PostgreSQL: one statement (writable CTEs, one round
     trip); elsewhere the transaction, its postings, then the balance update (executemany
     when there are several). Parameters in this order: the transaction's, the postings'
-    (account, unit, amount), then per update (amount, [activity date,] account)."""
-    touch = ", last_activity_on = %s" if activity else ""
+    (account, unit, amount), then per update (amount, [activity date twice,] account)."""
+    touch = _TOUCH if activity else ""
     update = f"UPDATE ledger_account SET balance = balance + %s{touch} WHERE id = %s"  # noqa: S608 (only constant fragments and placeholders)
     if vendor == "postgresql":
         ctes = [f"tx AS ({_INSERT_TX})"]
@@ -272,7 +284,7 @@ class TransactionDraft:
         # The activity date is the site's calendar day (decay's inactivity rule counts
         # days in TIME_ZONE), whatever time zone the request activated.
         today = (
-            [ops.adapt_datefield_value(created_at.astimezone(timezone.get_default_timezone()).date())]
+            [ops.adapt_datefield_value(created_at.astimezone(timezone.get_default_timezone()).date())] * 2
             if activity
             else []
         )
@@ -311,8 +323,26 @@ class TransactionDraft:
 def _not_enough(available: int, needed: int) -> ValidationError:
     return ValidationError(
         _("Not enough CV available: %(available)s available, %(needed)s needed.")
-        % {"available": available, "needed": needed}
+        % {"available": available, "needed": needed},
+        code="ledger.insufficient",
     )
+
+
+@contextmanager
+def identity_required_for_use(user):
+    """Uses need a verified identity (ID-2). Only verified persons are ever credited, so an
+    unverified person's use always fails the balance check; this turns that refusal into
+    the one that tells them what to do. Costs nothing on the successful path."""
+    try:
+        yield
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "ledger.insufficient" and not identity_verified(user=user):
+            raise ValidationError(
+                _("Verify your identity first: contribution value is bound to a verified person and can only "
+                  "be used by them."),
+                code="ledger.identity_required",
+            ) from exc
+        raise
 
 
 def transaction_post(
@@ -438,7 +468,7 @@ def _person_sql(vendor: str, activity: bool, qmark: bool) -> tuple:
     postings."""
     if vendor == "postgresql":
         return (_PERSON_BALANCE + " FOR UPDATE", _post_sql(vendor, 2, 1, activity, False)[0])
-    touch = ", last_activity_on = %s" if activity else ""
+    touch = _TOUCH if activity else ""
     statements = (
         f"UPDATE ledger_account SET balance = balance + %s{touch} WHERE {_PERSON_ROW} "  # noqa: S608 (only constant fragments and placeholders)
         "AND balance + %s >= 0",
@@ -536,7 +566,7 @@ def _person_write(draft: TransactionDraft, cursor) -> Transaction | None:
         if found[0] + amount < 0:
             raise _not_enough(found[0], -amount)
         return draft.write(cursor)
-    update = [amount, *draft.updates[0][1:-1]]  # amount [, activity date]
+    update = [amount, *draft.updates[0][1:-1]]  # amount [, activity date twice]
     cursor.execute(statements[0], update + row_params + [amount])
     if cursor.rowcount != 1:
         cursor.execute(statements[3], row_params)

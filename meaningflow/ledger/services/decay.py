@@ -1,22 +1,36 @@
-"""Decay (CV-5): explicit, set-based decay transactions, idempotent per account and day.
+"""Decay (CV-5): explicit, set-based decay transactions, exact over any schedule of runs.
 
-For each unit and chunk of due person accounts, one decay transaction in one database
-transaction: lock the chunk's accounts in id order and read their amounts, then write
-the transaction with a posting per account plus the decay account's (one INSERT … SELECT)
-and the new balances (one UPDATE), set-based. A million accounts cost a few dozen
-statements and commits, not a million round trips.
+The arithmetic (``decay_step``, docs/LEDGER.md "Decay"):
 
-Amount per account: ``balance × rate × days / 365`` rounded half up, where ``days`` runs
-from ``decayed_through`` to the run's date; an account inactive longer than the
-parameterised period loses its whole balance. An account whose amount rounds to zero
-keeps its ``decayed_through``, so the days accumulate until a whole CV is due: there is
-no fractional carry to store and nothing is lost to rounding over time.
+* A balance keeps ``(1 − rate) ** (days / 365)`` of itself over ``days`` days. Factors
+  multiply, so a year costs exactly the yearly rate whether the job runs daily, weekly,
+  with missed days or once a year (5 % of Global CV, 10 % of Domain CV).
+* Postings are whole CV. Each run computes the exact decayed balance in millionths of a
+  CV, posts the whole CV nearest to it (half up) and carries the difference on the
+  account (``decay_remainder``, between −0.5 and +0.5 CV) into the next run: nothing is
+  lost or added by rounding, and the posted balance never differs from the exact one by
+  more than half a CV.
+* An account without ledger activity for ``decay.inactivity_days`` goes to zero gradually
+  (seed 001 §6.4, 逐步归零): over the next ``decay.inactivity_ramp_days`` days its balance
+  falls linearly, on top of the yearly rate, and is zero at the end. Between two runs the
+  ramp multiplies the balance by ``(R − k₂) / (R − k₁)`` (k: days into the ramp), which
+  also composes exactly.
+
+For each unit and chunk of due person accounts (balance > 0, not yet decayed to the run's
+date), one database transaction: lock the chunk's accounts in id order and read their
+balance, carry and dates; compute the amounts in numpy; write one transaction with a
+posting per account that loses at least a whole CV plus the decay account's, and update
+every locked account (balance, carry, ``decayed_through``). A million accounts cost a few
+dozen statements and commits, not a million round trips.
 """
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import TextIO
 
+import numpy
 from django.db import connection, transaction
+from django.utils import timezone
 
 from meaningflow.core.services import JobProgress, audit_log
 from meaningflow.ledger import hashing
@@ -24,51 +38,98 @@ from meaningflow.ledger.models import Account, Transaction, Unit
 from meaningflow.ledger.parameters import parameters_in_force
 from meaningflow.ledger.services.core import system_account
 
-RATE_SCALE = 1_000_000  # rates as parts per million keep the arithmetic in integers
+MICRO = 1_000_000  # the carry is kept in millionths of a CV
+YEAR_DAYS = 365  # a rate is per 365 days (a leap year's 366th day decays one more day)
 MAX_DAYS = 36_500
+EPOCH = date(1970, 1, 1)
+NO_ACTIVITY = -(10**9)  # day number standing for "never active" (no ramp)
 # Accounts per decay transaction. Each chunk holds its people's rows locked for about a
 # second (posting writers for them wait that long); larger chunks gained little more.
 CHUNK_SIZE = 50_000
 
 
-def _days_sql() -> str:
+@dataclass(frozen=True)
+class DecayTerms:
+    """The decay parameters of one unit on one run date."""
+
+    rate: float
+    inactivity_days: int
+    ramp_days: int
+
+    @classmethod
+    def of(cls, document: dict, *, is_global: bool) -> "DecayTerms":
+        decay = document["decay"]
+        return cls(
+            rate=float(decay["global_rate"] if is_global else decay["domain_rate"]),
+            inactivity_days=int(decay["inactivity_days"]),
+            ramp_days=int(decay["inactivity_ramp_days"]),
+        )
+
+
+def decay_step(
+    *,
+    balance: numpy.ndarray,
+    remainder: numpy.ndarray,
+    decayed_through: numpy.ndarray,
+    last_activity: numpy.ndarray,
+    as_of: int,
+    terms: DecayTerms,
+) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Whole CV each account loses from ``decayed_through`` to ``as_of``, and its new carry.
+
+    Arrays of int64, one element per account; dates as day numbers since 1970-01-01
+    (``last_activity`` = ``NO_ACTIVITY`` when the account was never active). Pure: the
+    property tests drive it directly and through the job."""
+    balance = numpy.asarray(balance, dtype=numpy.int64)
+    remainder = numpy.asarray(remainder, dtype=numpy.int64)
+    through = numpy.asarray(decayed_through, dtype=numpy.int64)
+    activity = numpy.asarray(last_activity, dtype=numpy.int64)
+    days = numpy.clip(as_of - through, 0, MAX_DAYS)
+    factor = numpy.power(1.0 - terms.rate, days / YEAR_DAYS)
+    factor = factor * _ramp_factor(through, activity, as_of, terms)
+    exact = numpy.maximum(balance * MICRO - remainder, 0)  # millionths of a CV
+    decayed = numpy.floor(exact * factor + 0.5).astype(numpy.int64)
+    kept = (decayed + MICRO // 2) // MICRO  # the whole CV nearest to the exact balance
+    amount = numpy.clip(balance - kept, 0, balance)
+    return amount, (balance - amount) * MICRO - decayed
+
+
+def _ramp_factor(through, activity, as_of: int, terms: DecayTerms) -> numpy.ndarray:
+    """What the inactivity ramp keeps between ``through`` and ``as_of``: 1 before the ramp,
+    ``(R − k₂) / (R − k₁)`` inside it, 0 at or after its end."""
+    never = activity == NO_ACTIVITY
+    start = numpy.where(never, as_of + 1, activity + terms.inactivity_days)
+    ramp = terms.ramp_days
+    before = numpy.clip(through - start, 0, ramp)
+    after = numpy.clip(as_of - start, 0, ramp)
+    left = ramp - before
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        inside = numpy.where(left > 0, (ramp - after) / numpy.where(left > 0, left, 1), 0.0)
+    return numpy.where(as_of < start, 1.0, inside)
+
+
+def day_number(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def _day_sql(column: str) -> str:
+    """SQL for a date column as days since 1970-01-01 (``NO_ACTIVITY`` for NULL)."""
     if connection.vendor == "postgresql":
-        return "LEAST(%(as_of)s::date - a.decayed_through, 36500)"
-    return "MIN(CAST(julianday(%(as_of)s) - julianday(a.decayed_through) AS INTEGER), 36500)"
+        return f"COALESCE({column} - DATE '1970-01-01', {NO_ACTIVITY})"
+    return f"COALESCE(CAST(julianday({column}) - 2440587.5 AS INTEGER), {NO_ACTIVITY})"
 
 
-def amount_sql() -> str:
-    """SQL for the CV an account ``a`` loses (whole CV, half up, never above its balance)."""
-    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
-    days = _days_sql()
-    return (
-        f"CASE WHEN a.last_activity_on < %(inactive_before)s THEN a.balance ELSE "
-        f"{least}(a.balance, (a.balance * %(rate)s * {days} * 2 + %(denominator)s) / (2 * "
-        "%(denominator)s)) END"
-    )
-
-
-_DUE = (
-    "a.unit_id = %(unit)s AND a.kind = 'person' AND a.balance > 0 AND a.decayed_through < %(as_of)s"
-)
+_DUE = "a.unit_id = %(unit)s AND a.kind = 'person' AND a.balance > 0 AND a.decayed_through < %(as_of)s"
 
 
 def _due_sql(for_update: bool) -> str:
-    """The next chunk: due accounts (amount > 0) after ``after`` in id order, with their
-    amount; on PostgreSQL locked in that order (FOR UPDATE returns the amount computed
-    from the row as locked)."""
-    amount = amount_sql()
+    """The next chunk of due accounts after ``after`` in id order, locked in that order on
+    PostgreSQL (SQLite's IMMEDIATE transaction holds the database's write lock)."""
     return (
-        f"SELECT a.id, a.unit_id, {amount} FROM ledger_account a WHERE {_DUE} "  # noqa: S608 (only constant fragments and placeholders)
-        f"AND a.id > %(after)s AND {amount} > 0 ORDER BY a.id LIMIT %(limit)s"
-        + (" FOR UPDATE" if for_update else "")
+        f"SELECT a.id, a.balance, a.decay_remainder, {_day_sql('a.decayed_through')}, "  # noqa: S608 (only constant fragments and placeholders)
+        f"{_day_sql('a.last_activity_on')} FROM ledger_account a WHERE {_DUE} AND a.id > %(after)s "
+        "ORDER BY a.id LIMIT %(limit)s" + (" FOR UPDATE" if for_update else "")
     )
-
-
-def _chunk_sql() -> str:
-    """The due accounts of the chunk's id range: the locked ones, unless an account in
-    the range became due after the lock (then the counts differ and the chunk is redone)."""
-    return f"{_DUE} AND a.id BETWEEN %(lo)s AND %(hi)s AND {amount_sql()} > 0"
 
 
 _INSERT_TX = (
@@ -77,90 +138,101 @@ _INSERT_TX = (
     "VALUES (%(kind)s, %(memo)s, %(cause)s, %(key)s, '', %(now)s, %(hash)s, '', '')"
 )
 _SET_HASH = "UPDATE ledger_transaction SET content_hash = %(hash)s WHERE idempotency_key = %(key)s"
+# PostgreSQL: the amounts travel as arrays and are joined with unnest, set-based.
+_PG_POSTINGS = (
+    f"WITH tx AS ({_INSERT_TX} RETURNING id) "  # noqa: S608 (only constant fragments and placeholders)
+    "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
+    "SELECT tx.id, p.account, %(unit)s, -p.amount FROM tx, "
+    "unnest(%(posted_ids)s::bigint[], %(posted_amounts)s::bigint[]) AS p(account, amount) "
+    "UNION ALL SELECT tx.id, %(decay)s, %(unit)s, %(total)s FROM tx"
+)
+_PG_BALANCES = (
+    "UPDATE ledger_account a SET balance = a.balance - d.amount, decay_remainder = d.carry, "
+    "decayed_through = %(as_of)s FROM unnest(%(ids)s::bigint[], %(amounts)s::bigint[], "
+    "%(carries)s::bigint[]) AS d(id, amount, carry) WHERE a.id = d.id"
+)
+_BALANCE = "UPDATE ledger_account SET balance = balance - %s, decay_remainder = %s, decayed_through = %s WHERE id = %s"
 
 
-def _write_pg_sql() -> tuple[str, str]:
-    """The transaction and the postings (INSERT … SELECT), then the balances (UPDATE) over
-    the same rows. Separate statements, so that each reports its own row count."""
-    amount = amount_sql()
-    return (
-        f"WITH tx AS ({_INSERT_TX} RETURNING id) "  # noqa: S608 (only constant fragments and placeholders)
-        "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "
-        f"SELECT tx.id, a.id, a.unit_id, -({amount}) FROM tx, ledger_account a WHERE {_chunk_sql()} "
-        "UNION ALL SELECT tx.id, %(decay)s, %(unit)s, %(total)s FROM tx",
-        f"UPDATE ledger_account a SET balance = a.balance - ({amount}), "  # noqa: S608 (only constant fragments and placeholders)
-        f"decayed_through = %(as_of)s WHERE {_chunk_sql()}",
-    )
-
-
-def _write_pg(db, cursor, params: dict, digest) -> tuple[int, int]:
-    """PostgreSQL: ``_write_pg_sql``; returns (balances updated, postings written).
-    ``digest()`` computes the content hash; in pipeline mode it runs while the server
-    runs the statements (the transaction row is written with an empty hash and gets its
-    hash before the commit), so hashing the chunk's postings in Python costs no time.
+def _write_pg(db, params: dict, digest) -> tuple[int, int]:
+    """PostgreSQL; returns (balances updated, postings written). ``digest()`` computes the
+    content hash; in pipeline mode it runs while the server runs the statements (the
+    transaction row is written with an empty hash and gets its hash before the commit).
     Plain execution when queries are observed."""
-    insert, update = _write_pg_sql()
     if db.queries_logged or db.execute_wrappers:
-        cursor.execute(insert, {**params, "hash": digest()})
-        postings = cursor.rowcount
-        cursor.execute(update, params)
-        return cursor.rowcount, postings
+        with db.cursor() as cursor:
+            postings = 0
+            if params["total"]:
+                cursor.execute(_PG_POSTINGS, {**params, "hash": digest()})
+                postings = cursor.rowcount
+            cursor.execute(_PG_BALANCES, params)
+            return cursor.rowcount, postings
     import psycopg
 
     pg = db.connection
-    with db.wrap_database_errors:
-        with pg.pipeline():
-            inserted, updated, hashed = psycopg.Cursor(pg), psycopg.Cursor(pg), psycopg.Cursor(pg)
-            inserted.execute(insert, {**params, "hash": ""})
-            updated.execute(update, params)
+    with db.wrap_database_errors, pg.pipeline():
+        inserted, updated, hashed = psycopg.Cursor(pg), psycopg.Cursor(pg), psycopg.Cursor(pg)
+        if params["total"]:
+            inserted.execute(_PG_POSTINGS, {**params, "hash": ""})
+        updated.execute(_PG_BALANCES, params)
+        if params["total"]:
             hashed.execute(_SET_HASH, {"hash": digest(), "key": params["key"]})
-        return updated.rowcount, inserted.rowcount
+    return updated.rowcount, inserted.rowcount if params["total"] else 0
 
 
-def _write_other(cursor, params: dict) -> tuple[int, int]:
-    """SQLite, whose IMMEDIATE transaction locks the whole database (nothing can change
-    between the statements): the same writes in three statements."""
-    amount = amount_sql()
-    cursor.execute(f"{_INSERT_TX} RETURNING id", params)
-    params = {**params, "tx": cursor.fetchone()[0]}
-    cursor.execute(
-        "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) "  # noqa: S608 (only constant fragments and placeholders)
-        f"SELECT %(tx)s, a.id, a.unit_id, -({amount}) FROM ledger_account a WHERE {_chunk_sql()} "
-        "UNION ALL SELECT %(tx)s, %(decay)s, %(unit)s, %(total)s",
-        params,
-    )
-    postings = cursor.rowcount
-    cursor.execute(
-        f"UPDATE ledger_account AS a SET balance = a.balance - ({amount}), "  # noqa: S608 (only constant fragments and placeholders)
-        f"decayed_through = %(as_of)s WHERE {_chunk_sql()}",
-        params,
-    )
-    return cursor.rowcount, postings
+def _write_other(db, params: dict, digest) -> tuple[int, int]:
+    """SQLite, whose IMMEDIATE transaction locks the whole database: the same writes with
+    ``executemany``."""
+    with db.cursor() as cursor:
+        postings = 0
+        if params["total"]:
+            cursor.execute(f"{_INSERT_TX} RETURNING id", {**params, "hash": digest()})
+            tx = cursor.fetchone()[0]
+            rows = [(tx, account, params["unit"], -amount) for account, amount in params["posted"]]
+            rows.append((tx, params["decay"], params["unit"], params["total"]))
+            cursor.executemany(
+                "INSERT INTO ledger_posting (transaction_id, account_id, unit_id, amount) VALUES (%s, %s, %s, %s)",
+                rows,
+            )
+            postings = len(rows)
+        as_of = db.ops.adapt_datefield_value(params["as_of"])
+        cursor.executemany(
+            _BALANCE,
+            [
+                (amount, carry, as_of, account)
+                for account, amount, carry in zip(params["ids"], params["amounts"], params["carries"], strict=True)
+            ],
+        )
+        return len(params["ids"]), postings
 
 
-class _ChunkRaced(Exception):
-    """An account of the chunk's range became due between the lock and the write."""
-
-
-def _chunk(*, sql_params: dict, after: int, limit: int) -> tuple[int, int]:
-    """Post decay for the next ``limit`` due accounts after id ``after`` in one
-    transaction. Returns (accounts decayed, last id); (0, after) when none is due."""
+def _chunk(*, sql_params: dict, terms: DecayTerms, after: int, limit: int) -> tuple[int, int, int]:
+    """Decay the next ``limit`` due accounts after id ``after`` in one transaction.
+    Returns (accounts decayed, CV posted, last id); (0, 0, after) when none is due."""
     db = connection
     with transaction.atomic(), db.cursor() as cursor:
-        cursor.execute(
-            _due_sql(db.features.has_select_for_update),
-            {**sql_params, "after": after, "limit": limit},
+        cursor.execute(_due_sql(db.features.has_select_for_update), {**sql_params, "after": after, "limit": limit})
+        rows = numpy.array(cursor.fetchall(), dtype=numpy.int64).reshape(-1, 5)
+        if not len(rows):
+            return 0, 0, after
+        ids = rows[:, 0]
+        amounts, carries = decay_step(
+            balance=rows[:, 1],
+            remainder=rows[:, 2],
+            decayed_through=rows[:, 3],
+            last_activity=rows[:, 4],
+            as_of=day_number(sql_params["as_of"]),
+            terms=terms,
         )
-        rows = cursor.fetchall()
-        if not rows:
-            return 0, after
-        lo, hi = rows[0][0], rows[-1][0]
-        total = sum(row[2] for row in rows)
+        posted = amounts > 0
+        lo, hi, total = int(ids[0]), int(ids[-1]), int(amounts.sum())
         key = f"decay:{sql_params['as_of'].isoformat()}:{sql_params['unit_code']}:{lo}-{hi}"
-        postings = [(account, unit_id, -amount) for account, unit_id, amount in rows]
-        postings.append((sql_params["decay"], sql_params["unit"], total))
+        posted_ids, posted_amounts = ids[posted].tolist(), amounts[posted].tolist()
+        pairs = list(zip(posted_ids, posted_amounts, strict=True))
 
         def digest() -> str:
+            postings = [(account, sql_params["unit"], -amount) for account, amount in pairs]
+            postings.append((sql_params["decay"], sql_params["unit"], total))
             return hashing.content_hash(
                 kind=Transaction.Kind.DECAY,
                 memo="decay",
@@ -176,74 +248,61 @@ def _chunk(*, sql_params: dict, after: int, limit: int) -> tuple[int, int]:
             "memo": "decay",
             "key": key,
             "now": db.ops.adapt_datetimefield_value(sql_params["now"]),
-            "lo": lo,
-            "hi": hi,
             "total": total,
+            "ids": ids.tolist(),
+            "amounts": amounts.tolist(),
+            "carries": carries.tolist(),
+            "posted_ids": posted_ids,
+            "posted_amounts": posted_amounts,
+            "posted": pairs,
         }
-        if db.vendor == "postgresql":
-            written = _write_pg(db, cursor, params, digest)
-        else:
-            written = _write_other(cursor, {**params, "hash": digest()})
-        # Exactly the locked accounts, each with its posting (amounts computed alike from
-        # the same locked rows), plus the decay account's. Anything else means an account
-        # of the range became due after the lock: roll the chunk back; the caller redoes it.
-        if tuple(written) != (len(rows), len(rows) + 1):
-            raise _ChunkRaced(key)
-    return len(rows), hi
+        writer = _write_pg if db.vendor == "postgresql" else _write_other
+        written = writer(db, params, digest)
+        # The writes name the locked rows by id, so they can only match those rows.
+        expected = (len(ids), len(posted_ids) + 1 if total else 0)
+        if tuple(written) != expected:
+            raise RuntimeError(f"decay chunk {key} wrote {written}, expected {expected}")
+    return len(ids), total, hi
 
 
 def decay_run(*, as_of: date, chunk_size: int = CHUNK_SIZE, stream: TextIO | None = None) -> dict:
-    """Post decay up to ``as_of`` for every unit. Idempotent (an account decays at most
-    once per day: ``decayed_through``) and resumable (a chunk commits as a whole; a rerun
-    continues with the accounts still due); progress and a summary go to core.JobRun
-    under job ``ledger.decay`` and key ``<date>:<unit>``, and one audit event per unit
-    that decayed."""
-    from django.utils import timezone
-
-    decay = parameters_in_force(on=as_of).document["decay"]
+    """Post decay up to ``as_of`` for every unit with the parameters in force that day.
+    Idempotent (an account decays at most once per day: ``decayed_through``) and resumable (a
+    chunk commits as a whole; a rerun continues with the accounts still due); progress and a
+    summary go to core.JobRun under job ``ledger.decay`` and key ``<date>:<unit>``, and one
+    audit event per unit that decayed. Returns, per unit code, the accounts decayed."""
+    document = parameters_in_force(on=as_of).document
     summary = {}
     for unit in Unit.objects.select_related("domain").order_by("pk"):
-        rate = decay["global_rate"] if unit.is_global else decay["domain_rate"]
+        terms = DecayTerms.of(document, is_global=unit.is_global)
         sql_params = {
             "as_of": as_of,
             "now": timezone.now(),
-            "rate": round(rate * RATE_SCALE),
-            "denominator": RATE_SCALE * 365,
-            "inactive_before": as_of - timedelta(days=int(decay["inactivity_days"])),
             "unit": unit.pk,
             "unit_code": unit.code,
             "cause": f"ledger.decay:{as_of}",
             "decay": system_account(kind=Account.Kind.DECAY, unit=unit).pk,
         }
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM ledger_account a WHERE {_DUE} AND {amount_sql()} > 0",  # noqa: S608 (only constant fragments and placeholders)
-                sql_params,
-            )
+            cursor.execute(f"SELECT count(*) FROM ledger_account a WHERE {_DUE}", sql_params)  # noqa: S608 (only constant fragments and placeholders)
             due = cursor.fetchone()[0]
         with JobProgress(
             job="ledger.decay", key=f"{as_of.isoformat()}:{unit.code}", total=due, stream=stream
         ) as progress:
             progress.run.done = 0  # a resumed run counts what is left
-            last_id, decayed, chunks, raced = 0, 0, 0, 0
+            last_id, decayed, posted, chunks = 0, 0, 0, 0
             while True:
-                try:
-                    count, last_id = _chunk(sql_params=sql_params, after=last_id, limit=chunk_size)
-                except _ChunkRaced:
-                    raced += 1
-                    if raced > 10:
-                        raise
-                    continue
+                count, cv, last_id = _chunk(sql_params=sql_params, terms=terms, after=last_id, limit=chunk_size)
                 if not count:
                     break
-                decayed, chunks = decayed + count, chunks + 1
+                decayed, posted, chunks = decayed + count, posted + cv, chunks + 1
                 progress.advance(count)
-            progress.summary.update(unit=unit.code, decayed_accounts=decayed)
+            progress.summary.update(unit=unit.code, decayed_accounts=decayed, cv_decayed=posted)
         if chunks:
             audit_log(
                 action="ledger.decay.posted",
                 subject=f"ledger.unit:{unit.pk}",
-                data={"as_of": as_of.isoformat(), "accounts": decayed, "transactions": chunks},
+                data={"as_of": as_of.isoformat(), "accounts": decayed, "cv": posted, "chunks": chunks},
             )
         summary[unit.code] = decayed
     return summary

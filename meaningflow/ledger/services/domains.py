@@ -113,6 +113,21 @@ def domain_terms_in_force(*, domain: Domain, on: date | None = None) -> DomainTe
     return terms
 
 
+def cap_rate_for(*, unit: Unit, on: date) -> Decimal:
+    """Global CV per CV of ``unit`` for the annual cap: 1 for Global CV, the domain's
+    conversion rate in force on ``on`` for Domain CV (its first terms for a day before
+    them: a contribution may be recorded for a day before the domain's terms began)."""
+    if unit.domain_id is None:
+        return Decimal(1)
+    try:
+        return domain_terms_in_force(domain=unit.domain, on=on).conversion_rate
+    except ValidationError:
+        first = DomainTerms.objects.filter(domain_id=unit.domain_id).order_by("effective_from", "version").first()
+        if first is None:
+            raise
+        return first.conversion_rate
+
+
 def converted_amount(*, terms: DomainTerms, amount: int) -> int:
     return int((Decimal(amount) * terms.conversion_rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 

@@ -17,6 +17,7 @@ from meaningflow.ledger.models import Account, Domain, Hold, Transaction
 from meaningflow.ledger.services.core import (
     amount_check,
     idempotent,
+    identity_required_for_use,
     ledger_atomic,
     person_accounts_lock,
     system_account,
@@ -51,7 +52,9 @@ def hold_place(
     actor=None,
 ) -> Hold:
     """Hold ``amount`` CV of the person's available balance in escrow for ``cause`` (e.g.
-    ``resources.booking:7``). Raises ValidationError when not enough CV is available."""
+    ``resources.booking:7``). Raises ValidationError when not enough CV is available
+    (code ``ledger.insufficient``) or the person has no verified identity
+    (``ledger.identity_required``)."""
     amount_check(amount)
     payload = {
         "op": "hold",
@@ -87,7 +90,8 @@ def hold_place(
             request_hash=fingerprint,
         )
 
-    return idempotent(model=Hold, key=idempotency_key, payload=payload, body=body)
+    with identity_required_for_use(user):
+        return idempotent(model=Hold, key=idempotency_key, payload=payload, body=body)
 
 
 def _settle(*, hold: Hold, consume: int, target: str, actor=None) -> Hold:

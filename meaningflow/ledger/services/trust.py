@@ -1,6 +1,7 @@
 """Trust levels (TR-2, BX-5) and the penalty reset (TR-4) the reputation app calls."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError
 from django.db.models import Count, Max, Q, Subquery, Sum
@@ -15,6 +16,7 @@ from meaningflow.ledger.models import (
     Transaction,
     TrustFact,
     TrustLevelChange,
+    Unit,
 )
 from meaningflow.ledger.parameters import parameters_in_force
 from meaningflow.ledger.services.core import (
@@ -24,6 +26,7 @@ from meaningflow.ledger.services.core import (
     system_account,
     transaction_post,
 )
+from meaningflow.ledger.services.domains import cap_rate_for
 
 # Reason codes stored on each change, with the sentence a person reads.
 REASONS = {
@@ -60,15 +63,28 @@ class TrustStanding:
         return [str(REASONS[code]) for code in self.reasons]
 
 
-def net_credited_of(*, user) -> int:
-    credited = Contribution.objects.filter(beneficiary=user).aggregate(s=Sum("credited"))["s"] or 0
-    taken = (
-        Posting.objects.filter(
-            account__owner=user, transaction__kind=Transaction.Kind.PENALTY
-        ).aggregate(s=Sum("amount"))["s"]
-        or 0
+def _penalty_counted(taken_by_unit: dict[int, int], units: dict[int, Unit], on) -> Decimal:
+    """Penalty postings (negative) in Global-CV terms: Domain CV at its rate in force."""
+    return sum(
+        (Decimal(taken) * cap_rate_for(unit=units[unit_id], on=on) for unit_id, taken in taken_by_unit.items() if taken),
+        Decimal(0),
     )
-    return max(0, credited + taken)  # penalty postings on the person are negative
+
+
+def net_credited_of(*, user) -> int:
+    """Lifetime credited CV net of penalties, in Global CV: Domain CV counts at its
+    conversion rate, as for the annual cap (CV-6, TR-2)."""
+    credited = Contribution.objects.filter(beneficiary=user, status=Contribution.Status.CREDITED).aggregate(
+        s=Sum("cap_counted")
+    )["s"] or Decimal(0)
+    taken = dict(
+        Posting.objects.filter(account__owner=user, transaction__kind=Transaction.Kind.PENALTY)
+        .values("unit_id")
+        .annotate(taken=Sum("amount"))
+        .values_list("unit_id", "taken")
+    )
+    units = Unit.objects.select_related("domain").in_bulk(list(taken))
+    return max(0, int(credited + _penalty_counted(taken, units, timezone.localdate())))
 
 
 def trust_standing_compute(*, user) -> TrustStanding:
@@ -76,7 +92,9 @@ def trust_standing_compute(*, user) -> TrustStanding:
     net = net_credited_of(user=user)
     return trust_level_for(
         net_credited=net,
-        has_contribution=Contribution.objects.filter(beneficiary=user, amount__gt=0).exists(),
+        has_contribution=Contribution.objects.filter(
+            beneficiary=user, amount__gt=0, status=Contribution.Status.CREDITED
+        ).exists(),
         facts=set(TrustFact.objects.filter(user=user).values_list("kind", flat=True)),
         thresholds=parameters_in_force().document["trust"],
     )
@@ -132,20 +150,27 @@ def trust_levels_refresh(*, stream=None) -> dict:
     from meaningflow.accounts.models import User
 
     thresholds = parameters_in_force().document["trust"]
-    credited: dict[int, int] = {}
+    credited: dict[int, Decimal] = {}
     contributed: set[int] = set()
-    for row in Contribution.objects.values("beneficiary_id").annotate(
-        credited=Sum("credited"), positive=Count("id", filter=Q(amount__gt=0))
+    for row in (
+        Contribution.objects.filter(status=Contribution.Status.CREDITED)
+        .values("beneficiary_id")
+        .annotate(credited=Sum("cap_counted"), positive=Count("id", filter=Q(amount__gt=0)))
     ):
-        credited[row["beneficiary_id"]] = row["credited"] or 0
+        credited[row["beneficiary_id"]] = row["credited"] or Decimal(0)
         if row["positive"]:
             contributed.add(row["beneficiary_id"])
-    penalties = dict(
+    taken: dict[int, dict[int, int]] = {}
+    for owner_id, unit_id, amount in (
         Posting.objects.filter(transaction__kind=Transaction.Kind.PENALTY, account__owner__isnull=False)
-        .values("account__owner_id")
+        .values("account__owner_id", "unit_id")
         .annotate(taken=Sum("amount"))
-        .values_list("account__owner_id", "taken")
-    )
+        .values_list("account__owner_id", "unit_id", "taken")
+    ):
+        taken.setdefault(owner_id, {})[unit_id] = amount
+    units = Unit.objects.select_related("domain").in_bulk()
+    today = timezone.localdate()
+    penalties = {owner_id: _penalty_counted(by_unit, units, today) for owner_id, by_unit in taken.items()}
     facts: dict[int, set] = {}
     for user_id, kind in TrustFact.objects.values_list("user_id", "kind"):
         facts.setdefault(user_id, set()).add(kind)
@@ -160,7 +185,7 @@ def trust_levels_refresh(*, stream=None) -> dict:
             user_id
             for user_id in people
             if trust_level_for(
-                net_credited=max(0, credited.get(user_id, 0) + (penalties.get(user_id) or 0)),
+                net_credited=max(0, int(credited.get(user_id, 0) + penalties.get(user_id, 0))),
                 has_contribution=user_id in contributed,
                 facts=facts.get(user_id, set()),
                 thresholds=thresholds,

@@ -32,7 +32,7 @@ def test_history_page_renders_for_the_owner(client, alice_history, django_assert
     body = response.content.decode()
     assert response.status_code == 200
     assert "base_value × duration × demand_index × rating_coef" in body
-    assert "<svg" in body and "headroom" in body
+    assert "<svg" in body and "Global CV left" in body
 
 
 def test_history_pages_through_every_contribution_and_transaction(client, alice):

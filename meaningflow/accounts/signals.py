@@ -1,0 +1,8 @@
+"""Signals of the accounts app, for apps to its right that must react to an account event
+without the accounts app importing them (the dependency direction of docs/ARCHITECTURE.md)."""
+
+from django.dispatch import Signal
+
+# Sent inside identity_verify's database transaction, after the identity row is written:
+# a receiver's writes commit or roll back with the verification. Arguments: user, identity.
+identity_verified = Signal()
