@@ -19,6 +19,7 @@ from meaningflow.needs.schemas import (
     NeedPatch,
     OutcomeIn,
     RecommendationOut,
+    RoleIn,
     TransitionIn,
     WeightsOut,
 )
@@ -158,6 +159,14 @@ def application_outcome(request, application_id: int, payload: OutcomeIn):
         application=application, actor=request.user, outcome=payload.outcome, hours=payload.hours
     )
     return application_out(application)
+
+
+@router.post("/applications/{application_id}/role", response=ApplicationOut)
+def application_role(request, application_id: int, payload: RoleIn):
+    application = selectors.application_get_for_user(user=request.user, application_id=application_id)
+    return application_out(
+        services.application_role_set(application=application, actor=request.user, role=payload.role)
+    )
 
 
 @router.post("/applications/{application_id}/confirm", response=ApplicationOut)

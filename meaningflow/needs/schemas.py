@@ -105,6 +105,8 @@ class NeedOut(Schema):
     allocation: str
     skills: list[SkillOut]
     published_at: datetime | None
+    completion: str
+    completed_at: datetime | None
 
 
 class NeedPage(Schema):
@@ -148,6 +150,10 @@ class OutcomeIn(Schema):
     hours: Decimal | None = Field(default=None, gt=0, le=10_000)
 
 
+class RoleIn(Schema):
+    role: str = Field(max_length=20)
+
+
 class BidOut(Schema):
     amount: int
     status: str
@@ -159,6 +165,7 @@ class ApplicationOut(Schema):
     applicant_id: int
     applicant: str
     status: str
+    role: str
     message: str
     created_at: datetime
     proposed_outcome: str

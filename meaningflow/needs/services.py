@@ -964,6 +964,8 @@ def _contribution_record(*, application: Application, need: Need, learner_rating
 
     if application.proposed_outcome == Application.Outcome.NOT_COMPLETED:
         return  # nothing to credit; the review window still opens
+    if application.contribution_id is not None:
+        return  # recorded already (a skill contribution confirmed before credit waited for the review)
     # The work happened when the applicant confirmed it, whenever the credit follows.
     on = timezone.localdate(application.confirmed_at or timezone.now())
     kind, inputs = contribution_inputs(application=application, need=need, learner_rating=learner_rating, on=on)

@@ -228,3 +228,41 @@ def test_the_poster_sets_the_role_on_the_application_page(client, make_need, per
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "核心组织者" in page and "core_organiser" not in page
     assert 'name="role"' not in page  # the applicant does not choose it
+
+
+def test_the_role_through_the_api(client, make_need, person, alice):
+    verified(alice, person)
+    application = _at_work(make_need(type="community_service"), person, alice)
+    url = f"/api/v1/needs/applications/{application.pk}/role"
+    client.force_login(person)
+    assert client.post(url, {"role": "core_organiser"}, content_type="application/json").status_code == 403
+    client.force_login(alice)
+    bad = client.post(url, {"role": "boss"}, content_type="application/json")
+    assert bad.status_code == 400 and "core organiser" in bad.json()["detail"]
+    done = client.post(url, {"role": "core_organiser"}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["role"] == "core_organiser"
+    assert client.get(f"/api/v1/needs/{application.need_id}").json()["completion"] == ""
+
+
+def test_a_skill_contribution_recorded_at_confirmation_before_this_change_is_not_recorded_again(
+    make_need, person, alice
+):
+    """Applications confirmed before credit waited for the review already carry their
+    contribution: settling them marks them reviewed and records nothing twice."""
+    from meaningflow.ledger import services as ledger_services
+
+    verified(alice, person)
+    application = _done(_at_work(make_need(type="skill"), person, alice), alice, hours=2)
+    earlier = ledger_services.contribution_record(
+        beneficiary=person,
+        kind="skill",
+        inputs={"hours": "2.0", "learners": 1, "learner_rating": "good"},
+        idempotency_key=f"{application.subject}:contribution",
+        cause=application.subject,
+    )
+    Application.objects.filter(pk=application.pk).update(contribution_id=earlier.pk)
+    services.review_write(application=application, author=alice, rating=1)
+    services.review_write(application=application, author=person, rating=5)
+    application.refresh_from_db()
+    assert application.status == Application.Status.REVIEWED
+    assert list(ledger_selectors.contributions_of(person)) == [earlier]
