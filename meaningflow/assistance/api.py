@@ -22,6 +22,7 @@ def _batch_out(batch: ImportBatch) -> dict:
         "unchanged": batch.unchanged,
         "rejected": batch.rejected,
         "errors": batch.report.get("errors", []),
+        "error_codes": batch.report.get("error_codes", []),
         "rows": batch.report.get("rows", []),
     }
 

@@ -354,10 +354,13 @@ def compute_population(
 
 
 def _reason_masks(results) -> numpy.ndarray:
+    """Per person, bit i set for the i-th recognition reason that applies — for recognised
+    persons only: a person who is not recognised (who found work, say) has no reasons, even
+    if a reason variable (a disability, a 低保 household) is still true."""
     mask = numpy.zeros(len(results["age"]), dtype=numpy.int32)
     for bit, (_label, variable) in enumerate(RECOGNITION_REASONS.values()):
         mask |= results[variable].astype(bool).astype(numpy.int32) << bit
-    return mask
+    return numpy.where(results["employment_difficulty_person"].astype(bool), mask, 0).astype(numpy.int32)
 
 
 def _reason_names() -> list[tuple[int, str]]:
@@ -795,13 +798,26 @@ def _write_opportunity_pushes(rows: list[tuple], population, period: str, now) -
     return len(rows)
 
 
+def _departed_with_results(region_prefix: str) -> list[int]:
+    """Ids of the deregistered persons under the prefix who still have a recognition or an
+    open push (few: the import and the case file withdraw them at once)."""
+    departed = RegistryPerson.objects.filter(
+        region_code__startswith=region_prefix, registration_status=RegistryPerson.RegistrationStatus.DEREGISTERED
+    )
+    with_recognition = departed.filter(recognition__isnull=False).values_list("pk", flat=True)
+    with_pushes = departed.filter(
+        pushes__status__in=[PushItem.Status.PENDING, PushItem.Status.SENT, PushItem.Status.VIEWED]
+    ).values_list("pk", flat=True)
+    return sorted({*with_recognition, *with_pushes})
+
+
 def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None = None, stream=None) -> dict:
     """Recognise, compute entitlements and create pushes for every person under the prefix.
 
     Idempotent per month: recognitions are upserted, pushes are unique per person,
     month, reason and opportunity. Returns the summary (also stored in core.JobRun).
     """
-    from meaningflow.assistance.services import pushes_expire, registry_link_users
+    from meaningflow.assistance.services import pushes_expire, registry_link_users, registry_results_withdraw
 
     today = today or timezone.localdate()
     period = current_period(today)
@@ -834,6 +850,8 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
             written = _write_recognitions(population, results, digests, period, now, progress)
             created = _write_policy_pushes(staged, population, period, today, expiry_days, now)
             created += _write_opportunity_pushes(opportunity_rows, population, period, now)
+            # Persons no longer in the population (deregistered, 注销) keep no results.
+            withdrawn = registry_results_withdraw(person_ids=_departed_with_results(region_prefix))
         progress.advance(len(population))
         summary = {
             "persons": len(population),
@@ -842,6 +860,7 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
             "push_candidates": len(staged["person_id"]) + len(opportunity_rows),
             "recognitions_written": written,
             "pushes_created": created,
+            "results_withdrawn": withdrawn,
             "period": period,
         }
         progress.summary.update(summary)

@@ -18,8 +18,9 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        # .xls passes: the import's report then says how to convert it (save as .xlsx or CSV UTF-8).
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt", ".xls")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."), code="import.file_type")
         return upload
 
 

@@ -27,9 +27,14 @@ class ServiceNeed(models.TextChoices):
 
 
 class Household(models.Model):
-    """A registered household (户); 低保 and zero-employment are household facts."""
+    """A registered household (户); 低保 and zero-employment are household facts.
 
-    code = models.CharField(_("household number"), max_length=40, unique=True)
+    Household numbers are namespaced by county: the same number in two counties (or two
+    provinces) is two households. ``region_code`` is the members' 户籍 county (a household
+    has one 户籍 address). The flags are derived from what the members on the registry
+    reported (``RegistryPerson.dibao``, ``reports_zero_employment``), never from one file."""
+
+    code = models.CharField(_("household number"), max_length=40)
     region_code = models.CharField(_("region code"), max_length=6, db_index=True)
     zero_employment = models.BooleanField(_("zero-employment household"), default=False)
     dibao = models.BooleanField(_("低保 household"), default=False)
@@ -38,6 +43,9 @@ class Household(models.Model):
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "code"], name="assist_household_region_code_uniq"),
+        ]
         verbose_name = _("household")
         verbose_name_plural = _("households")
 
@@ -157,7 +165,10 @@ class AssistanceProfile(models.Model):
 
     person = models.OneToOneField(RegistryPerson, on_delete=models.CASCADE, related_name="profile")
     skills = models.JSONField(_("skills"), default=list, blank=True)
+    # What a registry file said that the taxonomy does not know (烹饪, 灵活就业 …), kept as written.
+    skills_other = models.JSONField(_("other skills (free text)"), default=list, blank=True)
     intentions = models.JSONField(_("intentions"), default=list, blank=True)
+    intentions_other = models.JSONField(_("other intentions (free text)"), default=list, blank=True)
     region_preference = models.CharField(_("preferred region"), max_length=6, blank=True)
     service_needs = models.JSONField(_("service needs"), default=list, blank=True)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)

@@ -17,6 +17,9 @@ class ImportRowOut(Schema):
     status: str
     id: str
     reasons: list[str]
+    codes: list[str] = Field(default_factory=list, description="One code per reason, e.g. import.id_number.checksum")
+    notes: list[str] = Field(default_factory=list, description="Warnings that did not reject the row")
+    note_codes: list[str] = Field(default_factory=list)
 
 
 class ImportBatchOut(Schema):
@@ -28,6 +31,7 @@ class ImportBatchOut(Schema):
     unchanged: int
     rejected: int
     errors: list[str]
+    error_codes: list[str] = Field(default_factory=list)
     rows: list[ImportRowOut]
 
 

@@ -41,8 +41,14 @@ def _region_q(prefixes: list[str], field: str = "region_code") -> Q:
 def persons_for_officer(
     *, user, recognised: str = "", category: str = "", warnings: str = "", prefix: str = ""
 ) -> QuerySet[RegistryPerson]:
+    """The officer's list (and export) of persons on the registry: deregistered persons (注销)
+    are not listed, whatever result they had (issue 11, item 15)."""
     prefixes = officer_prefixes(user=user)
-    persons = RegistryPerson.objects.filter(_region_q(prefixes)).select_related("recognition")
+    persons = (
+        RegistryPerson.objects.filter(_region_q(prefixes))
+        .exclude(registration_status=RegistryPerson.RegistrationStatus.DEREGISTERED)
+        .select_related("recognition")
+    )
     if prefix:
         persons = persons.filter(region_code__startswith=prefix)
     if recognised == "yes":
@@ -104,7 +110,9 @@ def import_for_officer(*, user, pk: int) -> ImportBatch:
 
 
 def warnings_for_officer(*, user, resolved: bool = False) -> QuerySet[Warning]:
-    warnings = Warning.objects.filter(_region_q(officer_prefixes(user=user), "person__region_code"))
+    warnings = Warning.objects.filter(_region_q(officer_prefixes(user=user), "person__region_code")).exclude(
+        person__registration_status=RegistryPerson.RegistrationStatus.DEREGISTERED
+    )
     return warnings.filter(resolved_at__isnull=not resolved).select_related("person")
 
 

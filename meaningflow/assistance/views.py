@@ -105,6 +105,7 @@ def import_detail(request, pk: int):
         {
             "batch": batch,
             "rejected_rows": [r for r in rows if r["status"] == "rejected"],
+            "noted_rows": [r for r in rows if r.get("notes")][:500],
             "rows": rows[:500],
         },
     )
