@@ -322,6 +322,7 @@ PERIODIC_JOBS: dict[str, int] = {
     "ledger_decay": 86400,
     "ledger_verify": 86400,
     "ledger_trust_refresh": 86400,
+    "ledger_credit_pending": 3600,
     "reviews_reveal_due": 3600,
     "needs_expire": 300,
     "needs_auto_confirm": 3600,

@@ -157,6 +157,11 @@ def identity_verified(*, user: User) -> bool:
     return Identity.objects.filter(user=user).exists()
 
 
+def verified_users(*, ids) -> QuerySet[User]:
+    """The users among ``ids`` (ids or a subquery of ids) who have a verified identity."""
+    return User.objects.filter(pk__in=ids, identity__isnull=False).order_by("pk")
+
+
 def identity_hashes(*, document_type: str = "cn_resident_id") -> dict[str, int]:
     """Every verified identity's keyed hash → user id: the small side of a registry link."""
     return dict(Identity.objects.filter(document_type=document_type).values_list("number_hash", "user_id"))

@@ -4,7 +4,12 @@ Other apps import from here: ``from meaningflow.ledger import services``.
 """
 
 from meaningflow.ledger.services.chain import ledger_seal
-from meaningflow.ledger.services.contributions import contribution_record, contributions_pending_credit, use_record
+from meaningflow.ledger.services.contributions import (
+    contribution_record,
+    contributions_pending_credit,
+    contributions_pending_credit_all,
+    use_record,
+)
 from meaningflow.ledger.services.core import IdempotencyConflict, ledger_bootstrap
 from meaningflow.ledger.services.decay import decay_run
 from meaningflow.ledger.services.domains import (
@@ -26,6 +31,7 @@ __all__ = [
     "IdempotencyConflict",
     "contribution_record",
     "contributions_pending_credit",
+    "contributions_pending_credit_all",
     "decay_run",
     "domain_convert",
     "domain_create",

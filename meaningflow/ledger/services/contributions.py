@@ -10,10 +10,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.selectors import identity_verified
-from meaningflow.core.services import audit_log
+from meaningflow.accounts.selectors import identity_verified, verified_users
+from meaningflow.core.services import JobProgress, audit_log
 from meaningflow.ledger import formulas
-from meaningflow.ledger.models import Account, Contribution, Domain, Transaction
+from meaningflow.ledger.models import Account, Contribution, Domain, Transaction, Unit
 from meaningflow.ledger.parameters import parameters_in_force
 from meaningflow.ledger.services.core import (
     amount_check,
@@ -62,21 +62,27 @@ def credit_within_cap(*, amount: int, rate: Decimal, room: Decimal) -> int:
     return max(0, min(amount, int((room / rate).to_integral_value(rounding=ROUND_FLOOR))))
 
 
-def _credit(contributions: list[Contribution], *, user, actor=None) -> None:
-    """Credit ``contributions`` (unsaved or pending, of one person, in order) within the
-    annual cap of each one's year and mint what fits.
-
-    The person's Global account is locked with every unit account involved (one statement,
-    ascending id): every crediting of the person takes that lock, so the year's total
-    across units cannot move under us, whichever units two concurrent calls credit."""
+def _lock_for_credit(*, user, units) -> dict[int, Account]:
+    """Lock the person's Global account with their accounts of ``units`` (one statement,
+    ascending id), creating missing ones. Every crediting of the person — and every
+    recording, verified or not — takes this lock first: the annual cap is one figure across
+    units, so the year's total cannot move under a credit, and a contribution recorded while
+    the person's identity is being verified is ordered before or after the crediting of the
+    waiting ones (``contributions_pending_credit``)."""
     global_unit = unit_for(domain=None)
-    units = {global_unit.pk: global_unit} | {c.unit_id: c.unit for c in contributions}
-    accounts = {a.unit_id: a for a in person_accounts_lock(pairs=[(user, unit) for unit in units.values()])}
+    wanted = {global_unit.pk: global_unit} | {unit.pk: unit for unit in units}
+    return {account.unit_id: account for account in person_accounts_lock(pairs=[(user, u) for u in wanted.values()])}
+
+
+def _credit(contributions: list[Contribution], *, accounts: dict[int, Account], actor=None) -> None:
+    """Credit ``contributions`` (unsaved or waiting, of one person, in order) within the
+    annual cap of each one's year and mint what fits, onto ``accounts`` (locked by
+    ``_lock_for_credit``)."""
     counted: dict[int, Decimal] = {}
     for contribution in contributions:
         year = contribution.year
         if year not in counted:
-            counted[year] = cap_counted_in_year(user=user, year=year)
+            counted[year] = cap_counted_in_year(user=contribution.beneficiary, year=year)
         cap = Decimal(int(contribution.parameters.document["annual_cap"]))
         rate = cap_rate_for(unit=contribution.unit, on=contribution.occurred_on)
         credited = credit_within_cap(amount=contribution.amount, rate=rate, room=cap - counted[year])
@@ -151,8 +157,9 @@ def contribution_record(
             idempotency_key=idempotency_key,
             request_hash=fingerprint,
         )
+        accounts = _lock_for_credit(user=beneficiary, units=[contribution.unit])
         if identity_verified(user=beneficiary):
-            _credit([contribution], user=beneficiary, actor=actor)
+            _credit([contribution], accounts=accounts, actor=actor)
         contribution.save()
         audit_log(
             actor=actor,
@@ -177,19 +184,32 @@ def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
     """Credit the person's waiting contributions now that their identity is verified
     (ID-2): oldest first, each within the annual cap of the year it occurred in, with the
     parameters it was computed with. ``identity_verify`` triggers it in its own database
-    transaction (accounts' ``identity_verified`` signal), so a verified person never has
-    waiting CV. Idempotent: credited contributions are not pending any more."""
+    transaction (accounts' ``identity_verified`` signal); the periodic job
+    ``ledger_credit_pending`` catches any left behind. Idempotent: returns what it credited
+    (nothing for a person without a verified identity or without waiting CV)."""
+    waiting = Contribution.objects.filter(beneficiary=user, status=Contribution.Status.PENDING_IDENTITY)
     with ledger_atomic():
+        # The Global account first: a recording that checked the identity before it was
+        # committed has committed its waiting row by the time we hold the lock (and one
+        # that comes later sees the identity). Then the units involved, in ascending id —
+        # the Global account is created first, so it comes first in that order too.
+        _lock_for_credit(user=user, units=[])
+        units = list(Unit.objects.select_related("domain").filter(pk__in=waiting.values("unit_id")))
+        if not units or not identity_verified(user=user):
+            return []
+        accounts = _lock_for_credit(user=user, units=units)
+        # Read again under the lock: only what is still waiting, in the units locked (a
+        # contribution in another unit recorded meanwhile waits for the job's next run).
         pending = list(
-            Contribution.objects.select_for_update(of=("self",))
-            .filter(beneficiary=user, status=Contribution.Status.PENDING_IDENTITY)
-            .select_related("unit__domain", "parameters")
+            waiting.select_for_update(of=("self",))
+            .filter(unit_id__in=list(accounts))
+            .select_related("beneficiary", "unit__domain", "parameters")
             .order_by("occurred_on", "id")
         )
-        if not pending:
-            return []
-        _credit(pending, user=user, actor=actor)
-        Contribution.objects.bulk_update(pending, ["status", "credited", "cap_rate", "cap_counted", "ledger_transaction"])
+        _credit(pending, accounts=accounts, actor=actor)
+        Contribution.objects.bulk_update(
+            pending, ["status", "credited", "cap_rate", "cap_counted", "ledger_transaction"]
+        )
         for contribution in pending:
             audit_log(
                 actor=actor,
@@ -197,8 +217,26 @@ def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
                 subject=f"ledger.contribution:{contribution.pk}",
                 data={"amount": contribution.amount, "credited": contribution.credited, "year": contribution.year},
             )
-        trust_level_refresh(user=user)
+        if pending:
+            trust_level_refresh(user=user)
     return pending
+
+
+def contributions_pending_credit_all(*, stream=None) -> dict:
+    """The periodic job ``ledger_credit_pending``: credit the waiting contributions of every
+    person who has verified their identity since (a verification racing with a recording
+    can leave one behind). Progress and a summary in core.JobRun."""
+    waiting = Contribution.objects.filter(status=Contribution.Status.PENDING_IDENTITY).values("beneficiary_id")
+    people = list(verified_users(ids=waiting))
+    credited = 0
+    with JobProgress(
+        job="ledger.credit_pending", key=timezone.now().strftime("%Y-%m-%dT%H:%M"), total=len(people), stream=stream
+    ) as progress:
+        for user in people:
+            credited += len(contributions_pending_credit(user=user))
+            progress.advance(1)
+        progress.summary.update(people=len(people), contributions=credited)
+    return {"people": len(people), "contributions": credited}
 
 
 def use_record(

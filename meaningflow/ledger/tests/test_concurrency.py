@@ -122,3 +122,62 @@ def test_concurrent_conversions_respect_the_budget(make_user):
     done = [pk for pk in _run(6, job) if pk]
     assert len(done) == 2  # 200 Global CV each, budget 500
     assert ledger_verify() == []
+
+
+def test_concurrent_credits_in_several_units_never_pass_the_one_annual_cap(make_user):
+    """CV-6: the cap is one figure across units; credits of one person in Global CV and two
+    domains at once all queue on the person's Global account, so the year's total stays
+    within the cap."""
+    from decimal import Decimal
+
+    from meaningflow.ledger.models import Contribution
+
+    alice = make_user("alice")
+    garden = services.domain_create(code="garden", name_zh="花园", name_en="Garden", conversion_rate=Decimal("0.5"))
+    choir = services.domain_create(code="choir", name_zh="合唱", name_en="Choir", conversion_rate=Decimal("0.25"))
+    domains = [None, garden, choir]
+
+    def job(i):
+        return services.contribution_record(
+            beneficiary=alice,
+            kind="community",
+            inputs={"participants": 300},  # 3,000 CV in its unit
+            idempotency_key=f"race-{i}",
+            domain=domains[i % 3],
+        ).cap_counted
+
+    counted = _run(12, job)
+    assert sum(counted) <= 20_000
+    total = Contribution.objects.filter(beneficiary=alice).aggregate(s=Sum("cap_counted"))["s"]
+    assert total == sum(counted) and total > 19_000  # the cap was filled, not passed
+    assert ledger_verify() == []
+
+
+def test_a_verification_racing_with_recordings_leaves_nothing_waiting(make_user):
+    """ID-2: contributions recorded while the person verifies their identity are either
+    credited by the verification or see the identity themselves — none is left waiting
+    (repeated for five people: the race is narrow)."""
+    from meaningflow.accounts.services import identity_verify
+    from meaningflow.ledger.models import Contribution
+
+    for round_ in range(5):
+        newcomer = make_user(f"newcomer{round_}", verified=False)
+
+        def job(i, newcomer=newcomer, round_=round_):
+            if i == 0:
+                identity_verify(
+                    user=newcomer, document_type="passport", legal_name="N", number=f"R{round_}234567", country="FR"
+                )
+                return
+            for n in range(3):
+                services.contribution_record(
+                    beneficiary=newcomer,
+                    kind="resource",
+                    inputs={"resource_type": "room", "duration": 1},
+                    idempotency_key=f"race-{round_}-{i}-{n}",
+                )
+
+        _run(6, job)
+        assert not Contribution.objects.filter(status=Contribution.Status.PENDING_IDENTITY).exists()
+        assert selectors.balance_of(newcomer) == 15 * 200
+    assert ledger_verify() == []

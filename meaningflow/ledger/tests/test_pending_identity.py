@@ -4,10 +4,12 @@ recorded as waiting and credited, within the cap of the year it occurred in, whe
 verified; uses need a verified identity; the waiting CV is shown with the reason. Before this
 change unverified accounts were credited at once."""
 
+import io
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -107,3 +109,27 @@ def test_the_api_lists_waiting_cv_with_the_reason(client, newcomer):
     assert "verified identity" in rows[0]["reason"]
     contributions = client.get("/api/v1/cv/contributions").json()["items"]
     assert [(c["status"], c["credited"]) for c in contributions] == [("pending_identity", 0)]
+
+
+def test_the_periodic_job_credits_what_a_verification_left_waiting(newcomer, monkeypatch):
+    """Should a crediting be missed (the verification's own step failed or raced), the hourly
+    job ``ledger_credit_pending`` credits the waiting CV of verified people."""
+    mint(newcomer, 2)
+    monkeypatch.setattr(services.contributions, "identity_verified", lambda user: False)
+    verify(newcomer)  # the identity is there, but the crediting saw none
+    assert selectors.balance_of(newcomer) == 0
+    monkeypatch.undo()
+    out = io.StringIO()
+    call_command("ledger_credit_pending", stdout=out, stderr=io.StringIO())
+    assert "contributions credited 1" in out.getvalue()
+    assert selectors.balance_of(newcomer) == 400 and selectors.pending_of(newcomer) == []
+    call_command("ledger_credit_pending", stdout=out, stderr=io.StringIO())  # nothing left
+    assert Contribution.objects.get().credited == 400
+    assert ledger_verify() == []
+
+
+def test_the_job_leaves_unverified_people_waiting(newcomer):
+    mint(newcomer, 2)
+    assert services.contributions_pending_credit_all() == {"people": 0, "contributions": 0}
+    assert services.contributions_pending_credit(user=newcomer) == []
+    assert Contribution.objects.get().status == Contribution.Status.PENDING_IDENTITY
