@@ -110,12 +110,13 @@ def national_system() -> ChinaEmploymentRules:
 
 
 @lru_cache(maxsize=64)
-def _reformed_system(reform_path: str) -> TaxBenefitSystem:
+def reformed_system(reform_path: str) -> TaxBenefitSystem:
+    """The national rules with a reform applied, whether or not it is switched on (tests, tools)."""
     return national_system().apply_reform(reform_path)
 
 
 def system_for_status(status: RulesStatus) -> TaxBenefitSystem:
-    return _reformed_system(status.reform) if status.regional else national_system()
+    return reformed_system(status.reform) if status.regional else national_system()
 
 
 def system_for_region(region_code: str) -> TaxBenefitSystem:

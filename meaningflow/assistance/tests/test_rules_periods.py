@@ -22,7 +22,7 @@ def _months() -> list[str]:
 def _systems():
     yield "national", policy.national_system()
     for province, reform in policy.REGIONAL_REFORMS.items():
-        yield province, policy._reformed_system(reform)
+        yield province, policy.reformed_system(reform)
 
 
 SYSTEMS = dict(_systems())
