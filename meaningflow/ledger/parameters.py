@@ -63,6 +63,10 @@ DEFAULT_PARAMETERS: dict = {
     "annual_cap": 20000,
     "conversion": {"default_rate": 0.5, "default_budget": 10000},
     "trust": {"l3": 1000, "l4": 5000, "l5": 10000},
+    # Which average of review stars (1..5) is a good / neutral / bad rating: the levels of
+    # resource.rating_coef (CV-E1, the guest's review of the host) and skill.learner_rating
+    # (CV-E2, the learner's review of the teacher).
+    "rating_levels": {"good_from": 4, "neutral_from": 3},
 }
 
 # The schema: for each dotted path, the type the value must have. ``mapping`` means a
@@ -94,6 +98,8 @@ SCHEMA: dict[str, str] = {
     "trust.l3": "number",
     "trust.l4": "number",
     "trust.l5": "number",
+    "rating_levels.good_from": "number",
+    "rating_levels.neutral_from": "number",
 }
 DURATION_UNITS = ("hour", "night", "day", "week")
 

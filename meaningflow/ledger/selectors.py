@@ -139,6 +139,12 @@ def pending_of(user) -> list[dict]:
     return [{"unit": units[row["unit_id"]], "amount": row["amount"], "contributions": row["contributions"]} for row in rows]
 
 
+def rating_levels_in_force(*, on: date) -> dict:
+    """The star thresholds of the rating levels (CV-E1's rating coefficient, CV-E2's learner
+    rating) in force on ``on``: ``{"good_from": 4, "neutral_from": 3}``."""
+    return parameters_in_force(on=on).document["rating_levels"]
+
+
 def contributions_of(user) -> QuerySet[Contribution]:
     return Contribution.objects.filter(beneficiary=user).select_related(
         "unit__domain", "parameters"

@@ -1071,9 +1071,9 @@ def applications_auto_confirm(*, now: datetime | None = None, days: int = AUTO_C
 def _learner_rating(*, application: Application, now: datetime) -> str | None:
     """The learner's rating of the applicant once final: the poster's review through the
     reviews app's one path to a rating coefficient, with the same dated star thresholds
-    as the guest's rating of a host (Shared World's ``rating_levels``); neutral when no
+    as the guest's rating of a host (the ledger's dated ``rating_levels``); neutral when no
     review came; None while one may still come."""
-    from meaningflow.resources.rules import rules_in_force
+    from meaningflow.ledger import selectors as ledger_selectors
     from meaningflow.reviews import selectors as review_selectors
     from meaningflow.reviews.rules import REVIEW_WINDOW_DAYS
 
@@ -1081,7 +1081,7 @@ def _learner_rating(*, application: Application, now: datetime) -> str | None:
     return review_selectors.rating_level_for_subject(
         subject=application.subject,
         subject_user=application.applicant,
-        levels=rules_in_force(on=timezone.localdate(confirmed))["rating_levels"],
+        levels=ledger_selectors.rating_levels_in_force(on=timezone.localdate(confirmed)),
         now=now,
         # Without a window (no poster left to review) the rating is neutral after as long.
         wait_until=confirmed + timedelta(days=REVIEW_WINDOW_DAYS),

@@ -39,10 +39,6 @@ DEFAULTS: dict = {
     },
     # A day of an hourly-priced type (meeting room, kitchen, guide) counts this many hours.
     "hours_per_day": 8,
-    # The rating coefficient level of the guest's review stars (1..5 → level; the mapping
-    # is reviews.rules.rating_level, and the Dream Garden's learner rating uses the same
-    # dated thresholds).
-    "rating_levels": {"good_from": 4, "neutral_from": 3},
     # SW-8: utilisation is measured over the last window_days; a resource listed for the
     # whole window and booked for none of it is idle, and its owner is prompted at most
     # once every prompt_every_days.

@@ -9,6 +9,9 @@ from django.db import migrations, models
 # parameter; every existing set gets the default. No recorded contribution used decay
 # parameters, so no recorded computation changes.
 RAMP_DAYS = 365
+# The star thresholds of the rating levels move here from Shared World's rules (where the
+# Dream Garden also had to read them): the same values for every existing set.
+RATING_LEVELS = {"good_from": 4, "neutral_from": 3}
 
 
 def backfill(apps, schema_editor):
@@ -30,17 +33,16 @@ def backfill(apps, schema_editor):
         contribution.cap_counted = rate * contribution.credited
         contribution.save(update_fields=["cap_rate", "cap_counted"])
     for parameter_set in ParameterSet.objects.all():
-        decay = parameter_set.document.get("decay", {})
-        if "inactivity_ramp_days" not in decay:
-            decay["inactivity_ramp_days"] = RAMP_DAYS
-            parameter_set.document["decay"] = decay
-            parameter_set.save(update_fields=["document"])
+        parameter_set.document.setdefault("decay", {}).setdefault("inactivity_ramp_days", RAMP_DAYS)
+        parameter_set.document.setdefault("rating_levels", dict(RATING_LEVELS))
+        parameter_set.save(update_fields=["document"])
 
 
 def unbackfill(apps, schema_editor):
     ParameterSet = apps.get_model("ledger", "ParameterSet")
     for parameter_set in ParameterSet.objects.all():
         parameter_set.document.get("decay", {}).pop("inactivity_ramp_days", None)
+        parameter_set.document.pop("rating_levels", None)
         parameter_set.save(update_fields=["document"])
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from meaningflow.accounts import selectors as accounts_selectors
-from meaningflow.accounts.models import Identity, StaffRole, User
+from meaningflow.accounts.models import StaffRole, User
 from meaningflow.conversations import services as conversations
 from meaningflow.core.services import audit_log, notification_send
 from meaningflow.ledger import selectors as ledger_selectors
@@ -206,7 +206,7 @@ def _guest_check(*, resource: Resource, guest, people: int, now: datetime, param
             _("This resource needs trust level L%(need)s; you are at L%(have)s.")
             % {"need": resource.min_trust_level, "have": level}
         )
-    if resource.requires_verified_identity and not Identity.objects.filter(user=guest).exists():
+    if resource.requires_verified_identity and not accounts_selectors.identity_verified(user=guest):
         raise PermissionDenied(_("This resource needs a verified identity (real-name check)."))
     no_shows = selectors.no_shows_recent(user=guest, now=now, months=params["no_show_months"])
     if no_shows >= params["no_show_limit"]:
@@ -732,13 +732,13 @@ def payment_confirm(*, booking: Booking, actor, now: datetime | None = None) -> 
 
 def _rating_level(booking: Booking, *, now: datetime, params: dict) -> str | None:
     """good / neutral / bad from the guest's review of the host once it is final (the
-    reviews app's one path to a rating coefficient); neutral when none came; None while
-    one may still come. Without a review window (an early end) the rating is neutral
-    ``review_days`` after the stay closed."""
+    reviews app's one path to a rating coefficient, with the ledger's dated star
+    thresholds); neutral when none came; None while one may still come. Without a review
+    window (an early end) the rating is neutral ``review_days`` after the stay closed."""
     return reviews_selectors.rating_level_for_subject(
         subject=booking.subject,
         subject_user=booking.resource.owner,
-        levels=params["rating_levels"],
+        levels=ledger_selectors.rating_levels_in_force(on=timezone.localdate(booking.closed_at)),
         now=now,
         wait_until=booking.closed_at + timedelta(days=params["review_days"]),
     )

@@ -63,9 +63,16 @@ def test_below_trust_level(owner, make_user, world):
     strict = room(owner, min_trust_level=3)
     with pytest.raises(PermissionDenied, match="L3"):
         services.booking_create(resource=strict, guest=newcomer, start=days(5), end=days(6))
-    verified_only = room(owner, requires_verified_identity=True)
-    with pytest.raises(PermissionDenied, match="verified identity"):
-        services.booking_create(resource=verified_only, guest=newcomer, start=days(5), end=days(6))
+    assert Booking.objects.count() == 0
+
+
+def test_an_unverified_person_stays_at_l1_and_cannot_book(owner, make_user, world):
+    """ID-2: the contribution of a person without a verified identity waits, so they do not
+    reach L2 and cannot book (any resource, not only those asking for real names)."""
+    stranger = make_user("stranger", verified=False)
+    mint(stranger, 200)
+    with pytest.raises(PermissionDenied, match="L1"):
+        services.booking_create(resource=room(owner), guest=stranger, start=days(5), end=days(6))
     assert Booking.objects.count() == 0
 
 
