@@ -125,7 +125,7 @@ def test_links_to_verified_identity(officer, make_user):
     from meaningflow.accounts.services import identity_verify
 
     row = person_row(7)
-    user = make_user("linked")
+    user = make_user("linked", verified=False)
     identity_verify(user=user, document_type="cn_resident_id", legal_name="测试7", number=row[1])
     _import(officer, csv_bytes([row, person_row(8)]))
     assert RegistryPerson.objects.get(user=user).id_number == row[1]

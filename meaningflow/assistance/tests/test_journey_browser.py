@@ -25,7 +25,7 @@ def _login(page, username):
 def test_import_discover_push_and_person_sees_it(page, make_user, make_officer, tmp_path):
     make_officer("officer_journey")
     clean = [person_row(i, birth=datetime.date(1980, 1, 1), since="2023-01-01") for i in range(4)]
-    person_user = make_user("registered_person")
+    person_user = make_user("registered_person", verified=False)
     identity_verify(user=person_user, document_type="cn_resident_id", legal_name="测试0", number=clean[0][1])
     bad = [*clean, person_row(9, region="110101"), clean[1]]
     (tmp_path / "bad.csv").write_bytes(csv_bytes(bad))

@@ -83,7 +83,7 @@ def test_push_send_in_app_and_sms_and_response(client, registry, officer, make_u
     from meaningflow.assistance.providers import ConsoleProvider
 
     person = registry[0]
-    user = make_user("registered")
+    user = make_user("registered", verified=False)
     identity_verify(user=user, document_type="cn_resident_id", legal_name="测试0", number=person.id_number)
     services.registry_link_users(region_prefix="43")
     push = PushItem.objects.filter(person=person, status="pending").first()
