@@ -40,6 +40,8 @@ ABROAD_PEOPLE = [
     ("somchai_k", "Somchai Kongsak", 1153671, "TH"), ("malee_s", "Malee Srisuk", 1153671, "TH"),
     ("laura_garcia", "Laura García", 3128760, "ES"), ("jordi_puig", "Jordi Puig", 3128760, "ES"),
 ]
+# A newcomer who has not verified the identity yet (ID-2): what they contribute waits.
+NEWCOMER = ("xiao_chen", "小陈", "430100")
 ORGANISATIONS = [
     ("芙蓉社区服务中心", "Furong Community Service Centre", Organisation.Type.COMMUNITY, "430100", None),
     ("长沙市第一中学", "Changsha No. 1 Middle School", Organisation.Type.SCHOOL, "430100", None),
@@ -98,6 +100,10 @@ def load(stdout) -> dict[str, int]:
                                      number=f"{country}{7_000_000 + index * 7919}", country=country)
             _profile(rng, user, city=City.objects.get(geonameid=geonameid), languages=["en", "zh"])
             people.append(user)
+        username, name, home_code = NEWCOMER
+        newcomer = services.user_register(username=username, email=f"{username}@demo.meaningflow.org",
+                                          password=DEMO_PASSWORD, display_name=name, language="zh-hans")
+        _profile(rng, newcomer, division=Division.objects.get(code=home_code), languages=["zh"])
         organisations = []
         for name, name_en, org_type, division_code, geonameid in ORGANISATIONS:
             creator = rng.choice(people)
@@ -134,4 +140,5 @@ LOGINS = [
     ("moderator", "platform moderator"),
     ("wang_fang", "participant in Changsha (中文)"),
     ("anna_schmidt", "participant in Berlin (English)"),
+    ("xiao_chen", "newcomer in Changsha, identity not verified yet: contribution value waits (中文)"),
 ]

@@ -1,5 +1,6 @@
-"""Demo contribution history: every demo participant gets a few past contributions, so
-balances, the CV-over-time chart and trust levels have something to show. Recorded through
+"""Demo contribution history: every verified demo participant gets a few past contributions,
+so balances, the CV-over-time chart and trust levels have something to show; the newcomer who
+has not verified the identity yet gets one, which waits (ID-2). Recorded through
 ``contribution_record`` with fixed idempotency keys, so loading twice changes nothing."""
 
 import random
@@ -30,8 +31,16 @@ SAMPLES = [
 def load(stdout) -> dict[str, int]:
     rng = random.Random(42)
     today = timezone.localdate()
-    people = User.objects.filter(is_superuser=False, staff_roles__isnull=True, identity__isnull=False).order_by("pk")
+    participants = User.objects.filter(is_superuser=False, staff_roles__isnull=True)
+    people = participants.filter(identity__isnull=False).order_by("pk")
     recorded = 0
+    for newcomer in participants.filter(identity__isnull=True).order_by("pk"):
+        kind, inputs, cause = SAMPLES[0]
+        contribution_record(
+            beneficiary=newcomer, kind=kind, inputs=inputs, cause=cause,
+            idempotency_key=f"demo:{newcomer.username}:waiting", occurred_on=today - timedelta(days=5),
+        )
+        recorded += 1
     for person in people:
         for index in range(rng.randint(1, 4)):
             kind, inputs, cause = rng.choice(SAMPLES)

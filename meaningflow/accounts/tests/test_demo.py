@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from meaningflow.accounts.models import Identity, Organisation, StaffRole, User
+from meaningflow.ledger import selectors as ledger_selectors
 
 
 @pytest.mark.django_db
@@ -18,6 +19,11 @@ def test_demo_has_people_in_six_cities_organisations_officer_and_moderator():
     assert StaffRole.objects.filter(role="officer", region_prefix="43").exists()
     assert StaffRole.objects.filter(role="moderator").exists()
     assert Identity.objects.count() >= 30
+    # One newcomer has not verified the identity: the contribution waits (ID-2).
+    newcomer = User.objects.get(username="xiao_chen")
+    assert not Identity.objects.filter(user=newcomer).exists()
+    assert ledger_selectors.pending_of(newcomer)[0]["amount"] > 0 and ledger_selectors.balance_of(newcomer) == 0
+    assert all(ledger_selectors.pending_of(person) == [] for person in people.exclude(pk=newcomer.pk)[:5])
     # A second run adds nothing.
     call_command("load_demo", stdout=io.StringIO())
     assert User.objects.count() == people.count() + 3
