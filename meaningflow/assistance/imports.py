@@ -166,7 +166,7 @@ class _Report:
     def _list(self, entry: dict) -> None:
         if not (self.all_rows or entry["status"] == "rejected" or entry["notes"]):
             return
-        if len(self.rows) < REPORT_ROWS_MAX:
+        if self.all_rows or len(self.rows) < REPORT_ROWS_MAX:
             self.rows.append(entry)
             entry["listed"] = True
         else:
@@ -232,7 +232,7 @@ def registry_import(
         source = "api"
         digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
     else:
-        source = "xlsx" if (content or b"").startswith(importing.ZIP_MAGIC) else "csv"
+        source = _source_kind(content or b"", filename)
         digest = hashlib.sha256(content or b"").hexdigest()
     batch = ImportBatch(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -270,10 +270,18 @@ def registry_import(
                     data={**counts, "source": source},
                 )
         except _Conflict as exc:
-            batch.pk = None
+            batch.pk = None  # its row was rolled back with the rest
+            for entry in report.rows:
+                entry["status"] = "valid" if entry["status"] != "rejected" else "rejected"
             return _finish(batch, report, errors=[("import.conflict", str(exc))], table=parsed)
         progress.summary.update(counts)
     return batch
+
+
+def _source_kind(content: bytes, filename: str) -> str:
+    if content.startswith(importing.OLE_MAGIC) or filename.lower().endswith(".xls"):
+        return "xls"
+    return "xlsx" if content.startswith(importing.ZIP_MAGIC) else "csv"
 
 
 @contextmanager
@@ -428,9 +436,18 @@ def _apply(batch: ImportBatch, report: _Report, spool, *, prefix: str, progress,
 
 
 def _apply_chunk(batch, chunk: list, *, prefix: str, households: set, departed: list) -> list[tuple[int, str]]:
+    # Only what the comparison needs: the encrypted columns are not decrypted for unchanged rows.
     existing = {
         person.id_hash: person
-        for person in RegistryPerson.objects.filter(id_hash__in=[values["id_hash"] for _line, values in chunk])
+        for person in RegistryPerson.objects.filter(id_hash__in=[values["id_hash"] for _line, values in chunk]).only(
+            "id_hash",
+            "row_fingerprint",
+            "region_code",
+            "household_id",
+            "registration_status",
+            "exited_on",
+            *OPTIONAL_PERSON_FIELDS,
+        )
     }
     for person in existing.values():
         if not region_code_is_within(person.region_code, prefix):
