@@ -250,8 +250,8 @@ def registry_import(
         try:
             with _table(content, rows, filename, max_rows=max_rows, max_bytes=max_bytes) as parsed:
                 _check_rows(parsed.rows, report, spool, prefix=prefix, today=today, progress=progress)
-        except importing.FileError as exc:
-            return _finish(batch, report, errors=[(exc.code, str(exc))])
+        except importing.FileError as exc:  # the whole file: no row is reported
+            return _finish(batch, _Report(), errors=[(exc.code, str(exc))])
         batch.report = {"sheet": parsed.sheet, "header_row": parsed.header_line}
         progress.summary.update(rows=report.total, rejected=report.rejected)
         if report.rejected:

@@ -207,6 +207,13 @@ def test_skills_and_intentions_outside_the_taxonomy_are_kept_as_free_text(office
     assert "烹饪" in services.import_report_csv(batch=batch)
 
 
+def test_the_case_file_shows_skills_kept_as_free_text(client, officer):
+    _import(officer, csv_bytes([person_row(1, skills="烹饪")]), filename="registry.csv")
+    client.force_login(officer)
+    page = client.get(f"/assistance/persons/{RegistryPerson.objects.get().pk}/").content.decode()
+    assert "烹饪" in page
+
+
 def test_the_import_page_shows_notes_and_accepts_xls_for_its_message(client, officer):
     client.force_login(officer)
     rows = [HEADERS_ZH, person_row(1), ["合计", "1人"]]

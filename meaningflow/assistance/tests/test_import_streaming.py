@@ -115,3 +115,9 @@ def test_a_person_moved_away_between_the_check_and_the_apply_rejects_the_file(of
     batch = _import(officer, _rows(2))
     assert batch.status == "rejected" and batch.report["error_codes"] == ["import.conflict"]
     assert set(RegistryPerson.objects.values_list("region_code", flat=True)) == {"110101"}
+
+
+def test_a_file_over_the_row_limit_is_refused_whole_while_it_streams(officer):
+    batch = _import(officer, _rows(5), max_rows=3)
+    assert (batch.status, batch.report["error_codes"], batch.total_rows) == ("rejected", ["import.too_many_rows"], 0)
+    assert batch.report["rows"] == [] and RegistryPerson.objects.count() == 0
