@@ -162,7 +162,7 @@ class Account(models.Model):
     # Decay accrued but not posted, in millionths of a CV (docs/LEDGER.md "Decay"): postings
     # are whole CV, so each run posts the whole CV nearest to the exact decayed balance and
     # carries the difference here (between -0.5 and +0.5 CV) into the next run.
-    decay_remainder = models.BigIntegerField(_("decay not yet posted (millionths of a CV)"), default=0)
+    decay_remainder = models.BigIntegerField(_("decay not yet posted (millionths of a CV)"), default=0, db_default=0)
     last_activity_on = models.DateField(_("last activity"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='account',
             name='decay_remainder',
-            field=models.BigIntegerField(default=0, verbose_name='decay not yet posted (millionths of a CV)'),
+            field=models.BigIntegerField(db_default=0, default=0, verbose_name='decay not yet posted (millionths of a CV)'),
         ),
         migrations.AddConstraint(
             model_name='account',
