@@ -27,6 +27,7 @@ from openfisca_core.simulations import SimulationBuilder
 
 from meaningflow.assistance import policy
 from meaningflow.assistance.models import (
+    OPEN_PUSH_STATUSES,
     AssistanceProfile,
     Household,
     IncomeRecord,
@@ -798,6 +799,33 @@ def _write_opportunity_pushes(rows: list[tuple], population, period: str, now) -
     return len(rows)
 
 
+def _expire_lapsed_policy_pushes(population, staged: dict, among: numpy.ndarray) -> int:
+    """End the open policy and nearly-eligible pushes whose reason no longer holds for the
+    persons whose findings changed (``among``): a person who found work is no longer told
+    about subsidies for the recognised. ``staged`` holds every reason that holds for them
+    now. Returns how many expired."""
+    changed = population.ids[among]
+    if not len(changed):
+        return 0
+    table = PushItem._meta.db_table
+    number = "CASE reason_code " + " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(POLICY_PUSHES)) + " END"
+    key = f"person_id * 16 + {number}"
+    read = columnar.read_columns(
+        f"SELECT {'id::int8' if _postgres() else 'id'}, {f'({key})::int8' if _postgres() else key} FROM {table} "  # noqa: S608
+        f"WHERE opportunity_ref = '' AND reason_code IN ({', '.join(['%s'] * len(POLICY_PUSHES))}) "
+        f"AND status IN ({', '.join(['%s'] * len(OPEN_PUSH_STATUSES))}) AND person_id BETWEEN %s AND %s",
+        [*POLICY_PUSHES, *OPEN_PUSH_STATUSES, int(changed.min()), int(changed.max())],
+        [("id", "int8"), ("key", "int8")],
+    )
+    holds = staged["person_id"].astype(numpy.int64) * 16 + staged["code"]
+    lapsed = numpy.isin(read["key"] // 16, changed) & ~numpy.isin(read["key"], holds)
+    ids = read["id"][lapsed].tolist()
+    expired = 0
+    for start in range(0, len(ids), 10_000):
+        expired += PushItem.objects.filter(pk__in=ids[start : start + 10_000]).update(status=PushItem.Status.EXPIRED)
+    return expired
+
+
 def _departed_with_results(region_prefix: str) -> list[int]:
     """Ids of the deregistered persons under the prefix who still have a recognition or an
     open push (few: the import and the case file withdraw them at once)."""
@@ -805,9 +833,7 @@ def _departed_with_results(region_prefix: str) -> list[int]:
         region_code__startswith=region_prefix, registration_status=RegistryPerson.RegistrationStatus.DEREGISTERED
     )
     with_recognition = departed.filter(recognition__isnull=False).values_list("pk", flat=True)
-    with_pushes = departed.filter(
-        pushes__status__in=[PushItem.Status.PENDING, PushItem.Status.SENT, PushItem.Status.VIEWED]
-    ).values_list("pk", flat=True)
+    with_pushes = departed.filter(pushes__status__in=OPEN_PUSH_STATUSES).values_list("pk", flat=True)
     return sorted({*with_recognition, *with_pushes})
 
 
@@ -850,6 +876,7 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
             written = _write_recognitions(population, results, digests, period, now, progress)
             created = _write_policy_pushes(staged, population, period, today, expiry_days, now)
             created += _write_opportunity_pushes(opportunity_rows, population, period, now)
+            lapsed = _expire_lapsed_policy_pushes(population, staged, ~settled)
             # Persons no longer in the population (deregistered, 注销) keep no results.
             withdrawn = registry_results_withdraw(person_ids=_departed_with_results(region_prefix))
         progress.advance(len(population))
@@ -861,6 +888,7 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
             "recognitions_written": written,
             "pushes_created": created,
             "results_withdrawn": withdrawn,
+            "pushes_lapsed": lapsed,
             "period": period,
         }
         progress.summary.update(summary)

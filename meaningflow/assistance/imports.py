@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from meaningflow.accounts import selectors as account_selectors
 from meaningflow.assistance import importing
 from meaningflow.assistance.models import (
+    OPEN_PUSH_STATUSES,
     AssistanceProfile,
     Household,
     ImportBatch,
@@ -91,7 +92,6 @@ PERSON_FIELDS = (
 # Columns a file may leave out: the stored value is kept then (importing.validate_row).
 OPTIONAL_PERSON_FIELDS = ("occupation_category", "graduation_date")
 PROFILE_FIELDS = ("skills", "skills_other", "intentions", "intentions_other", "service_needs", "region_preference")
-OPEN_PUSHES = (PushItem.Status.PENDING, PushItem.Status.SENT, PushItem.Status.VIEWED)
 DEREGISTERED = RegistryPerson.RegistrationStatus.DEREGISTERED
 
 
@@ -553,7 +553,7 @@ def registry_results_withdraw(*, person_ids) -> int:
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         withdrawn += Recognition.objects.filter(person_id__in=part).delete()[0]
-        PushItem.objects.filter(person_id__in=part, status__in=OPEN_PUSHES).update(status=PushItem.Status.EXPIRED)
+        PushItem.objects.filter(person_id__in=part, status__in=OPEN_PUSH_STATUSES).update(status=PushItem.Status.EXPIRED)
     return withdrawn
 
 

@@ -353,6 +353,10 @@ class PushItem(models.Model):
         return f"{self._meta.verbose_name} {self.pk} ({self.person_id})"
 
 
+# A push not answered or expired yet: what ends when its reason ends.
+OPEN_PUSH_STATUSES = (PushItem.Status.PENDING, PushItem.Status.SENT, PushItem.Status.VIEWED)
+
+
 class CaseEvent(models.Model):
     """An explicit event of a case file (GV-7): employment changes, subsidies, exit …"""
 

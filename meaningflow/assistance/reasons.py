@@ -39,7 +39,7 @@ PUSH_REASONS = {
         "财社〔2023〕181号",
     ),
     "policy.startup_loan": (
-        _("Start-up guarantee loan up to 200,000 yuan"),
+        _("Start-up guarantee loan for your own business (the amount is in the details)"),
         "startup_loan_eligible",
         "财金〔2020〕21号",
     ),

@@ -76,6 +76,11 @@ def test_deregistered_and_employed_persons_lose_their_results(client, officer, r
     assert ",no," in by_id[working.id_masked] and disability not in by_id[working.id_masked]
     assert ",yes," in by_id[still.id_masked] and long_term in by_id[still.id_masked]
     assert "long_term_unemployed" not in by_id[still.id_masked]  # labels, not codes
+    # The person who found work is no longer told about what recognition gave; the others are.
+    assert PushItem.objects.filter(person=working, status="pending").count() == 0
+    assert PushItem.objects.filter(person=working, reason_code="policy.recognition", status="expired").exists()
+    assert summary["pushes_lapsed"] >= 1
+    assert PushItem.objects.filter(person=still, reason_code="policy.recognition", status="pending").exists()
 
 
 @pytest.mark.postgres
