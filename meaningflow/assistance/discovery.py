@@ -676,15 +676,20 @@ def _policy_pushes(population, results, among: numpy.ndarray) -> dict[str, numpy
     return {name: numpy.concatenate(chunks) for name, chunks in parts.items()}
 
 
+def _push_key_sql() -> str:
+    """SQL for a policy push's key, person id × 16 + its stage code (as staged pushes have)."""
+    number = "CASE reason_code " + " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(POLICY_PUSHES)) + " END"
+    key = f"person_id * 16 + {number}"
+    return f"({key})::int8" if _postgres() else key
+
+
 def _existing_policy_pushes(population, period: str) -> numpy.ndarray:
     """Keys (person id × 16 + stage code) of the policy pushes already created this month."""
     if not len(population):
         return numpy.zeros(0, dtype=numpy.int64)
-    table = PushItem._meta.db_table
-    number = "CASE reason_code " + " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(POLICY_PUSHES)) + " END"
-    key = f"person_id * 16 + {number}"
+    table, key = PushItem._meta.db_table, _push_key_sql()
     read = columnar.read_columns(
-        f"SELECT {f'({key})::int8' if _postgres() else key} FROM {table} "  # noqa: S608
+        f"SELECT {key} FROM {table} "  # noqa: S608
         f"WHERE period = %s AND opportunity_ref = '' AND reason_code IN ({', '.join(['%s'] * len(POLICY_PUSHES))}) "
         "AND person_id BETWEEN %s AND %s",
         [period, *POLICY_PUSHES, int(population.ids.min()), int(population.ids.max())],
@@ -807,11 +812,9 @@ def _expire_lapsed_policy_pushes(population, staged: dict, among: numpy.ndarray)
     changed = population.ids[among]
     if not len(changed):
         return 0
-    table = PushItem._meta.db_table
-    number = "CASE reason_code " + " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(POLICY_PUSHES)) + " END"
-    key = f"person_id * 16 + {number}"
+    table, key = PushItem._meta.db_table, _push_key_sql()
     read = columnar.read_columns(
-        f"SELECT {'id::int8' if _postgres() else 'id'}, {f'({key})::int8' if _postgres() else key} FROM {table} "  # noqa: S608
+        f"SELECT {'id::int8' if _postgres() else 'id'}, {key} FROM {table} "  # noqa: S608
         f"WHERE opportunity_ref = '' AND reason_code IN ({', '.join(['%s'] * len(POLICY_PUSHES))}) "
         f"AND status IN ({', '.join(['%s'] * len(OPEN_PUSH_STATUSES))}) AND person_id BETWEEN %s AND %s",
         [*POLICY_PUSHES, *OPEN_PUSH_STATUSES, int(changed.min()), int(changed.max())],
