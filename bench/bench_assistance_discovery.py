@@ -282,9 +282,10 @@ def _database_floor(pushes: int) -> tuple[float, float]:
     from django.db import connection, transaction
 
     from meaningflow.assistance import discovery
+    from meaningflow.assistance.discovery.population import registry_sql
     from meaningflow.assistance.models import PushItem, Recognition, RegistryPerson
 
-    sql, params = discovery._sql("43", None)
+    sql, params = registry_sql("43", None)
     names = ", ".join(f"c{i}" for i in range(len(discovery.READ_COLUMNS)))
     total = " + ".join(f"CAST(c{i} AS double precision)" for i in range(len(discovery.READ_COLUMNS)))
     summed = f"WITH q({names}) AS ({sql.replace('ORDER BY p.id', '')}) SELECT sum({total}) FROM q"  # noqa: S608
@@ -329,6 +330,7 @@ def child() -> None:
     from django.db import connection
 
     from meaningflow.assistance import discovery
+    from meaningflow.assistance.discovery.writing import policy_pushes
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -353,7 +355,7 @@ def child() -> None:
         results = discovery.compute_population(population, PERIOD, on=TODAY)
         floors.append(time.perf_counter() - started)
     floor = min(floors)
-    expected_pushes = len(discovery._policy_pushes(population, results, numpy.ones(len(population), bool))["code"])
+    expected_pushes = len(policy_pushes(population, results, numpy.ones(len(population), bool))["code"])
     database_read, database_write = _database_floor(expected_pushes)
     print(
         f"database floor: the registry query evaluated {database_read:.1f} s; {PERSONS:,} recognitions and "

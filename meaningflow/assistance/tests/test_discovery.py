@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from meaningflow.accounts import services as accounts_services
 from meaningflow.assistance import discovery, services
+from meaningflow.assistance.discovery import writing
 from meaningflow.assistance.models import AssistanceProfile, PushItem, Recognition, RegistryPerson
 from meaningflow.assistance.tests.helpers import csv_bytes, person_row
 from meaningflow.needs import services as needs_services
@@ -95,7 +96,7 @@ def test_only_changed_results_are_written(officer, monkeypatch):
     assert (fourth["recognitions_written"], fourth["pushes_created"]) == (1, 1)
     assert PushItem.objects.filter(person=needing, reason_code="policy.training_subsidy").exists()
     # Settled this month: the next run stages no push and reads no push keys.
-    monkeypatch.setattr(discovery, "_existing_policy_pushes", lambda *args: pytest.fail("read push keys"))
+    monkeypatch.setattr(writing, "_existing_policy_pushes", lambda *args: pytest.fail("read push keys"))
     fifth = discovery.discovery_run(region_prefix="43", today=TODAY)
     assert (fifth["recognitions_written"], fifth["pushes_created"], fifth["push_candidates"]) == (0, 0, 0)
     monkeypatch.undo()
