@@ -149,7 +149,14 @@ class RegistryPerson(models.Model):
 
     class Meta:
         ordering = ["region_code", "id"]
-        indexes = [models.Index(fields=["user"], name="assist_person_user_idx")]
+        indexes = [
+            models.Index(fields=["user"], name="assist_person_user_idx"),
+            # Discovery looks for deregistered persons who still have results at every run:
+            # a small index of the few, not a scan of the registry.
+            models.Index(
+                fields=["region_code"], condition=Q(registration_status="deregistered"), name="assist_person_departed_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(region_code__regex=r"^[0-9]{6}$"), name="assist_person_region_6"),
         ]

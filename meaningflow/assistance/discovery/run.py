@@ -59,10 +59,11 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
         )
         now = timezone.now()
         with transaction.atomic():
+            # Before the new pushes: only what was pushed before can lapse.
+            lapsed = expire_lapsed_policy_pushes(population, staged, ~settled)
             written = write_recognitions(population, results, digests, period, now, progress)
             created = write_policy_pushes(staged, population, period, today, expiry_days, now)
             created += write_opportunity_pushes(opportunity_rows, population, period, now)
-            lapsed = expire_lapsed_policy_pushes(population, staged, ~settled)
             # Persons no longer in the population (deregistered, 注销) keep no results.
             withdrawn = registry_results_withdraw(person_ids=departed_with_results(region_prefix))
         progress.advance(len(population))

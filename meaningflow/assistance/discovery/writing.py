@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import numpy
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from meaningflow.assistance import policy
 from meaningflow.assistance.discovery.simulation import OUTPUTS
@@ -352,10 +353,12 @@ def policy_pushes(population, results, among: numpy.ndarray) -> dict[str, numpy.
     return {name: numpy.concatenate(chunks) for name, chunks in parts.items()}
 
 
-def _push_key_sql() -> str:
-    """SQL for a policy push's key, person id × 16 + its stage code (as staged pushes have)."""
-    number = "CASE reason_code " + " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(POLICY_PUSHES)) + " END"
-    key = f"person_id * 16 + {number}"
+def _push_key_sql(table: str = "") -> str:
+    """SQL for a policy push's key, person id × 16 + its stage code (as staged pushes have);
+    ``table``: the alias of the push table, if the query joins another."""
+    prefix = f"{table}." if table else ""
+    number = f"CASE {prefix}reason_code " + " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(POLICY_PUSHES))
+    key = f"{prefix}person_id * 16 + {number} END"
     return f"({key})::int8" if _postgres() else key
 
 
@@ -484,21 +487,26 @@ def expire_lapsed_policy_pushes(population, staged: dict, among: numpy.ndarray) 
     """End the open policy and nearly-eligible pushes whose reason no longer holds for the
     persons whose findings changed (``among``): a person who found work is no longer told
     about subsidies for the recognised. ``staged`` holds every reason that holds for them
-    now. Returns how many expired."""
-    changed = population.ids[among]
+    now. Only the changed persons' open pushes are read (joined through a staging table).
+    Returns how many expired."""
+    # Only persons with a stored result can have policy pushes (they come with it).
+    stored = population.stored_fingerprints
+    changed = population.ids[among if stored is None else among & (stored != 0)]
     if not len(changed):
         return 0
-    table, key = PushItem._meta.db_table, _push_key_sql()
-    read = columnar.read_columns(
-        f"SELECT {'id::int8' if _postgres() else 'id'}, {key} FROM {table} "  # noqa: S608
-        f"WHERE opportunity_ref = '' AND reason_code IN ({', '.join(['%s'] * len(POLICY_PUSHES))}) "
-        f"AND status IN ({', '.join(['%s'] * len(OPEN_PUSH_STATUSES))}) AND person_id BETWEEN %s AND %s",
-        [*POLICY_PUSHES, *OPEN_PUSH_STATUSES, int(changed.min()), int(changed.max())],
-        [("id", "int8"), ("key", "int8")],
-    )
+    table, key = PushItem._meta.db_table, _push_key_sql("p")
+    with columnar.staging_table("discovery_changed_stage", {"person_id": "int8"}) as staging:
+        columnar.write_columns(staging, {"person_id": (changed.astype(numpy.int64), "int8")})
+        read = columnar.read_columns(
+            f"SELECT {'p.id::int8' if _postgres() else 'p.id'}, {key} "  # noqa: S608
+            f"FROM {table} p JOIN {staging} s ON s.person_id = p.person_id "
+            f"WHERE p.opportunity_ref = '' AND p.reason_code IN ({', '.join(['%s'] * len(POLICY_PUSHES))}) "
+            f"AND p.status IN ({', '.join(['%s'] * len(OPEN_PUSH_STATUSES))})",
+            [*POLICY_PUSHES, *OPEN_PUSH_STATUSES],
+            [("id", "int8"), ("key", "int8")],
+        )
     holds = staged["person_id"].astype(numpy.int64) * 16 + staged["code"]
-    lapsed = numpy.isin(read["key"] // 16, changed) & ~numpy.isin(read["key"], holds)
-    ids = read["id"][lapsed].tolist()
+    ids = read["id"][~numpy.isin(read["key"], holds)].tolist()
     expired = 0
     for start in range(0, len(ids), 10_000):
         expired += PushItem.objects.filter(pk__in=ids[start : start + 10_000]).update(status=PushItem.Status.EXPIRED)
@@ -510,7 +518,8 @@ def departed_with_results(region_prefix: str) -> list[int]:
     open push (few: the import and the case file withdraw them at once)."""
     departed = RegistryPerson.objects.filter(
         region_code__startswith=region_prefix, registration_status=RegistryPerson.RegistrationStatus.DEREGISTERED
+    ).filter(
+        Exists(Recognition.objects.filter(person=OuterRef("pk")))
+        | Exists(PushItem.objects.filter(person=OuterRef("pk"), status__in=OPEN_PUSH_STATUSES))
     )
-    with_recognition = departed.filter(recognition__isnull=False).values_list("pk", flat=True)
-    with_pushes = departed.filter(pushes__status__in=OPEN_PUSH_STATUSES).values_list("pk", flat=True)
-    return sorted({*with_recognition, *with_pushes})
+    return list(departed.order_by("pk").values_list("pk", flat=True))
