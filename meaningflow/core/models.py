@@ -73,6 +73,9 @@ class JobRun(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # A heartbeat: every progress step touches it, so a run whose worker died (kill -9)
+    # shows as stale and is recovered (``jobs_recover_stale``) instead of RUNNING forever.
+    updated_at = models.DateTimeField(_("last progress at"), auto_now=True)
     total = models.PositiveBigIntegerField(_("total"), default=0)
     done = models.PositiveBigIntegerField(_("done"), default=0)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
