@@ -285,6 +285,12 @@ TASKS = {
     }
 }
 
+# A task RUNNING longer than this, or a job run without progress for this long, was left
+# by a worker that died; ``jobs_recover_stale`` (periodic, and at each worker restart)
+# marks it failed and re-enqueues periodic jobs.
+TASKS_STALE_AFTER_SECONDS = int(os.environ.get("TASKS_STALE_AFTER_SECONDS", 3 * 3600))
+JOBS_STALE_AFTER_SECONDS = int(os.environ.get("JOBS_STALE_AFTER_SECONDS", 1800))
+
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -318,6 +324,7 @@ PLATFORM_NAME = _("Meaning Flow Network")
 # Periodic jobs run by `manage.py scheduler` (started by `make run`): command → seconds.
 PERIODIC_JOBS: dict[str, int] = {
     "ledger_seal": 60,
+    "jobs_recover_stale": 600,
     "ledger_expire_holds": 300,
     "ledger_decay": 86400,
     "ledger_verify": 86400,

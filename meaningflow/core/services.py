@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from datetime import timedelta
 from typing import TextIO
 
 from django.core.mail import send_mail
@@ -84,7 +85,7 @@ class JobProgress:
 
     def advance(self, count: int) -> None:
         self.run.done += count
-        JobRun.objects.filter(pk=self.run.pk).update(done=self.run.done)
+        JobRun.objects.filter(pk=self.run.pk).update(done=self.run.done, updated_at=timezone.now())
         if self.run.total:
             percent = min(100, self.run.done * 100 // self.run.total)
             if percent != self._last_percent:
@@ -107,3 +108,48 @@ class JobProgress:
         self.run.save(update_fields=["finished_at", "summary", "status", "error"])
         self.stream.write("\n" + " ".join(f"{k}={v}" for k, v in self.summary.items()) + "\n")
         return False
+
+
+class WorkerLost(RuntimeError):
+    """The worker running a task or job stopped without finishing it (killed, crashed)."""
+
+
+def jobs_recover_stale(*, worker_id: str = "", now=None) -> dict:
+    """Close what a dead worker left RUNNING, so nothing stays RUNNING forever.
+
+    * Task results (django-tasks database backend) RUNNING on ``worker_id`` (a worker the
+      supervisor saw die), or started longer than ``settings.TASKS_STALE_AFTER_SECONDS``
+      ago, are marked failed (``WorkerLost``); the periodic jobs among them (idempotent
+      management commands) are enqueued again.
+    * Job runs (``JobRun``) RUNNING without progress for ``settings.JOBS_STALE_AFTER_SECONDS``
+      are marked failed; the next run of the same job and key resumes them.
+
+    Returns ``{"tasks": n, "requeued": n, "jobs": n}``; audited when anything was recovered."""
+    from django.conf import settings
+    from django_tasks_db.models import DBTaskResult
+
+    from meaningflow.core.tasks import run_management_command
+
+    now = now or timezone.now()
+    too_old = now - timedelta(seconds=settings.TASKS_STALE_AFTER_SECONDS)
+    tasks = requeued = 0
+    # Few tasks run at a time; the worker test is in Python (SQLite has no JSON containment).
+    for result in DBTaskResult.objects.running().order_by("pk"):
+        if not (result.started_at < too_old or (worker_id and worker_id in result.worker_ids)):
+            continue
+        result.set_failed(WorkerLost(f"worker {', '.join(result.worker_ids)} stopped while running this task"))
+        tasks += 1
+        if result.task_path == run_management_command.module_path and result.args_kwargs.get("args"):
+            run_management_command.enqueue(*result.args_kwargs["args"])
+            requeued += 1
+    jobs = JobRun.objects.filter(
+        status=JobRun.Status.RUNNING, updated_at__lt=now - timedelta(seconds=settings.JOBS_STALE_AFTER_SECONDS)
+    ).update(
+        status=JobRun.Status.FAILED,
+        finished_at=now,
+        error="WorkerLost: no progress for too long; the worker running it stopped. The next run resumes it.",
+    )
+    summary = {"tasks": tasks, "requeued": requeued, "jobs": jobs}
+    if tasks or jobs:
+        audit_log(action="core.jobs.recovered", subject="core.jobs", data={**summary, "worker": worker_id})
+    return summary
