@@ -5,11 +5,14 @@ import sys
 from datetime import timedelta
 from typing import TextIO
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from meaningflow.core.models import AuditEvent, JobRun, Notification
+from meaningflow.core.tasks import run_management_command
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +128,6 @@ def jobs_recover_stale(*, worker_id: str = "", now=None) -> dict:
       are marked failed; the next run of the same job and key resumes them.
 
     Returns ``{"tasks": n, "requeued": n, "jobs": n}``; audited when anything was recovered."""
-    from django.conf import settings
-    from django_tasks_db.models import DBTaskResult
-
-    from meaningflow.core.tasks import run_management_command
-
     now = now or timezone.now()
     too_old = now - timedelta(seconds=settings.TASKS_STALE_AFTER_SECONDS)
     tasks = requeued = 0
