@@ -6,3 +6,15 @@ def validation_messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [str(m) for messages in exc.message_dict.values() for m in messages]
     return [str(m) for m in exc.messages]
+
+
+def validation_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """Each problem of a ValidationError as (translated message, code); ``invalid`` when the
+    error was raised without a code."""
+    groups = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+    result = []
+    for errors in groups:
+        for error in errors:
+            message = error.message % error.params if error.params else error.message
+            result.append((str(message), error.code or "invalid"))
+    return result

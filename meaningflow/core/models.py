@@ -89,3 +89,30 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.key} ({self.status})"
+
+
+class IdempotencyRecord(models.Model):
+    """One API request sent with an ``Idempotency-Key`` header (``core.idempotency``).
+
+    The first request claims the (caller, key) pair — the unique constraint decides between
+    concurrent duplicates — and stores its answer when it succeeds; a repeat with the same
+    payload gets that answer instead of creating a second booking, need or message.
+    ``status_code`` is empty while the first request is still running."""
+
+    caller = models.CharField(_("caller"), max_length=100)  # typed reference, e.g. accounts.user:42
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)  # SHA-256 of method, path, body
+    operation = models.CharField(_("operation"), max_length=300)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    response_body = models.TextField(_("response body"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="core_idempotency_caller_key_uniq")]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.key} ({self.status_code or '…'})"
