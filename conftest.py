@@ -26,6 +26,17 @@ def english_by_default():
         yield
 
 
+_checkpoint_logs = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def ledger_checkpoint_dir(settings, tmp_path_factory):
+    """Each test has its own database state, so it publishes ledger checkpoints into its own
+    directory (docs/LEDGER.md "Published checkpoints"); created only when something is sealed."""
+    settings.LEDGER_CHECKPOINT_DIR = tmp_path_factory.getbasetemp() / "ledger-checkpoints" / str(next(_checkpoint_logs))
+    return settings.LEDGER_CHECKPOINT_DIR
+
+
 @pytest.fixture(autouse=True)
 def force_login_passes_second_factor(monkeypatch):
     """Tests about other things log staff in with ``force_login``; such a session is also

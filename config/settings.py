@@ -291,6 +291,21 @@ TASKS = {
 TASKS_STALE_AFTER_SECONDS = int(os.environ.get("TASKS_STALE_AFTER_SECONDS", 3 * 3600))
 JOBS_STALE_AFTER_SECONDS = int(os.environ.get("JOBS_STALE_AFTER_SECONDS", 1800))
 
+# --- Ledger tamper evidence (docs/LEDGER.md "Published checkpoints", "Key rotation") -----
+# Every signed checkpoint is also published here, outside the database, as create-only
+# files: mount it from storage the database's users cannot rewrite.
+LEDGER_CHECKPOINT_DIR = Path(os.environ.get("LEDGER_CHECKPOINT_DIR", VAR_DIR / "ledger-checkpoints"))
+# The checkpoint signing key's seed (64 hex characters); derived from SECRET_KEY when unset.
+LEDGER_SIGNING_SEED = os.environ.get("LEDGER_SIGNING_SEED", "").strip() or (
+    Path(os.environ["LEDGER_SIGNING_SEED_FILE"]).read_text().strip() if os.environ.get("LEDGER_SIGNING_SEED_FILE") else ""
+)
+# Public keys (hex, comma-separated) the ledger signed with before: their checkpoints verify.
+LEDGER_RETIRED_PUBLIC_KEYS = [k.strip().lower() for k in os.environ.get("LEDGER_RETIRED_PUBLIC_KEYS", "").split(",") if k.strip()]
+for _name, _keys in (("LEDGER_SIGNING_SEED", [LEDGER_SIGNING_SEED] if LEDGER_SIGNING_SEED else []), ("LEDGER_RETIRED_PUBLIC_KEYS", LEDGER_RETIRED_PUBLIC_KEYS)):
+    for _key in _keys:
+        if len(_key) != 64 or any(c not in "0123456789abcdefABCDEF" for c in _key):
+            raise ImproperlyConfigured(f"{_name} must be 64 hexadecimal characters per key")
+
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -143,7 +143,8 @@ def merkle_verify(value: str, proof: list, root: str) -> bool:
 
 def _private_key() -> Ed25519PrivateKey:
     """Derived from SECRET_KEY unless LEDGER_SIGNING_SEED (hex, 32 bytes) is set, so that
-    every process signs with the same key without another secret file."""
+    every process signs with the same key without another secret file. Only settings hold
+    it: the database stores public keys only (a test dumps every ledger table to check)."""
     seed_hex = getattr(settings, "LEDGER_SIGNING_SEED", "")
     if seed_hex:
         seed = bytes.fromhex(seed_hex)
@@ -156,6 +157,14 @@ def _private_key() -> Ed25519PrivateKey:
 
 def public_key_hex() -> str:
     return _private_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def trusted_public_keys() -> list[str]:
+    """The keys whose checkpoints this platform accepts: the current one, then those it
+    signed with before (``settings.LEDGER_RETIRED_PUBLIC_KEYS``, see docs/LEDGER.md "Key
+    rotation"). Which key signs which range is the published key history's business."""
+    retired = [k.strip().lower() for k in getattr(settings, "LEDGER_RETIRED_PUBLIC_KEYS", ()) if k.strip()]
+    return [public_key_hex(), *(k for k in retired if k != public_key_hex())]
 
 
 def checkpoint_message(*, seq_from: int, seq_to: int, chain_hash: str, merkle_root: str) -> bytes:

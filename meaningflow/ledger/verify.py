@@ -6,12 +6,16 @@ need to check their own history offline; ``verify_statement`` is that check.
 """
 
 import json
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from meaningflow.ledger import hashing
+from meaningflow.ledger import hashing, publication
 from meaningflow.ledger.models import (
     Account,
     ChainHead,
@@ -21,6 +25,8 @@ from meaningflow.ledger.models import (
     Posting,
     Transaction,
 )
+from meaningflow.ledger.publication import PublishedCheckpoint
+from meaningflow.ledger.services.chain import CHECKPOINT_SPAN
 
 STATEMENT_FORMAT = "meaningflow-cv-statement/1"
 
@@ -190,6 +196,7 @@ def _check_content_hashes() -> list[Violation]:
 
 
 def _check_chain() -> list[Violation]:
+    """The stored chain: contiguous ``seq``, each link, the head."""
     found = []
     expected_seq, prev = 1, hashing.GENESIS
     for pk, seq, stored_prev, link, content in (
@@ -220,38 +227,228 @@ def _check_chain() -> list[Violation]:
                 f"head says seq {head.seq}, the chain ends at {expected_seq - 1}",
             )
         )
-    key = hashing.public_key_hex()
-    for ckpt in Checkpoint.objects.all():
-        hashes = list(
-            Transaction.objects.filter(seq__gte=ckpt.seq_from, seq__lte=ckpt.seq_to)
-            .order_by("seq")
-            .values_list("chain_hash", flat=True)
-        )
-        message = hashing.checkpoint_message(
-            seq_from=ckpt.seq_from,
-            seq_to=ckpt.seq_to,
-            chain_hash=ckpt.chain_hash,
-            merkle_root=ckpt.merkle_root,
-        )
-        if (
-            not hashes
-            or hashes[-1] != ckpt.chain_hash
-            or hashing.merkle_root(hashes) != ckpt.merkle_root
-            or not hashing.signature_valid(message, ckpt.signature, key)
-        ):
-            found.append(
-                Violation(
-                    "checkpoint",
-                    f"ledger.checkpoint:{ckpt.seq_to}",
-                    "checkpoint does not match the chain or its signature",
-                )
-            )
     return found
+
+
+# --- Checkpoints against the published log -----------------------------------------------
+
+
+@dataclass
+class _Range:
+    """A signed range to check against the transactions: a published checkpoint, or a stored
+    one the published log does not have."""
+
+    checkpoint: PublishedCheckpoint
+    published: bool
+    hashes: list[str] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"ledger.checkpoint:{self.checkpoint.seq_to}"
+
+
+def _published_stream(store, numbers: list[int], found: list[Violation]) -> Iterator[PublishedCheckpoint]:
+    """The published checkpoints in order, each checked as a log entry: contiguous from seq 1,
+    readable, signed by a trusted key that the published key history names for its range."""
+    trusted = set(hashing.trusted_public_keys())
+    try:
+        keys = publication.keys_published(store)
+    except publication.RecordInvalid as exc:
+        found.append(Violation("published_log", "ledger.published:keys", str(exc)))
+        keys = []
+    seen: set[str] = set()
+    for position, key in enumerate(keys):
+        if key.public_key in seen and keys[position - 1].public_key != key.public_key:
+            found.append(
+                Violation("published_signature", f"ledger.published:key{key.since_seq}", "a replaced key signs again")
+            )
+        seen.add(key.public_key)
+    history = publication.PublishedLog(checkpoints=[], keys=keys, unreadable=[])
+    expected = 1
+    for number in numbers:
+        try:
+            checkpoint = publication.checkpoint_published(number, store)
+        except publication.RecordInvalid as exc:
+            found.append(Violation("published_log", f"ledger.published:{number}", str(exc)))
+            continue
+        if checkpoint is None or checkpoint.seq_from != number or checkpoint.seq_from > checkpoint.seq_to:
+            found.append(Violation("published_log", f"ledger.published:{number}", "not a checkpoint of that range"))
+            continue
+        ref = f"ledger.checkpoint:{checkpoint.seq_to}"
+        if checkpoint.seq_from != expected:
+            found.append(
+                Violation("published_log", ref, f"the published log jumps from seq {expected - 1} to {checkpoint.seq_from}")
+            )
+        if not checkpoint.signature_valid() or checkpoint.public_key not in trusted:
+            found.append(Violation("published_signature", ref, "not signed by one of this platform's keys"))
+        elif history.key_in_force(checkpoint.seq_from) != checkpoint.public_key:
+            found.append(
+                Violation("published_signature", ref, "signed by a key the published key history does not name for it")
+            )
+        expected = checkpoint.seq_to + 1
+        yield checkpoint
+
+
+def _stored_checkpoints() -> Iterator[PublishedCheckpoint]:
+    for values in (
+        Checkpoint.objects.order_by("seq_to")
+        .values_list(*PublishedCheckpoint.__dataclass_fields__)
+        .iterator(chunk_size=5_000)
+    ):
+        yield PublishedCheckpoint(*values)
+
+
+def _ranges(store, numbers: list[int], found: list[Violation], notes: list[str]) -> Iterator[_Range]:
+    """Merge the published log with the stored checkpoints (both by ``seq_to``): report stored
+    ones that differ from the published ones, published ones the database lacks, gaps in the
+    stored coverage, and yield what the chain must reach: every published checkpoint and the
+    stored ones not (yet) published."""
+    last_published = 0
+    covered_to = 0  # stored checkpoints cover every seq up to here
+    published = _published_stream(store, numbers, found)
+    stored = _stored_checkpoints()
+    pub, sto = next(published, None), next(stored, None)
+    while pub is not None or sto is not None:
+        if sto is not None and (pub is None or sto.seq_to < pub.seq_to):
+            if sto.seq_from > covered_to + 1:
+                found.append(_uncovered(covered_to + 1, sto.seq_from - 1))
+            covered_to = max(covered_to, sto.seq_to)
+            if sto.seq_to <= last_published or pub is not None:
+                found.append(Violation("unpublished", f"ledger.checkpoint:{sto.seq_to}", "a stored checkpoint the published log does not have"))
+            else:
+                notes.append(f"checkpoint {sto.seq_from}…{sto.seq_to} is signed but not published yet (the next ledger_seal publishes it)")
+            yield _Range(sto, published=False)
+            sto = next(stored, None)
+            continue
+        ref = f"ledger.checkpoint:{pub.seq_to}"
+        if sto is not None and sto.seq_to == pub.seq_to:
+            if sto.seq_from > covered_to + 1:
+                found.append(_uncovered(covered_to + 1, sto.seq_from - 1))
+            covered_to = max(covered_to, sto.seq_to)
+            if sto != pub:
+                found.append(Violation("published_mismatch", ref, "the stored checkpoint differs from the published one"))
+            sto = next(stored, None)
+        else:
+            found.append(Violation("published_missing", ref, f"published checkpoint {pub.seq_from}…{pub.seq_to} is not in the database"))
+        last_published = pub.seq_to
+        yield _Range(pub, published=True)
+        pub = next(published, None)
+    sealed_to = Transaction.objects.aggregate(last=Max("seq"))["last"] or 0
+    if sealed_to > covered_to:
+        found.append(_uncovered(covered_to + 1, sealed_to))
+
+
+def _uncovered(first: int, last: int) -> Violation:
+    return Violation("uncovered", f"ledger.transaction:seq{first}", f"sealed transactions {first}…{last} are in no stored checkpoint")
+
+
+def _check_checkpoints(store, numbers: list[int], notes: list[str]) -> list[Violation]:
+    """Recompute the chain from the stored content hashes (the content pass checks those
+    against the postings) and require that, from each checkpoint's start, it reaches the
+    checkpoint's chain hash and that the range's chain hashes give its Merkle root. Each range
+    starts from the previous checkpoint's chain hash, so one rewrite is named once."""
+    found: list[Violation] = []
+    ranges = _ranges(store, numbers, found, notes)
+    trusted = set(hashing.trusted_public_keys())
+    upcoming, active = next(ranges, None), []
+    running, last_seq = hashing.GENESIS, 0
+
+    def close(r: _Range, chain: str) -> None:
+        c, code = r.checkpoint, "published_chain" if r.published else "checkpoint"
+        if not r.published and (not c.signature_valid() or c.public_key not in trusted):
+            found.append(Violation("checkpoint", r.ref, "checkpoint's signature is not one of this platform's keys"))
+        if chain != c.chain_hash:
+            found.append(Violation(code, r.ref, f"the chain recomputed from the transactions does not reach its chain hash at seq {c.seq_to}"))
+        elif hashing.merkle_root(r.hashes) != c.merkle_root:
+            found.append(Violation(code, r.ref, "the stored chain hashes of its range do not give its Merkle root"))
+
+    for seq, link, content in (
+        Transaction.objects.filter(seq__isnull=False).order_by("seq").values_list("seq", "chain_hash", "content_hash").iterator(chunk_size=20_000)
+    ):
+        while upcoming is not None and upcoming.checkpoint.seq_from <= seq:
+            if upcoming.checkpoint.seq_to - upcoming.checkpoint.seq_from >= CHECKPOINT_SPAN:
+                found.append(Violation("checkpoint", upcoming.ref, f"spans more than {CHECKPOINT_SPAN} transactions"))
+            else:
+                active.append(upcoming)
+            upcoming = next(ranges, None)
+        running = hashing.chain_hash(running, content)
+        for r in active:
+            r.hashes.append(link)
+        for r in [r for r in active if r.checkpoint.seq_to <= seq]:
+            close(r, running)
+            active.remove(r)
+            running = r.checkpoint.chain_hash if r.published else running  # the next range starts from the published head
+        last_seq = seq
+    for r in [*active, *([upcoming] if upcoming else []), *ranges]:
+        code = "published_chain" if r.published else "checkpoint"
+        found.append(Violation(code, r.ref, f"the chain ends at seq {last_seq}, before this checkpoint's end {r.checkpoint.seq_to}"))
+    return found
+
+
+@contextmanager
+def read_snapshot():
+    """One consistent view of the database for every check, so that writers committing
+    between two queries cannot look like violations. PostgreSQL: a REPEATABLE READ, READ ONLY
+    transaction. SQLite: a deferred read transaction (WAL keeps its snapshot until it ends and
+    it takes no write lock; the connection otherwise begins IMMEDIATE). Inside a caller's
+    transaction, that transaction is the snapshot."""
+    if connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        with transaction.atomic(durable=True), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+        return
+    mode = getattr(connection, "transaction_mode", None)
+    connection.transaction_mode = "DEFERRED"
+    try:
+        with transaction.atomic(durable=True):
+            connection.transaction_mode = mode
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM ledger_chainhead")  # SQLite's snapshot starts at the first read
+            yield
+    finally:
+        connection.transaction_mode = mode
+
+
+@dataclass
+class VerifyReport:
+    violations: list[Violation]
+    notes: list[str]  # what is fine but not finished: unsealed or not yet published tails
+
+
+def ledger_verify_report() -> VerifyReport:
+    """Every violation of the ledger's invariants, and notes on the unfinished tail."""
+    store = publication.checkpoint_store()
+    notes: list[str] = []
+    try:
+        # Listed before the snapshot begins: a checkpoint is published after its rows
+        # committed, so every one listed here is in the snapshot.
+        numbers = store.numbers(publication.CHECKPOINTS)
+    except publication.RecordInvalid as exc:
+        numbers, unreadable = [], [Violation("published_log", "ledger.published", str(exc))]
+    else:
+        unreadable = []
+    with read_snapshot():
+        violations = (
+            unreadable
+            + _check_sums()
+            + _check_caps()
+            + _check_content_hashes()
+            + _check_chain()
+            + _check_checkpoints(store, numbers, notes)
+        )
+        unsealed = Transaction.objects.filter(seq__isnull=True).count()
+    if unsealed:
+        notes.append(f"{unsealed} transaction(s) newer than the last checkpoint are not sealed yet (the next ledger_seal seals them)")
+    return VerifyReport(violations=violations, notes=notes)
 
 
 def ledger_verify() -> list[Violation]:
     """Every violation of the ledger's invariants; empty when the ledger is sound."""
-    return _check_sums() + _check_caps() + _check_content_hashes() + _check_chain()
+    return ledger_verify_report().violations
 
 
 # --- Statements -------------------------------------------------------------------------
@@ -261,9 +458,19 @@ def _statement_signature(body: dict) -> str:
     return hashing.sign(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
 
 
+def _checkpoint_entry(checkpoint: PublishedCheckpoint) -> dict:
+    return {k: v for k, v in checkpoint.record().items() if k != "format"}
+
+
 def statement_build(*, user) -> dict:
     """A signed JSON statement of every transaction on the person's accounts, with a
-    Merkle proof of each of their postings and of each transaction's place in a checkpoint."""
+    Merkle proof of each of their postings and of each transaction's place in a checkpoint.
+
+    The checkpoints are the published ones (``ledger.publication``), not the database's
+    copies, together with the head of the published log and the key history: every statement
+    a member keeps is a witness of what the platform published."""
+    store = publication.checkpoint_store()
+    published = store.numbers(publication.CHECKPOINTS)  # seq_from of each, ascending
     accounts = {a.pk: a for a in Account.objects.filter(owner=user).select_related("unit")}
     checkpoints, ranges, entries = {}, {}, []
     for tx in (
@@ -292,44 +499,63 @@ def statement_build(*, user) -> dict:
             "prev_hash": tx.prev_hash,
             "chain_hash": tx.chain_hash,
         }
-        if tx.seq:
-            ckpt = Checkpoint.objects.filter(seq_from__lte=tx.seq, seq_to__gte=tx.seq).first()
-            if ckpt:
-                if ckpt.seq_to not in ranges:
-                    ranges[ckpt.seq_to] = list(
-                        Transaction.objects.filter(seq__gte=ckpt.seq_from, seq__lte=ckpt.seq_to)
-                        .order_by("seq")
-                        .values_list("chain_hash", flat=True)
-                    )
-                    checkpoints[str(ckpt.seq_to)] = {
-                        "seq_from": ckpt.seq_from,
-                        "seq_to": ckpt.seq_to,
-                        "chain_hash": ckpt.chain_hash,
-                        "merkle_root": ckpt.merkle_root,
-                        "signature": ckpt.signature,
-                    }
-                entry["checkpoint"] = ckpt.seq_to
-                entry["inclusion"] = hashing.merkle_proof(
-                    ranges[ckpt.seq_to], tx.seq - ckpt.seq_from
+        position = bisect_right(published, tx.seq or 0) - 1
+        ckpt = publication.checkpoint_published(published[position], store) if tx.seq and position >= 0 else None
+        if ckpt and ckpt.seq_to >= tx.seq:
+            if ckpt.seq_to not in ranges:
+                ranges[ckpt.seq_to] = list(
+                    Transaction.objects.filter(seq__gte=ckpt.seq_from, seq__lte=ckpt.seq_to)
+                    .order_by("seq")
+                    .values_list("chain_hash", flat=True)
                 )
+                checkpoints[str(ckpt.seq_to)] = _checkpoint_entry(ckpt)
+            entry["checkpoint"] = ckpt.seq_to
+            entry["inclusion"] = hashing.merkle_proof(ranges[ckpt.seq_to], tx.seq - ckpt.seq_from)
         entries.append(entry)
+    head = publication.checkpoint_published(published[-1], store) if published else None
     body = {
         "format": STATEMENT_FORMAT,
         "user": user.pk,
         "generated_at": timezone.now().isoformat(),
         "public_key": hashing.public_key_hex(),
+        "key_history": [
+            {"public_key": k.public_key, "since_seq": k.since_seq} for k in publication.keys_published(store)
+        ],
         "accounts": [
             {"id": a.pk, "unit": a.unit.code, "balance": a.balance} for a in accounts.values()
         ],
         "transactions": entries,
         "checkpoints": checkpoints,
+        "log_head": _checkpoint_entry(head) if head else None,
     }
     return {**body, "signature": _statement_signature(body)}
 
 
-def verify_statement(statement: dict | str, *, public_key: str | None = None) -> list[str]:
+def _statement_checkpoint_problem(ckpt: dict, *, data: dict, accepted: set[str]) -> str | None:
+    """Why a checkpoint carried by a statement does not verify, or None. Its key must be one
+    the verifier accepts and, when the statement carries the key history, the one it names
+    for the checkpoint's range."""
+    key = ckpt.get("public_key", data["public_key"])
+    history = [k for k in data.get("key_history") or [] if k["since_seq"] <= ckpt["seq_from"]]
+    message = hashing.checkpoint_message(
+        seq_from=ckpt["seq_from"], seq_to=ckpt["seq_to"], chain_hash=ckpt["chain_hash"], merkle_root=ckpt["merkle_root"]
+    )
+    if key not in accepted or (history and history[-1]["public_key"] != key):
+        return "checkpoint signed by a key that is not the platform's for it"
+    if not hashing.signature_valid(message, ckpt["signature"], key):
+        return "checkpoint signature is not valid"
+    return None
+
+
+def verify_statement(
+    statement: dict | str, *, public_key: str | None = None, trusted_keys: Iterable[str] | None = None
+) -> list[str]:
     """Problems found in a statement (empty list: it verifies). Pass the platform's
-    published ``public_key`` to check against it rather than the key the statement names."""
+    published ``public_key`` to check against it rather than the key the statement names.
+
+    Checkpoints may be signed by the statement's key or by an earlier key its key history
+    names (the statement's signature covers that history); ``trusted_keys`` (the platform's
+    current and retired keys) narrows that to keys the verifier knows itself."""
     data = json.loads(statement) if isinstance(statement, str) else dict(statement)
     problems = []
     if data.get("format") != STATEMENT_FORMAT:
@@ -344,6 +570,14 @@ def verify_statement(statement: dict | str, *, public_key: str | None = None) ->
         key,
     ):
         problems.append("the statement's signature is not valid")
+    accepted = {key, *(k["public_key"] for k in data.get("key_history") or [])}
+    if trusted_keys is not None:
+        accepted &= set(trusted_keys)
+    head = data.get("log_head")
+    if head:
+        problem = _statement_checkpoint_problem(head, data=data, accepted=accepted)
+        if problem:
+            problems.append(f"log head: {problem}")
     sums: dict[int, int] = {}
     for tx in data["transactions"]:
         ref = f"transaction {tx['id']}"
@@ -370,16 +604,13 @@ def verify_statement(statement: dict | str, *, public_key: str | None = None) ->
             problems.append(f"{ref}: chain link does not match")
         if "checkpoint" in tx:
             ckpt = data["checkpoints"][str(tx["checkpoint"])]
-            message = hashing.checkpoint_message(
-                seq_from=ckpt["seq_from"],
-                seq_to=ckpt["seq_to"],
-                chain_hash=ckpt["chain_hash"],
-                merkle_root=ckpt["merkle_root"],
-            )
-            if not hashing.signature_valid(message, ckpt["signature"], key):
-                problems.append(f"{ref}: checkpoint signature is not valid")
+            problem = _statement_checkpoint_problem(ckpt, data=data, accepted=accepted)
+            if problem:
+                problems.append(f"{ref}: {problem}")
             if not hashing.merkle_verify(tx["chain_hash"], tx["inclusion"], ckpt["merkle_root"]):
                 problems.append(f"{ref}: not included in its checkpoint")
+            if head and ckpt["seq_to"] > head["seq_to"]:
+                problems.append(f"{ref}: its checkpoint is newer than the log head")
     for account in data["accounts"]:
         if sums.get(account["id"], 0) != account["balance"]:
             problems.append(
@@ -387,3 +618,23 @@ def verify_statement(statement: dict | str, *, public_key: str | None = None) ->
                 f"balance says {account['balance']}"
             )
     return problems
+
+
+def statement_against_log(statement: dict | str, *, store=None) -> list[str]:
+    """What in a statement differs from the published log today: each checkpoint it carries
+    (and its log head) must be published exactly so. A member's old statement thereby
+    witnesses a log that was later rewritten or cut short."""
+    data = json.loads(statement) if isinstance(statement, str) else dict(statement)
+    store = store or publication.checkpoint_store()
+    carried = list((data.get("checkpoints") or {}).values()) + ([data["log_head"]] if data.get("log_head") else [])
+    problems = []
+    for ckpt in carried:
+        try:
+            published = publication.checkpoint_published(int(ckpt["seq_from"]), store)
+        except publication.RecordInvalid:
+            published = None
+        if published is None:
+            problems.append(f"checkpoint {ckpt['seq_from']}…{ckpt['seq_to']} is not in the published log")
+        elif _checkpoint_entry(published) != {**ckpt, "public_key": ckpt.get("public_key", data["public_key"])}:
+            problems.append(f"checkpoint {ckpt['seq_from']}…{ckpt['seq_to']} differs from the published log")
+    return sorted(set(problems))

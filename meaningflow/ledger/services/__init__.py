@@ -3,7 +3,7 @@
 Other apps import from here: ``from meaningflow.ledger import services``.
 """
 
-from meaningflow.ledger.services.chain import ledger_seal
+from meaningflow.ledger.services.chain import SealRefused, ledger_seal
 from meaningflow.ledger.services.contributions import (
     contribution_record,
     contributions_pending_credit,
@@ -29,6 +29,7 @@ from meaningflow.ledger.services.trust import (
 
 __all__ = [
     "IdempotencyConflict",
+    "SealRefused",
     "contribution_record",
     "contributions_pending_credit",
     "contributions_pending_credit_all",

@@ -5,12 +5,14 @@ so examples do not see each other's rows.
 """
 
 import io
+import tempfile
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -37,6 +39,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
+        # Each example rolls its database back, so it publishes checkpoints into its own log.
+        self._log = tempfile.TemporaryDirectory(prefix="mf-sm-log-")
+        self._log_setting = override_settings(LEDGER_CHECKPOINT_DIR=self._log.name)
+        self._log_setting.enable()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.domain = services.domain_create(
@@ -49,6 +55,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def teardown(self):
         transaction.set_rollback(True)
         self._atomic.__exit__(None, None, None)
+        self._log_setting.disable()
+        self._log.cleanup()
 
     def _key(self) -> str:
         self.n += 1
