@@ -15,7 +15,7 @@ from django.db import connection
 from meaningflow.ledger import services
 from meaningflow.ledger.models import Transaction
 from meaningflow.ledger.tests.factories import key, mint
-from meaningflow.ledger.verify import ledger_verify
+from meaningflow.ledger.verify import ledger_verify, read_snapshot
 
 pytestmark = [
     pytest.mark.postgres,
@@ -86,3 +86,16 @@ def test_verify_reports_nothing_while_writers_and_the_sealer_run(make_user):
     assert [v for run in results for v in run] == []
     services.ledger_seal(grace_seconds=0)
     assert ledger_verify() == []
+
+
+def test_verify_reads_one_snapshot(alice):
+    """What commits while ledger_verify reads is not in what it reads (deterministic: the
+    writer has committed before the second read)."""
+    mint(alice, 1)
+    with read_snapshot():
+        before = Transaction.objects.count()
+        writer = threading.Thread(target=lambda: (mint(alice, 1), connection.close()))
+        writer.start()
+        writer.join()
+        assert Transaction.objects.count() == before
+    assert Transaction.objects.count() == before + 1
