@@ -195,41 +195,6 @@ def _check_content_hashes() -> list[Violation]:
     return found
 
 
-def _check_chain() -> list[Violation]:
-    """The stored chain: contiguous ``seq``, each link, the head."""
-    found = []
-    expected_seq, prev = 1, hashing.GENESIS
-    for pk, seq, stored_prev, link, content in (
-        Transaction.objects.filter(seq__isnull=False)
-        .order_by("seq")
-        .values_list("pk", "seq", "prev_hash", "chain_hash", "content_hash")
-        .iterator(chunk_size=20_000)
-    ):
-        if seq != expected_seq:
-            found.append(
-                Violation(
-                    "chain_gap",
-                    f"ledger.transaction:seq{expected_seq}",
-                    f"sealed transactions {expected_seq}…{seq - 1} are missing (deleted?)",
-                )
-            )
-        if stored_prev != prev or link != hashing.chain_hash(stored_prev, content):
-            found.append(
-                Violation("chain_link", f"ledger.transaction:{pk}", f"chain broken at seq {seq}")
-            )
-        expected_seq, prev = seq + 1, link
-    head = ChainHead.objects.filter(pk=1).first()
-    if head and (head.seq != expected_seq - 1 or head.chain_hash != prev):
-        found.append(
-            Violation(
-                "chain_head",
-                "ledger.chainhead:1",
-                f"head says seq {head.seq}, the chain ends at {expected_seq - 1}",
-            )
-        )
-    return found
-
-
 # --- Checkpoints against the published log -----------------------------------------------
 
 
@@ -342,29 +307,46 @@ def _uncovered(first: int, last: int) -> Violation:
     return Violation("uncovered", f"ledger.transaction:seq{first}", f"sealed transactions {first}…{last} are in no stored checkpoint")
 
 
-def _check_checkpoints(store, numbers: list[int], notes: list[str]) -> list[Violation]:
-    """Recompute the chain from the stored content hashes (the content pass checks those
-    against the postings) and require that, from each checkpoint's start, it reaches the
-    checkpoint's chain hash and that the range's chain hashes give its Merkle root. Each range
-    starts from the previous checkpoint's chain hash, so one rewrite is named once."""
+def _check_chain(store, numbers: list[int], notes: list[str]) -> list[Violation]:
+    """One pass over the sealed transactions in ``seq`` order. The stored chain: contiguous
+    ``seq``, each link, the head. The checkpoints: the chain recomputed from the stored content
+    hashes (the content pass checks those against the postings) must reach each checkpoint's
+    chain hash and the range's chain hashes give its Merkle root. Each range starts from the
+    previous published chain hash, so one rewrite is named once, not at every later checkpoint."""
     found: list[Violation] = []
     ranges = _ranges(store, numbers, found, notes)
     trusted = set(hashing.trusted_public_keys())
     upcoming, active = next(ranges, None), []
-    running, last_seq = hashing.GENESIS, 0
+    expected_seq, prev, running = 1, hashing.GENESIS, hashing.GENESIS
 
     def close(r: _Range, chain: str) -> None:
         c, code = r.checkpoint, "published_chain" if r.published else "checkpoint"
         if not r.published and (not c.signature_valid() or c.public_key not in trusted):
             found.append(Violation("checkpoint", r.ref, "checkpoint's signature is not one of this platform's keys"))
         if chain != c.chain_hash:
-            found.append(Violation(code, r.ref, f"the chain recomputed from the transactions does not reach its chain hash at seq {c.seq_to}"))
+            found.append(
+                Violation(code, r.ref, f"the chain recomputed from the transactions does not reach its chain hash at seq {c.seq_to}")
+            )
         elif hashing.merkle_root(r.hashes) != c.merkle_root:
             found.append(Violation(code, r.ref, "the stored chain hashes of its range do not give its Merkle root"))
 
-    for seq, link, content in (
-        Transaction.objects.filter(seq__isnull=False).order_by("seq").values_list("seq", "chain_hash", "content_hash").iterator(chunk_size=20_000)
+    for pk, seq, stored_prev, link, content in (
+        Transaction.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values_list("pk", "seq", "prev_hash", "chain_hash", "content_hash")
+        .iterator(chunk_size=20_000)
     ):
+        if seq != expected_seq:
+            found.append(
+                Violation(
+                    "chain_gap",
+                    f"ledger.transaction:seq{expected_seq}",
+                    f"sealed transactions {expected_seq}…{seq - 1} are missing (deleted?)",
+                )
+            )
+        if stored_prev != prev or link != hashing.chain_hash(stored_prev, content):
+            found.append(Violation("chain_link", f"ledger.transaction:{pk}", f"chain broken at seq {seq}"))
+        expected_seq, prev = seq + 1, link
         while upcoming is not None and upcoming.checkpoint.seq_from <= seq:
             if upcoming.checkpoint.seq_to - upcoming.checkpoint.seq_from >= CHECKPOINT_SPAN:
                 found.append(Violation("checkpoint", upcoming.ref, f"spans more than {CHECKPOINT_SPAN} transactions"))
@@ -374,14 +356,22 @@ def _check_checkpoints(store, numbers: list[int], notes: list[str]) -> list[Viol
         running = hashing.chain_hash(running, content)
         for r in active:
             r.hashes.append(link)
-        for r in [r for r in active if r.checkpoint.seq_to <= seq]:
-            close(r, running)
-            active.remove(r)
-            running = r.checkpoint.chain_hash if r.published else running  # the next range starts from the published head
-        last_seq = seq
+        if active and active[0].checkpoint.seq_to <= seq:
+            for r in [r for r in active if r.checkpoint.seq_to <= seq]:
+                close(r, running)
+                active.remove(r)
+                if r.published:
+                    running = r.checkpoint.chain_hash  # the next range starts from the published head
     for r in [*active, *([upcoming] if upcoming else []), *ranges]:
         code = "published_chain" if r.published else "checkpoint"
-        found.append(Violation(code, r.ref, f"the chain ends at seq {last_seq}, before this checkpoint's end {r.checkpoint.seq_to}"))
+        found.append(
+            Violation(code, r.ref, f"the chain ends at seq {expected_seq - 1}, before this checkpoint's end {r.checkpoint.seq_to}")
+        )
+    head = ChainHead.objects.filter(pk=1).first()
+    if head and (head.seq != expected_seq - 1 or head.chain_hash != prev):
+        found.append(
+            Violation("chain_head", "ledger.chainhead:1", f"head says seq {head.seq}, the chain ends at {expected_seq - 1}")
+        )
     return found
 
 
@@ -437,8 +427,7 @@ def ledger_verify_report() -> VerifyReport:
             + _check_sums()
             + _check_caps()
             + _check_content_hashes()
-            + _check_chain()
-            + _check_checkpoints(store, numbers, notes)
+            + _check_chain(store, numbers, notes)
         )
         unsealed = Transaction.objects.filter(seq__isnull=True).count()
     if unsealed:
@@ -473,6 +462,7 @@ def statement_build(*, user) -> dict:
     published = store.numbers(publication.CHECKPOINTS)  # seq_from of each, ascending
     accounts = {a.pk: a for a in Account.objects.filter(owner=user).select_related("unit")}
     checkpoints, ranges, entries = {}, {}, []
+    read: dict[int, PublishedCheckpoint | None] = {}  # published checkpoints by seq_from
     for tx in (
         Transaction.objects.filter(postings__account_id__in=accounts).distinct().order_by("pk")
     ):
@@ -500,7 +490,9 @@ def statement_build(*, user) -> dict:
             "chain_hash": tx.chain_hash,
         }
         position = bisect_right(published, tx.seq or 0) - 1
-        ckpt = publication.checkpoint_published(published[position], store) if tx.seq and position >= 0 else None
+        if tx.seq and position >= 0 and published[position] not in read:
+            read[published[position]] = publication.checkpoint_published(published[position], store)
+        ckpt = read.get(published[position]) if tx.seq and position >= 0 else None
         if ckpt and ckpt.seq_to >= tx.seq:
             if ckpt.seq_to not in ranges:
                 ranges[ckpt.seq_to] = list(
