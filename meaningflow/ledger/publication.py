@@ -143,8 +143,12 @@ class DirectoryStore:
         folder = self.root / kind
         if not folder.is_dir():
             return []
+        try:
+            names = os.listdir(folder)
+        except OSError as exc:
+            raise RecordInvalid(f"{folder}: {exc}") from exc
         numbers = []
-        for name in os.listdir(folder):
+        for name in names:
             if name.startswith("."):
                 continue  # a record being written
             stem, _dot, suffix = name.partition(".")

@@ -459,7 +459,11 @@ def statement_build(*, user) -> dict:
     copies, together with the head of the published log and the key history: every statement
     a member keeps is a witness of what the platform published."""
     store = publication.checkpoint_store()
-    published = store.numbers(publication.CHECKPOINTS)  # seq_from of each, ascending
+    try:
+        published = store.numbers(publication.CHECKPOINTS)  # seq_from of each, ascending
+        key_history = [{"public_key": k.public_key, "since_seq": k.since_seq} for k in publication.keys_published(store)]
+    except publication.RecordInvalid:
+        published, key_history = [], []  # a damaged log (ledger_verify names it): no checkpoints to prove against
     accounts = {a.pk: a for a in Account.objects.filter(owner=user).select_related("unit")}
     checkpoints, ranges, entries = {}, {}, []
     read: dict[int, PublishedCheckpoint | None] = {}  # published checkpoints by seq_from
@@ -491,7 +495,10 @@ def statement_build(*, user) -> dict:
         }
         position = bisect_right(published, tx.seq or 0) - 1
         if tx.seq and position >= 0 and published[position] not in read:
-            read[published[position]] = publication.checkpoint_published(published[position], store)
+            try:
+                read[published[position]] = publication.checkpoint_published(published[position], store)
+            except publication.RecordInvalid:
+                read[published[position]] = None
         ckpt = read.get(published[position]) if tx.seq and position >= 0 else None
         if ckpt and ckpt.seq_to >= tx.seq:
             if ckpt.seq_to not in ranges:
@@ -504,15 +511,16 @@ def statement_build(*, user) -> dict:
             entry["checkpoint"] = ckpt.seq_to
             entry["inclusion"] = hashing.merkle_proof(ranges[ckpt.seq_to], tx.seq - ckpt.seq_from)
         entries.append(entry)
-    head = publication.checkpoint_published(published[-1], store) if published else None
+    try:
+        head = publication.checkpoint_published(published[-1], store) if published else None
+    except publication.RecordInvalid:
+        head = None
     body = {
         "format": STATEMENT_FORMAT,
         "user": user.pk,
         "generated_at": timezone.now().isoformat(),
         "public_key": hashing.public_key_hex(),
-        "key_history": [
-            {"public_key": k.public_key, "since_seq": k.since_seq} for k in publication.keys_published(store)
-        ],
+        "key_history": key_history,
         "accounts": [
             {"id": a.pk, "unit": a.unit.code, "balance": a.balance} for a in accounts.values()
         ],

@@ -127,6 +127,18 @@ def test_a_damaged_published_log_is_reported_and_stops_the_sealer(sealed, alice,
     assert excinfo.value.code == "ledger.seal.log_unreadable"
 
 
+def test_a_stray_file_in_the_log_is_reported_and_statements_still_download(
+    sealed, alice, client, ledger_checkpoint_dir
+):
+    (ledger_checkpoint_dir / "checkpoints" / "notes.txt").write_text("hello")
+    assert [v.code for v in ledger_verify()] == ["published_log"]
+    client.force_login(alice)
+    response = client.get("/api/v1/cv/statement")
+    assert response.status_code == 200
+    assert response.json()["checkpoints"] == {}
+    assert verify_statement(response.json(), public_key=hashing.public_key_hex()) == []
+
+
 def test_a_gap_in_the_published_log_is_reported(sealed, ledger_checkpoint_dir):
     path = ledger_checkpoint_dir / "checkpoints" / f"{1:020d}.json"
     path.unlink()  # the file is read-only, its directory is not: an operator could
