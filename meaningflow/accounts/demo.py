@@ -7,8 +7,10 @@ from datetime import date, time
 
 from stdnum.cn import ric
 
-from meaningflow.accounts import services, two_factor
+from meaningflow.accounts import privacy, services, two_factor
 from meaningflow.accounts.models import (
+    ConsentEvent,
+    ConsentPurpose,
     Interest,
     Membership,
     Organisation,
@@ -100,6 +102,14 @@ def load(stdout) -> dict[str, int]:
                                      number=f"{country}{7_000_000 + index * 7919}", country=country)
             _profile(rng, user, city=City.objects.get(geonameid=geonameid), languages=["en", "zh"])
             people.append(user)
+        # PR-1: the demo people agreed to be suggested to organisations; the first five in
+        # China (on the Hunan registry of the assistance demo) also to be linked to it.
+        for index, user in enumerate(people):
+            privacy.consent_set(user=user, purpose=ConsentPurpose.MATCHING, granted=True,
+                                source=ConsentEvent.Source.REGISTRATION)
+            if index < 5:
+                privacy.consent_set(user=user, purpose=ConsentPurpose.GOVERNMENT_SHARING, granted=True,
+                                    source=ConsentEvent.Source.REGISTRATION)
         username, name, home_code = NEWCOMER
         newcomer = services.user_register(username=username, email=f"{username}@demo.meaningflow.org",
                                           password=DEMO_PASSWORD, display_name=name, language="zh-hans")

@@ -33,6 +33,10 @@ class RegistrationForm(forms.Form):
                              help_text=_("Used to reset your password."))
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    consent_matching = forms.BooleanField(
+        label=_("Suggest me to organisations that look for people like me"), required=False,
+        help_text=_("Optional. You can change it any time on your privacy page, which shows what they would see."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -170,4 +174,28 @@ class TwoFactorCodeForm(forms.Form):
         label=_("Code"), max_length=16, strip=True,
         help_text=_("The six digits your authenticator app shows now, or one of your backup codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )
+
+
+# --- Personal-data rights (PR-1) ------------------------------------------------------
+
+
+class ReauthenticateForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("We ask for it again before this step."),
+    )
+
+
+class ExportForm(ReauthenticateForm):
+    include_identity = forms.BooleanField(
+        label=_("Include my full document number and legal name (otherwise masked)"), required=False
+    )
+
+
+class DeleteAccountForm(ReauthenticateForm):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted for good and cannot be restored."), required=True
     )

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from meaningflow.core.crypto import EncryptedTextField
@@ -35,6 +35,9 @@ class User(AbstractUser):
     large_type = models.BooleanField(_("large-type mode"), default=False)
     # PR-2: the phone number is sensitive; stored encrypted, shown masked.
     phone = EncryptedTextField(_("mobile phone"), blank=True)
+    # PR-1: a deleted account keeps its row (foreign keys, the ledger) with nothing personal
+    # left in it; see ``services.account_delete`` and docs/PRIVACY.md.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -47,6 +50,8 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
+        if self.deleted_at is not None:
+            return gettext("Former member")
         return self.display_name or self.username
 
     @property
@@ -378,3 +383,141 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# --- Personal-data rights (PR-1) ------------------------------------------------------
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a person's data may be used for beyond the service they asked for."""
+
+    MATCHING = "matching", _("Suggest me to organisations that look for people")
+    GOVERNMENT_SHARING = "government_sharing", _("Share my platform record with employment-assistance officers")
+    CHECKIN_LOCATION = "checkin_location", _("Use my location when I check in to a stay")
+    MARKETING = "marketing", _("Send me news about the platform")
+
+
+class LegalBasis(models.TextChoices):
+    """The ground of PIPL art. 13 a purpose rests on (docs/PRIVACY.md)."""
+
+    CONSENT = "consent", _("Your consent (PIPL art. 13(1))")
+    CONTRACT = "contract", _("Needed for a service you asked for (PIPL art. 13(2))")
+    LEGAL_DUTY = "legal_duty", _("A duty the law sets (PIPL art. 13(3))")
+
+
+class ConsentText(models.Model):
+    """One version of what a person agrees to for a purpose, in both languages.
+
+    Versions are never edited: a changed text is a new version from a date on. When
+    ``requires_renewal`` is set, agreements to earlier versions stop counting until the
+    person agrees again."""
+
+    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    effective_from = models.DateField(_("in force from"))
+    text_zh = models.TextField(_("Chinese text"), max_length=3000)
+    text_en = models.TextField(_("English text"), max_length=3000)
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    requires_renewal = models.BooleanField(
+        _("earlier agreements must be renewed"), default=False,
+        help_text=_("Set when the change matters: people who agreed to an earlier version are asked again."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["purpose", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="accounts_consenttext_version_uniq"),
+        ]
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} v{self.version}"
+
+    @property
+    def text(self) -> str:
+        return self.text_zh if (get_language() or "").startswith("zh") else self.text_en
+
+
+class Consent(models.Model):
+    """A person's current answer for one purpose; ``ConsentEvent`` keeps every answer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("agreed"))
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="+", verbose_name=_("text agreed to"))
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "purpose"], name="accounts_consent_user_purpose_uniq"),
+        ]
+        # Matching excludes everyone who has not agreed: one index-only look-up per purpose.
+        indexes = [models.Index(fields=["purpose", "granted", "user"], name="accounts_consent_granted_idx")]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {self.granted}"
+
+
+class ConsentEvent(models.Model):
+    """One answer given: agreed or withdrew, to which version, when, from where."""
+
+    class Source(models.TextChoices):
+        PAGE = "page", _("Privacy page")
+        REGISTRATION = "registration", _("Registration")
+        API = "api", _("API")
+        DELETION = "deletion", _("Account deletion")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_events")
+    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("agreed"))
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="+", verbose_name=_("text"))
+    source = models.CharField(_("given through"), max_length=20, choices=Source.choices)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="accounts_consentevent_user_idx")]
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent events")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {self.granted} {self.created_at:%Y-%m-%d}"
+
+
+class DisclosureRule(models.Model):
+    """Who may see the people suggested for a need (DG-3, issue 12 item 7), dated: the row
+    with the latest ``effective_from`` not after today applies; without one, the defaults.
+
+    Members of verified organisations see candidates; so does a poster whose trust level
+    is at least ``candidates_min_trust_level``. Candidates are only people who agreed
+    (purpose ``matching``)."""
+
+    DEFAULT_MIN_TRUST_LEVEL = 3
+
+    effective_from = models.DateField(_("in force from"), unique=True)
+    candidates_min_trust_level = models.PositiveSmallIntegerField(
+        _("trust level from which posters see suggested people"), default=DEFAULT_MIN_TRUST_LEVEL
+    )
+    verified_organisations_see_candidates = models.BooleanField(
+        _("members of verified organisations see suggested people"), default=True
+    )
+    note = models.CharField(_("why this change"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(candidates_min_trust_level__gte=1) & Q(candidates_min_trust_level__lte=5),
+                name="accounts_disclosure_level_range",
+            ),
+        ]
+        verbose_name = _("disclosure rule")
+        verbose_name_plural = _("disclosure rules")
+
+    def __str__(self) -> str:
+        return f"{self.effective_from} L{self.candidates_min_trust_level}"

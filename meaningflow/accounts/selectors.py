@@ -1,14 +1,23 @@
 """Reads of the accounts app, including the permission checks other apps rely on."""
 
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import phonenumbers
 import pycountry
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import (
+    Consent,
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentText,
+    DisclosureRule,
     Identity,
     Membership,
     Organisation,
@@ -19,6 +28,7 @@ from meaningflow.accounts.models import (
     StaffRole,
     User,
 )
+from meaningflow.core import selectors as core_selectors
 
 # Languages offered in profiles: ISO 639-1 codes, named through pycountry's catalogues.
 PROFILE_LANGUAGES = (
@@ -162,9 +172,19 @@ def verified_users(*, ids) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids, identity__isnull=False).order_by("pk")
 
 
-def identity_hashes(*, document_type: str = "cn_resident_id") -> dict[str, int]:
-    """Every verified identity's keyed hash → user id: the small side of a registry link."""
-    return dict(Identity.objects.filter(document_type=document_type).values_list("number_hash", "user_id"))
+def identity_hashes(*, document_type: str = "cn_resident_id", user=None) -> dict[str, int]:
+    """The keyed hash → user id of every verified identity whose person agreed to share
+    their platform record with employment-assistance officers (purpose
+    ``government_sharing``, PR-1): the small side of a registry link. Only ``user``'s
+    when given."""
+    identities = Identity.objects.filter(
+        document_type=document_type,
+        user__in=consenting_users(purpose=ConsentPurpose.GOVERNMENT_SHARING),
+        user__is_active=True,
+    )
+    if user is not None:
+        identities = identities.filter(user=user)
+    return dict(identities.values_list("number_hash", "user_id"))
 
 
 def is_staff_member(*, user: User) -> bool:
@@ -186,3 +206,146 @@ def backup_codes_left(*, user: User) -> int:
     from django_otp.plugins.otp_static.models import StaticToken
 
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+# --- Consents and disclosure (PR-1, DG-3) --------------------------------------------
+
+
+def consent_texts_in_force(*, on: date | None = None) -> dict[str, ConsentText]:
+    """Per purpose, the newest text version in force on ``on`` (today by default)."""
+    texts: dict[str, ConsentText] = {}
+    for text in ConsentText.objects.filter(effective_from__lte=on or timezone.localdate()).order_by(
+        "purpose", "-version"
+    ):
+        texts.setdefault(text.purpose, text)
+    return texts
+
+
+def _renewal_floor(purpose: str, on: date | None = None) -> int:
+    """The oldest text version whose agreement still counts: the newest version in force
+    that asked everyone again (``requires_renewal``), else any."""
+    floor = ConsentText.objects.filter(
+        purpose=purpose, requires_renewal=True, effective_from__lte=on or timezone.localdate()
+    ).aggregate(v=Max("version"))["v"]
+    return floor or 0
+
+
+def consenting_users(*, purpose: str) -> QuerySet:
+    """Ids of the people whose agreement to ``purpose`` counts today (a subquery): nobody
+    who never answered, withdrew, or agreed to a text that has since asked again."""
+    return Consent.objects.filter(
+        purpose=purpose, granted=True, text__version__gte=_renewal_floor(purpose)
+    ).values("user_id")
+
+
+def consent_granted(*, user: User, purpose: str) -> bool:
+    """Whether processing for ``purpose`` may go on for ``user`` (never for a deleted account)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    consent = Consent.objects.filter(user=user, purpose=purpose, granted=True).select_related("text").first()
+    return consent is not None and consent.text.version >= _renewal_floor(purpose)
+
+
+@dataclass
+class ConsentState:
+    """What the privacy page and the API show for one purpose."""
+
+    purpose: str
+    label: str
+    text: ConsentText | None
+    consent: Consent | None
+    granted: bool
+    # Agreed to an earlier text that has since asked everyone again.
+    renewal_needed: bool
+
+
+def consents_of(*, user: User) -> list[ConsentState]:
+    """Every purpose with the text in force and the person's answer, in a fixed order."""
+    texts = consent_texts_in_force()
+    answers = {c.purpose: c for c in Consent.objects.filter(user=user).select_related("text")}
+    states = []
+    for purpose in ConsentPurpose:
+        consent = answers.get(purpose.value)
+        counts = consent is not None and consent.granted and consent.text.version >= _renewal_floor(purpose.value)
+        states.append(
+            ConsentState(
+                purpose=purpose.value,
+                label=str(purpose.label),
+                text=texts.get(purpose.value),
+                consent=consent,
+                granted=counts,
+                renewal_needed=consent is not None and consent.granted and not counts,
+            )
+        )
+    return states
+
+
+def consent_history(*, user: User) -> QuerySet[ConsentEvent]:
+    return ConsentEvent.objects.filter(user=user).select_related("text")
+
+
+def disclosure_rule_in_force(*, on: date | None = None) -> DisclosureRule:
+    """Who sees the people suggested for a need: the dated row in force, else the defaults
+    (an unsaved row)."""
+    rule = DisclosureRule.objects.filter(effective_from__lte=on or timezone.localdate()).first()
+    return rule or DisclosureRule(effective_from=date(2025, 1, 1))
+
+
+# What a poster who may see candidates sees of a person who agreed to be suggested, and
+# what they never see (docs/MATCHING.md "Who sees suggested people"; the privacy page).
+CANDIDATE_SHOWN = (
+    gettext_lazy("the name you show to others"),
+    gettext_lazy("what you wrote about yourself"),
+    gettext_lazy("your skills and their levels"),
+    gettext_lazy("the languages you speak"),
+    gettext_lazy("your interests"),
+    gettext_lazy("your trust level"),
+    gettext_lazy("how well you fit their need, in words"),
+)
+CANDIDATE_HIDDEN = (
+    gettext_lazy("your home city and where you would travel"),
+    gettext_lazy("when you are available"),
+    gettext_lazy("what you are looking for (your intentions)"),
+    gettext_lazy("what you looked at and applied to"),
+    gettext_lazy("your e-mail address, phone number and identity"),
+)
+
+
+def candidate_profile(*, user: User) -> dict:
+    """The fields of a suggested person a poster may see (CANDIDATE_SHOWN), trust level
+    aside (the ledger's; the needs app adds it)."""
+    profile = profile_of(user=user)
+    lang = get_language() or "en"
+    return {
+        "user_id": user.pk,
+        "display_name": str(user),
+        "bio": profile.bio,
+        "skills": [
+            {"code": ps.skill.code, "name": ps.skill.name, "level": ps.level, "level_label": str(ps.get_level_display())}
+            for ps in profile_skills(user=user)
+        ],
+        "languages": [language_name(code, lang) for code in profile.languages or []],
+        "interests": [interest.name for interest in profile.interests.order_by("code")],
+    }
+
+
+# The audit action of a poster opening a suggested person's profile (written by the needs
+# app, read here so that the person sees who looked).
+CANDIDATE_VIEWED = "needs.candidate.viewed"
+
+
+def profile_views_of(*, user: User, limit: int | None = None) -> list[dict]:
+    """Who opened ``user``'s profile as a suggested person: when, for which organisation
+    and need (as they were named then), newest first."""
+    events = core_selectors.audit_events_about(subjects=[f"accounts.user:{user.pk}"], actions=[CANDIDATE_VIEWED])
+    if limit is not None:
+        events = events[:limit]
+    return [
+        {
+            "at": event.created_at,
+            "organisation": event.data.get("organisation", ""),
+            "need": event.data.get("need_title", ""),
+            "need_id": event.data.get("need"),
+        }
+        for event in events
+    ]

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from meaningflow.accounts import views
+from meaningflow.accounts import privacy_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -63,6 +63,13 @@ urlpatterns = [
     path("me/skills/options/", views.skill_options, name="skill_options"),
     path("me/skills/<str:code>/remove/", views.skill_remove, name="skill_remove"),
     path("me/availability/", views.availability, name="availability"),
+    path("me/privacy/", privacy_views.privacy_home, name="privacy"),
+    path("me/privacy/consents/<str:purpose>/", privacy_views.consent_change, name="consent_change"),
+    path("me/privacy/export/", privacy_views.export_start, name="privacy_export"),
+    path("me/privacy/export/ready/", privacy_views.export_ready, name="privacy_export_ready"),
+    path("me/privacy/export/download/", privacy_views.export_download, name="privacy_export_download"),
+    path("me/privacy/delete/", privacy_views.delete_account, name="privacy_delete"),
+    path("deleted/", privacy_views.account_deleted, name="deleted"),
     path("me/tokens/", views.api_tokens, name="api_tokens"),
     path("me/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("organisations/", views.organisation_list, name="organisation_list"),

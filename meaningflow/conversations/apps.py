@@ -6,3 +6,10 @@ class ConversationsConfig(AppConfig):
     name = "meaningflow.conversations"
     label = "conversations"
     verbose_name = _("Conversations")
+
+    def ready(self):
+        from meaningflow.accounts.personal_data import provider_register
+        from meaningflow.conversations.personal_data import PROVIDER
+
+        # PR-1: this app's part of a person's data, for the export and account deletion.
+        provider_register(PROVIDER)

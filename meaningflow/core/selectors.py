@@ -1,4 +1,6 @@
-from meaningflow.core.models import Notification
+from django.db.models import Q
+
+from meaningflow.core.models import AuditEvent, Notification
 
 
 def unread_notification_count(*, user) -> int:
@@ -9,3 +11,21 @@ def unread_notification_count(*, user) -> int:
 
 def notifications_for(*, user, limit: int = 50):
     return Notification.objects.filter(recipient=user)[:limit]
+
+
+def audit_events_about(*, subjects: list[str], actions: list[str] | None = None, actor=None):
+    """Audit rows whose subject is one of ``subjects`` (typed references), or whose actor is
+    ``actor`` when given; ``actions`` narrows to those codes (PR-1: what a person sees of
+    the log about them, and the data export)."""
+    where = Q(subject__in=subjects)
+    if actor is not None:
+        where |= Q(actor=actor)
+    events = AuditEvent.objects.filter(where)
+    if actions is not None:
+        events = events.filter(action__in=actions)
+    return events.order_by("-created_at", "-id")
+
+
+def notifications_of(*, user):
+    """Every notification of ``user``, newest first (the data export: PR-1)."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")

@@ -60,6 +60,12 @@ def notifications_mark_read(*, recipient, ids: list[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
+def notifications_erase(*, recipient) -> int:
+    """Delete every notification of ``recipient`` (account deletion, PR-1): their titles
+    name people and things. Returns how many went."""
+    return Notification.objects.filter(recipient=recipient).delete()[0]
+
+
 class JobProgress:
     """Progress reporting for long jobs: persisted in ``JobRun`` and printed to a stream.
 

@@ -28,8 +28,12 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Contribution value")
 
     def ready(self):
+        from meaningflow.accounts.personal_data import provider_register
         from meaningflow.accounts.signals import identity_verified
+        from meaningflow.ledger.personal_data import PROVIDER
 
         post_migrate.connect(_bootstrap, sender=self, dispatch_uid="ledger_bootstrap")
         # ID-2: contributions waiting for the person's verified identity are credited then.
         identity_verified.connect(_credit_waiting_contributions, dispatch_uid="ledger_credit_waiting")
+        # PR-1: the ledger's part of a person's data, for the export (deletion keeps it all).
+        provider_register(PROVIDER)

@@ -164,6 +164,16 @@ def transaction_for_user(user, pk: int) -> Transaction | None:
     return Transaction.objects.filter(pk=pk).first()
 
 
+def postings_of(user) -> QuerySet[Posting]:
+    """The person's own postings with their transaction and unit, oldest first (PR-1: the
+    data export)."""
+    return (
+        Posting.objects.filter(account__owner=user)
+        .select_related("transaction", "unit")
+        .order_by("transaction_id", "pk")
+    )
+
+
 def holds_of(user) -> QuerySet[Hold]:
     return Hold.objects.filter(owner=user).select_related("account__unit")
 

@@ -6,3 +6,10 @@ class NeedsConfig(AppConfig):
     name = "meaningflow.needs"
     label = "needs"
     verbose_name = _("Dream Garden")
+
+    def ready(self):
+        from meaningflow.accounts.personal_data import provider_register
+        from meaningflow.needs.personal_data import PROVIDER
+
+        # PR-1: this app's part of a person's data, for the export and account deletion.
+        provider_register(PROVIDER)

@@ -18,4 +18,9 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Shared World")
 
     def ready(self):
+        from meaningflow.accounts.personal_data import provider_register
+        from meaningflow.resources.personal_data import PROVIDER
+
         post_migrate.connect(_reference, sender=self, dispatch_uid="resources_reference")
+        # PR-1: this app's part of a person's data, for the export and account deletion.
+        provider_register(PROVIDER)

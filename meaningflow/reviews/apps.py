@@ -6,3 +6,10 @@ class ReviewsConfig(AppConfig):
     name = "meaningflow.reviews"
     label = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self):
+        from meaningflow.accounts.personal_data import provider_register
+        from meaningflow.reviews.personal_data import PROVIDER
+
+        # PR-1: this app's part of a person's data, for the export and account deletion.
+        provider_register(PROVIDER)

@@ -8,6 +8,7 @@ import pytest
 from django_otp.oath import TOTP
 
 from conftest import DEMO_PASSWORD
+from meaningflow.accounts.privacy import consent_set
 from meaningflow.accounts.services import identity_verify
 from meaningflow.assistance.models import RegistryPerson
 from meaningflow.assistance.tests.helpers import csv_bytes, person_row
@@ -27,6 +28,7 @@ def test_import_discover_push_and_person_sees_it(page, make_user, make_officer, 
     clean = [person_row(i, birth=datetime.date(1980, 1, 1), since="2023-01-01") for i in range(4)]
     person_user = make_user("registered_person", verified=False)
     identity_verify(user=person_user, document_type="cn_resident_id", legal_name="测试0", number=clean[0][1])
+    consent_set(user=person_user, purpose="government_sharing", granted=True)  # PR-1: linked once imported
     bad = [*clean, person_row(9, region="110101"), clean[1]]
     (tmp_path / "bad.csv").write_bytes(csv_bytes(bad))
     (tmp_path / "clean.csv").write_bytes(csv_bytes(clean))

@@ -79,13 +79,18 @@ def test_exports_are_audited_and_masked(client, registry, officer):
 
 
 def test_push_send_in_app_and_sms_and_response(client, registry, officer, make_user, settings):
+    from meaningflow.accounts.privacy import consent_set
     from meaningflow.accounts.services import identity_verify
     from meaningflow.assistance.providers import ConsoleProvider
 
     person = registry[0]
     user = make_user("registered", verified=False)
     identity_verify(user=user, document_type="cn_resident_id", legal_name="测试0", number=person.id_number)
+    # PR-1: only a person who agreed to government data sharing is linked to the registry.
     services.registry_link_users(region_prefix="43")
+    assert not PushItem.objects.filter(person__user=user).exists()
+    consent_set(user=user, purpose="government_sharing", granted=True)  # links at once
+    assert RegistryPerson.objects.get(pk=person.pk).user == user
     push = PushItem.objects.filter(person=person, status="pending").first()
     ConsoleProvider.outbox.clear()
     client.force_login(officer)
