@@ -24,24 +24,17 @@ PART_LABELS = {
 }
 
 
-def _behaviour_text(*, type_interest, need: Need, own: bool = True) -> str:
+def _behaviour_text(*, type_interest, need: Need) -> str:
+    """The person's own browsing, told to them (never to a poster: ``candidate_parts``)."""
     if type_interest is None:
-        if own:
-            return _("You have not looked at or applied to needs lately; this part counts as neutral.")
-        return _("Has not looked at or applied to needs lately.")
+        return _("You have not looked at or applied to needs lately; this part counts as neutral.")
     share = float(type_interest[scoring.NEED_TYPES.index(need.type)]) if need.type in scoring.NEED_TYPES else 0.0
     if share >= 0.999:
-        text = _("%(type)s needs are what you looked at and applied to most lately.") if own else _(
-            "%(type)s needs are what this person looked at and applied to most lately."
-        )
+        text = _("%(type)s needs are what you looked at and applied to most lately.")
     elif share > 0:
-        text = _("You also looked at or applied to %(type)s needs lately.") if own else _(
-            "This person also looked at or applied to %(type)s needs lately."
-        )
+        text = _("You also looked at or applied to %(type)s needs lately.")
     else:
-        text = _("You have not looked at %(type)s needs lately.") if own else _(
-            "This person has not looked at %(type)s needs lately."
-        )
+        text = _("You have not looked at %(type)s needs lately.")
     return text % {"type": need.get_type_display()}
 
 
@@ -169,36 +162,93 @@ def need_parts(*, person, need: Need, parts, weights: dict) -> list[dict]:
     return [_row(name, parts[i], weights, texts[name]) for i, name in enumerate(scoring.PARTS)]
 
 
-def person_parts(*, profile, need: Need, parts, weights: dict, type_interest=None) -> list[dict]:
-    """Reasons why a person suits ``need``, in the poster's words."""
-    from meaningflow.ledger import selectors as ledger_selectors
-
-    have = {ps.skill_id: ps.level for ps in profile.skills.select_related("skill")}
-    domains: dict[int, int] = {}
-    for ps in profile.skills.select_related("skill"):
-        domains[ps.skill.domain_id] = max(domains.get(ps.skill.domain_id, 0), ps.level)
-    skills = []
-    for ns in need.skills.select_related("skill__domain"):
-        if have.get(ns.skill_id):
-            skills.append(
-                _("knows %(skill)s (%(level)s)")
-                % {"skill": ns.skill.name, "level": SkillLevel(have[ns.skill_id]).label}
+def _candidate_skills_text(*, profile, need: Need) -> str:
+    levels = {ps.skill_id: ps.level for ps in profile.skills.all()}
+    domains = {ps.skill.domain_id for ps in profile.skills.select_related("skill")}
+    required = list(need.skills.select_related("skill__domain"))
+    if not required:
+        return _("The need asks for no particular skill.")
+    sentences = []
+    for ns in required:
+        if levels.get(ns.skill_id):
+            sentences.append(
+                _("Knows %(skill)s (%(level)s).")
+                % {"skill": ns.skill.name, "level": SkillLevel(levels[ns.skill_id]).label}
             )
-        elif domains.get(ns.skill.domain_id):
-            skills.append(_("knows the field of %(skill)s") % {"skill": ns.skill.name})
-    place = profile.home_division or profile.home_city
-    hours = sum(
-        (w.end_time.hour * 60 + w.end_time.minute - w.start_time.hour * 60 - w.start_time.minute) / 60
-        for w in profile.availability.all()
-    )
+        elif ns.skill.domain_id in domains:
+            sentences.append(_("Knows the field of %(skill)s (%(domain)s).") % {"skill": ns.skill.name, "domain": ns.skill.domain.name})
+    return " ".join(sentences) or _("No matching skill yet.")
+
+
+def _candidate_interests_text(*, profile, need: Need) -> str:
+    interests = list(need.interests.all())
+    if not interests:
+        return _("The need lists no interests.")
+    own = set(profile.interests.values_list("pk", flat=True))
+    shared = [i.name for i in interests if i.pk in own]
+    if shared:
+        return _("Shares the need's interests: %(names)s.") % {"names": ", ".join(shared)}
+    return _("Shares none of the need's interests.")
+
+
+def _candidate_distance_text(*, profile, need: Need, value: float) -> str:
+    # Never the person's home: only whether the need is within the distance they said
+    # they would travel (the part is 1/2 exactly at their travel radius).
+    if need.is_remote:
+        return _("Remote: no travel needed.")
+    if not (profile.home_division_id or profile.home_city_id) or need.latitude is None:
+        return _("Distance not known.")
+    if value >= 0.5:
+        return _("Within the distance they said they would travel.")
+    return _("Farther than they said they would travel.")
+
+
+def _candidate_time_text(*, weekly_hours: float, need: Need, value: float) -> str:
+    # Never the person's hours: only whether they cover the need's weekly effort.
+    if weekly_hours <= 0:
+        return _("Has not said when they are available.")
+    if not need.hours_per_week:
+        return _("The need gives no weekly effort.")
+    if value >= 0.999:
+        return _("Available for the weekly hours it needs.")
+    return _("Available for part of the weekly hours it needs.")
+
+
+def _candidate_language_text(*, profile, need: Need) -> str:
+    codes = need.working_languages or [need.language]
+    person = list(profile.languages or [])
+    shared = [c for c in codes if c in person]
+    if shared:
+        return _("Speaks a working language of the need: %(langs)s.") % {"langs": ", ".join(_lang(c) for c in shared)}
+    if not person:
+        return _("Has not listed the languages they speak.")
+    return _("Does not list a working language of the need (%(langs)s).") % {"langs": ", ".join(_lang(c) for c in codes)}
+
+
+def _candidate_reward_text(*, profile, value: float) -> str:
+    # Never the person's intentions: only how well the need fits them.
+    if not profile.intentions:
+        return _("Has not said what they are looking for.")
+    if value >= 0.8:
+        return _("The reward and the kind of need fit what they are looking for.")
+    if value >= 0.5:
+        return _("The reward and the kind of need fit what they are looking for in part.")
+    return _("The reward and the kind of need fit little with what they are looking for.")
+
+
+def candidate_parts(*, profile, need: Need, parts, weights: dict, weekly_hours: float, trust_level: int) -> list[dict]:
+    """Reasons why a suggested person suits ``need``, written for the poster who reads them
+    and made only of what the person agreed to show (docs/MATCHING.md "Who sees suggested
+    people"): no home, hours, intentions or browsing. ``weights`` are the candidate weights
+    (``scoring.candidate_weights``); the behaviour part is not among the rows."""
+    value = dict(zip(scoring.PARTS, (float(v) for v in parts), strict=True))
     texts = {
-        "skills": (", ".join(skills) if skills else _("no matching skill yet")).capitalize() + ".",
-        "interests": _interests_text(interest_ids=set(profile.interests.values_list("pk", flat=True)), need=need),
-        "distance": _("Lives in %(place)s.") % {"place": place.name} if place else _("Home city unknown."),
-        "time": _time_text(hours=hours, need=need),
-        "language": _language_text(person_codes=list(profile.languages or []), need=need),
-        "trust": _("Trust level L%(level)d.") % {"level": ledger_selectors.trust_level_of(profile.user)},
-        "reward": _reward_text(intentions=profile.intentions or (), need=need),
-        "behaviour": _behaviour_text(type_interest=type_interest, need=need, own=False),
+        "skills": _candidate_skills_text(profile=profile, need=need),
+        "interests": _candidate_interests_text(profile=profile, need=need),
+        "distance": _candidate_distance_text(profile=profile, need=need, value=value["distance"]),
+        "time": _candidate_time_text(weekly_hours=weekly_hours, need=need, value=value["time"]),
+        "language": _candidate_language_text(profile=profile, need=need),
+        "trust": _("Trust level L%(level)d.") % {"level": trust_level},
+        "reward": _candidate_reward_text(profile=profile, value=value["reward"]),
     }
-    return [_row(name, parts[i], weights, texts[name]) for i, name in enumerate(scoring.PARTS)]
+    return [_row(name, value[name], weights, texts[name]) for name in scoring.CANDIDATE_PARTS]

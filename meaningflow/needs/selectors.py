@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.accounts.models import AvailabilityWindow, Profile, ProfileSkill, Skill, User
-from meaningflow.needs import search
+from meaningflow.ledger import selectors as ledger_selectors
+from meaningflow.needs import explain, search
 from meaningflow.needs.matching import scoring
 from meaningflow.needs.matching.index import NEVER, NeedColumns, NeedIndex, Scope
 from meaningflow.needs.models import Application, Need, NeedSkill, NeedView
@@ -65,8 +68,6 @@ def need_get_for_user(*, user, need_id: int) -> Need:
 def need_get_for_manager(*, user, need_id: int) -> Need:
     need = need_get_for_user(user=user, need_id=need_id)
     if not can_manage_need(user=user, need=need):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     return need
 
@@ -560,8 +561,6 @@ PEOPLE_CANDIDATES_MAX = 5000
 
 
 def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[int, Profile]]:
-    from meaningflow.ledger import selectors as ledger_selectors
-
     profiles = {
         p.pk: p
         for p in Profile.objects.select_related("user", "home_division", "home_city")
@@ -608,12 +607,8 @@ def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[i
         languages[i] = _language_mask(profile.languages)
         trust[i] = ledger_selectors.trust_level_of(profile.user)
         reward_aff[i], type_aff[i], _known = scoring.reward_affinity(profile.intentions or ())
-    engagement = engagement_by_type(user_ids=[profiles[pk].user_id for pk in order])
-    counts = np.zeros((m, len(scoring.NEED_TYPES)), np.float32)
-    for i, pk in enumerate(order):
-        if profiles[pk].user_id in engagement:
-            counts[i] = engagement[profiles[pk].user_id]
-    type_interest = scoring.type_interest_of(counts)
+    # A person's browsing never ranks them for a poster (item 7): it is not even read here.
+    type_interest = np.full((m, len(scoring.NEED_TYPES)), np.nan, np.float32)
     people = scoring.PeopleArrays(
         user_ids=np.array([profiles[pk].user_id for pk in order], np.int64),
         skill_matrix=skill_matrix,
@@ -632,25 +627,75 @@ def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[i
     return people, {profiles[pk].user_id: profiles[pk] for pk in order}
 
 
-def recommended_people(*, need: Need, limit: int = 10) -> list[Recommendation]:
-    """The best people for ``need`` (candidates: people with a skill in one of the need's
-    skill domains, not yet applied, not in the posting organisation), with reasons."""
-    from meaningflow.needs import explain
+class CandidatesHidden(PermissionDenied):
+    """The viewer may not see the people suggested for a need (issue 12, item 7)."""
 
+    code = "needs.candidates.not_allowed"
+
+
+def candidates_refusal(*, user, need: Need) -> CandidatesHidden | None:
+    """Why ``user``, who manages ``need``, may not see the people suggested for it, or None.
+
+    Suggested people are shown to members of verified organisations and to posters whose
+    trust level reaches the dated threshold (``accounts.DisclosureRule``, L3 by default):
+    a new, unverified organisation cannot read people it has no relation with."""
+    rule = accounts_selectors.disclosure_rule_in_force()
+    if rule.verified_organisations_see_candidates and need.organisation.verification_status == "verified":
+        return None
+    if ledger_selectors.trust_level_of(user) >= rule.candidates_min_trust_level:
+        return None
+    return CandidatesHidden(
+        _(
+            "Suggested people are shown to verified organisations and to posters at trust level "
+            "L%(level)d or higher. Ask a moderator to verify your organisation; meanwhile people "
+            "find your need among their own recommendations and apply."
+        )
+        % {"level": rule.candidates_min_trust_level}
+    )
+
+
+def candidates_check(*, user, need: Need) -> None:
+    """Raise ``CandidatesHidden`` (403 with its reason and code) unless ``user`` may see
+    the people suggested for ``need``."""
+    refusal = candidates_refusal(user=user, need=need)
+    if refusal is not None:
+        raise refusal
+
+
+def _candidate_profiles(need: Need) -> QuerySet[Profile]:
+    """Profiles that may be suggested for ``need``: active people who agreed to be suggested
+    (purpose ``matching``), have a skill in one of the need's skill domains (any, when it
+    asks for none), have not applied and are not in the posting organisation."""
     domains = list(need.skills.values_list("skill__domain_id", flat=True))
     candidates = (
-        Profile.objects.exclude(user__in=need.applications.values("applicant_id"))
+        Profile.objects.filter(
+            user__is_active=True,
+            user__in=accounts_selectors.consenting_users(purpose="matching"),
+        )
+        .exclude(user__in=need.applications.values("applicant_id"))
         .exclude(user__memberships__organisation=need.organisation)
-        .filter(user__is_active=True)
     )
     if domains:
         candidates = candidates.filter(skills__skill__domain_id__in=domains)
-    profile_ids = list(candidates.values_list("pk", flat=True).distinct()[:PEOPLE_CANDIDATES_MAX])
+    return candidates
+
+
+def recommended_people(*, need: Need, limit: int = 10) -> list[Recommendation]:
+    """The best people for ``need`` (``_candidate_profiles``), with reasons in the poster's
+    words. The caller has checked ``candidates_check``.
+
+    What a person looked at and applied to ranks needs for them, never them for a poster:
+    the behaviour part is left out of the score and of the reasons (docs/MATCHING.md)."""
+    profile_ids = list(_candidate_profiles(need).values_list("pk", flat=True).distinct()[:PEOPLE_CANDIDATES_MAX])
+    return _score_people(need=need, profile_ids=profile_ids, limit=limit)
+
+
+def _score_people(*, need: Need, profile_ids: list[int], limit: int) -> list[Recommendation]:
     if not profile_ids:
         return []
     people, profiles = _people_arrays(profile_ids)
     features = need_features_for([need.pk])
-    weights = weights_in_force().as_dict()
+    weights = scoring.candidate_weights(weights_in_force().as_dict())
     scores, parts = scoring.score_people(features, people, weights)
     best = scoring.top_k(scores, people.user_ids, limit)
     out = []
@@ -661,16 +706,31 @@ def recommended_people(*, need: Need, limit: int = 10) -> list[Recommendation]:
                 need=need,
                 person=profile.user,
                 score=float(scores[row]),
-                parts=explain.person_parts(
+                parts=explain.candidate_parts(
                     profile=profile,
                     need=need,
                     parts=parts[row],
                     weights=weights,
-                    type_interest=None if np.isnan(people.type_interest[row]).all() else people.type_interest[row],
+                    weekly_hours=float(people.weekly_hours[row]),
+                    trust_level=int(people.trust_level[row]),
                 ),
             )
         )
     return out
+
+
+def candidate_get(*, need: Need, user_id: int) -> tuple[Recommendation, dict]:
+    """One suggested person of ``need`` with the reasons and the profile fields a poster may
+    see (``accounts.selectors.candidate_profile`` and the trust level). Http404 when the
+    person is not (or no longer) a candidate of this need: nobody's profile can be probed
+    through a need. The caller has checked ``candidates_check`` and logs the opening."""
+    profile_ids = list(_candidate_profiles(need).filter(user_id=user_id).values_list("pk", flat=True)[:1])
+    recs = _score_people(need=need, profile_ids=profile_ids, limit=1)
+    if not recs:
+        raise Http404
+    details = accounts_selectors.candidate_profile(user=recs[0].person)
+    details["trust_level"] = ledger_selectors.trust_level_of(recs[0].person)
+    return recs[0], details
 
 
 def matching_rules() -> dict:

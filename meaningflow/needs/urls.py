@@ -22,5 +22,6 @@ urlpatterns = [
     path("<int:need_id>/transition/", views.need_transition, name="transition"),
     path("<int:need_id>/apply/", views.apply, name="apply"),
     path("<int:need_id>/applications/", views.need_applications, name="applications"),
+    path("<int:need_id>/people/<int:user_id>/", views.candidate_detail, name="candidate"),
     path("<int:need_id>/allocate/", views.need_allocate, name="allocate"),
 ]

@@ -166,14 +166,33 @@ def my_needs(request):
 @login_required
 def need_applications(request, need_id: int):
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    # Suggested people only for verified organisations and trusted posters (item 7); the
+    # others read why instead of the list.
+    people_refused = selectors.candidates_refusal(user=request.user, need=need)
     context = {
         "need": need,
         "applications": selectors.applications_for_need(need=need),
         "roles_apply": need.type not in services.SKILL_TYPES,
-        "people": selectors.recommended_people(need=need, limit=5),
+        "people": [] if people_refused else selectors.recommended_people(need=need, limit=5),
+        "people_refused": people_refused,
         "actions": ("shortlist", "accept", "decline", "start"),
     }
     return render(request, "needs/applications.html", context)
+
+
+@login_required
+def candidate_detail(request, need_id: int, user_id: int):
+    """A suggested person's profile, as far as they agreed to show it; the opening is
+    logged and they see it on their privacy page."""
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    refusal = selectors.candidates_refusal(user=request.user, need=need)
+    if refusal is not None:
+        return render(request, "needs/candidate_refused.html", {"need": need, "reason": str(refusal)}, status=403)
+    recommendation, details = selectors.candidate_get(need=need, user_id=user_id)
+    services.candidate_view_log(viewer=request.user, need=need, candidate=recommendation.person)
+    return render(
+        request, "needs/candidate.html", {"need": need, "rec": recommendation, "person": details}
+    )
 
 
 @login_required

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 PARTS = ("skills", "interests", "distance", "time", "language", "trust", "reward", "behaviour")
+# What a poster is shown of a suggested person (issue 12, item 7): every part but what the
+# person looked at and applied to, which ranks needs for the person and never the person for
+# a poster (its weight is 0 there: ``candidate_weights``).
+CANDIDATE_PARTS = tuple(part for part in PARTS if part != "behaviour")
 NEED_TYPES = (
     "project",
     "skill",
@@ -199,6 +203,12 @@ def type_interest_of(counts: np.ndarray) -> np.ndarray:
     top = counts.max(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(top > 0, counts / top, np.nan).astype(np.float32)
+
+
+def candidate_weights(weights: dict[str, float]) -> dict[str, float]:
+    """The weights in force for scoring people for a poster: the behaviour part counts 0,
+    so the other parts' weights are renormalised by ``combine``."""
+    return {**weights, "behaviour": 0.0}
 
 
 def combine(parts: np.ndarray, weights: dict[str, float]) -> np.ndarray:

@@ -14,6 +14,7 @@ The modules, each importing only those above it:
 - ``reviews``: the review window and settling skill contributions once rated;
 - ``applications``: applying, the proposed and confirmed outcome, roles;
 - ``bids``: allocation by CV bids and by lottery (DG-4, BX-13);
+- ``candidates``: the log of a poster opening a suggested person's profile (item 7);
 - ``jobs``: the timed transitions.
 """
 
@@ -27,6 +28,7 @@ from meaningflow.needs.services.applications import (
     lifetime_cv_of,
 )
 from meaningflow.needs.services.bids import bids_allocate, is_newcomer, lottery_draw, weights_in_force
+from meaningflow.needs.services.candidates import candidate_view_log
 from meaningflow.needs.services.common import HOLDS_PLACE, OPEN_APPLICATION, S, application_url, can_manage_need
 from meaningflow.needs.services.contributions import (
     COMMUNITY_EVENT_TYPES,
@@ -78,6 +80,7 @@ __all__ = [
     "applications_mark_reviewed",
     "bids_allocate",
     "can_manage_need",
+    "candidate_view_log",
     "contribution_inputs",
     "is_newcomer",
     "lifetime_cv_of",

@@ -116,7 +116,7 @@ def test_index_filters_closed_out_of_reach_and_threshold():
 
 
 @pytest.mark.django_db
-def test_recommendations_both_ways_with_reasons(make_need, person, client, alice):
+def test_recommendations_both_ways_with_reasons(make_need, person, client, alice, superuser):
     near = make_need()
     make_need(title="Python 编程课", skills=[("software.python", 3)])
     from meaningflow.needs import selectors
@@ -132,6 +132,12 @@ def test_recommendations_both_ways_with_reasons(make_need, person, client, alice
     assert api[0]["need"]["id"] == near.pk and len(api[0]["parts"]) == len(scoring.PARTS) == 8
     page = client.get("/needs/recommended/").content.decode()
     assert "包饺子文化体验" in page or "Dumpling-making" in page
+    # People for a need: only those who agreed, and only for a verified organisation (item 7).
+    from meaningflow.accounts import privacy
+    from meaningflow.accounts.services import organisation_decide_verification
+
+    privacy.consent_set(user=person, purpose="matching", granted=True)
+    organisation_decide_verification(moderator=superuser, organisation=near.organisation, approve=True)
     client.force_login(alice)
     people = client.get(f"/api/v1/needs/{near.pk}/people").json()
     assert people[0]["user_id"] == person.pk and people[0]["parts"][0]["name"] == "skills"
@@ -160,7 +166,7 @@ def test_behaviour_part_is_the_share_of_engagement_and_neutral_without_any():
 
 @pytest.mark.postgres  # the view upsert (ON CONFLICT) runs on both databases
 @pytest.mark.django_db
-def test_what_a_person_looked_at_and_applied_to_counts_and_can_be_forgotten(make_need, person, client, alice):
+def test_what_a_person_looked_at_and_applied_to_counts_and_can_be_forgotten(make_need, person, client, alice, superuser):
     from meaningflow.core.models import AuditEvent
     from meaningflow.needs import selectors, services
     from meaningflow.needs.models import NeedView
@@ -186,11 +192,17 @@ def test_what_a_person_looked_at_and_applied_to_counts_and_can_be_forgotten(make
     engagement = selectors.engagement_by_type(user_ids=[person.pk])[person.pk]
     assert engagement[scoring.NEED_TYPES.index("cultural")] == 3 and engagement[scoring.NEED_TYPES.index("training")] == 1
     assert behaviour(training)["value"] == pytest.approx(1 / 3, abs=1e-3)
-    # The people recommended for a need see the same part, in the poster's words.
+    # A poster never sees it: browsing ranks needs for the person, never the person for a
+    # poster (issue 12, item 7).
+    from meaningflow.accounts import privacy
+    from meaningflow.accounts.services import organisation_decide_verification
+
+    privacy.consent_set(user=person, purpose="matching", granted=True)
+    organisation_decide_verification(moderator=superuser, organisation=training.organisation, approve=True)
     client.force_login(alice)
     people = client.get(f"/api/v1/needs/{training.pk}/people").json()
-    part = next(p for p in people[0]["parts"] if p["name"] == "behaviour")
-    assert people[0]["user_id"] == person.pk and part["value"] == pytest.approx(1 / 3, abs=1e-3)
+    assert people[0]["user_id"] == person.pk
+    assert "behaviour" not in {p["name"] for p in people[0]["parts"]}
     # The poster's own look is not recorded.
     client.get(f"/needs/{training.pk}/")
     assert not NeedView.objects.filter(user=alice).exists()
