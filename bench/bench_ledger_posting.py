@@ -176,7 +176,7 @@ def _pool_run(func, args) -> float:
 
 
 def child(mode: str) -> None:
-    from meaningflow.ledger.benchmarking import make_users
+    from meaningflow.ledger.benchmarking import identities_bind, make_users
     from meaningflow.testing.bench import django_setup
 
     django_setup()
@@ -189,6 +189,7 @@ def child(mode: str) -> None:
 
     assert not settings.DEBUG  # no query logging on the service path
     users = make_users(WRITERS * 2)
+    identities_bind(users)  # ID-2: only verified persons are credited
     for pk in users:
         services.contribution_record(
             beneficiary=User.objects.get(pk=pk),

@@ -39,6 +39,7 @@ def child():
 
     from meaningflow.accounts.services import user_register
     from meaningflow.ledger import services as ledger
+    from meaningflow.ledger.benchmarking import identities_bind
     from meaningflow.places.models import Division
     from meaningflow.places.services import places_load
     from meaningflow.resources import services
@@ -71,6 +72,7 @@ def child():
             password="bench-pass-123456",  # noqa: S106
             display_name=f"G{i}",
         )
+        identities_bind([g.pk])  # ID-2: only verified persons are credited and may book
         ledger.contribution_record(
             beneficiary=g,
             kind="resource",

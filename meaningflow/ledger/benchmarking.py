@@ -33,3 +33,24 @@ def make_users(n: int, prefix: str = "bench") -> list[int]:
                 params += ["!", False, f"{prefix}{i}", False, True, now, False]
             cursor.execute(f"INSERT INTO accounts_user ({', '.join(cols)}) VALUES {values}", params)  # noqa: S608 (constant column list)
     return list(User.objects.filter(username__startswith=prefix).order_by("pk").values_list("pk", flat=True))
+
+
+def identities_bind(user_ids: list[int], prefix: str = "B") -> None:
+    """Bind a verified test passport to each user (ID-2: the CV of a person without a verified
+    identity waits, so a benchmark's people must have one before they are credited). Rows
+    written directly: no document checks, throttling or audit, which are not measured."""
+    from meaningflow.accounts.models import Identity
+    from meaningflow.accounts.services import identity_number_hash
+
+    Identity.objects.bulk_create(
+        Identity(
+            user_id=pk,
+            document_type=Identity.DocumentType.PASSPORT,
+            country="DE",
+            legal_name=f"Bench {pk}",
+            number=f"{prefix}{pk:08d}",
+            number_hash=identity_number_hash(document_type="passport", country="DE", number=f"{prefix}{pk:08d}"),
+            number_masked=f"{prefix}****",
+        )
+        for pk in user_ids
+    )
