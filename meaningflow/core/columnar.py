@@ -20,6 +20,8 @@ from contextlib import contextmanager
 import numpy
 from django.db import connection
 
+from meaningflow.core import transactions
+
 # kind → (numpy type in network byte order, native numpy type, SQL type)
 KINDS = {
     "bool": ("?", numpy.bool_, "boolean"),
@@ -140,8 +142,7 @@ def staging_table(name: str, columns: dict[str, str]) -> Iterator[str]:
     """A temporary table ``name`` (column → kind) for the block, inside the caller's
     transaction: dropped at the end of the block, and undone with the transaction if it
     rolls back."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("staging_table needs a transaction (transaction.atomic())")
+    transactions.require_transaction()
     _check_kinds(list(columns.items()))
     definition = ", ".join(f"{column} {KINDS[kind][2]} NOT NULL" for column, kind in columns.items())
     with connection.cursor() as cursor:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.selectors import identity_verified, verified_users
+from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log
 from meaningflow.ledger import formulas
 from meaningflow.ledger.models import Account, Contribution, Domain, Transaction, Unit
@@ -19,7 +20,6 @@ from meaningflow.ledger.services.core import (
     amount_check,
     idempotent,
     identity_required_for_use,
-    ledger_atomic,
     person_accounts_lock,
     person_post,
     person_post_draft,
@@ -180,6 +180,7 @@ def contribution_record(
     return idempotent(model=Contribution, key=idempotency_key, payload=payload, body=body)
 
 
+@transactions.entry_point
 def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
     """Credit the person's waiting contributions now that their identity is verified
     (ID-2): oldest first, each within the annual cap of the year it occurred in, with the
@@ -188,7 +189,7 @@ def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
     ``ledger_credit_pending`` catches any left behind. Idempotent: returns what it credited
     (nothing for a person without a verified identity or without waiting CV)."""
     waiting = Contribution.objects.filter(beneficiary=user, status=Contribution.Status.PENDING_IDENTITY)
-    with ledger_atomic():
+    with transactions.atomic():
         # The Global account first: a recording that checked the identity before it was
         # committed has committed its waiting row by the time we hold the lock (and one
         # that comes later sees the identity). Then the units involved, in ascending id —
@@ -201,7 +202,7 @@ def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
         # Read again under the lock: only what is still waiting, in the units locked (a
         # contribution in another unit recorded meanwhile waits for the job's next run).
         pending = list(
-            waiting.select_for_update(of=("self",))
+            waiting.select_for_update(no_key=True, of=("self",))
             .filter(unit_id__in=list(accounts))
             .select_related("beneficiary", "unit__domain", "parameters")
             .order_by("occurred_on", "id")

@@ -1,10 +1,12 @@
 """The one place that writes transactions and postings, plus locking and idempotency.
 
-Locking order (docs/LEDGER.md): Domain row → ConversionBudget row → Hold row → person
-accounts in ascending id. System accounts are never locked (they hold no stored balance).
+Locking order (docs/LEDGER.md): the ledger comes last in the global order (user → resource
+→ unit → booking → ledger, ``core.transactions``); inside it Domain row → ConversionBudget
+row → Hold row → person accounts in ascending id (``FOR NO KEY UPDATE``) → ChainHead.
+System accounts are never locked (they hold no stored balance). Statements of the posting
+path go through ``driver`` (the driver's own cursor, the one module below Django's API).
 """
 
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -12,14 +14,16 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import IntegrityError, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.selectors import identity_verified
+from meaningflow.core import transactions
 from meaningflow.ledger import hashing
 from meaningflow.ledger.models import Account, Domain, ParameterSet, Transaction, Unit
 from meaningflow.ledger.parameters import default_document
+from meaningflow.ledger.services import driver
 
 # The Global unit and its system accounts are reference rows created by ``migrate``
 # (post_migrate → ledger_bootstrap) and never deleted; caching them saves two queries on
@@ -38,9 +42,10 @@ class IdempotencyConflict(ValidationError):
 
 
 def ledger_atomic():
-    """Durable at a service entry point; a savepoint when another app's service calls us
-    inside its own transaction (a booking that places a hold commits with the booking)."""
-    return transaction.atomic(durable=not transaction.get_connection().in_atomic_block)
+    """``core.transactions.atomic()``: durable at a service entry point; a savepoint when
+    another app's service calls us inside its own transaction (a booking that places a hold
+    commits with the booking). Kept as a name for the ledger's modules."""
+    return transactions.atomic()
 
 
 def ledger_bootstrap() -> None:
@@ -97,34 +102,7 @@ _OWNER_FIELD = Account._meta.get_field("owner")
 _UNIT_FIELD = Account._meta.get_field("unit")
 
 
-def _db():
-    """The default connection itself (not the thread-local ``connection`` proxy, whose
-    every attribute access is a look-up; the posting path reads a dozen)."""
-    return connections[DEFAULT_DB_ALIAS]
-
-
-def _hot_cursor(db):
-    """``(cursor, qmark)`` for the posting path; use inside ``with db.wrap_database_errors``
-    and close it.
-
-    The driver's own cursor when nothing observes queries (no DEBUG query log, no
-    execute wrappers): psycopg's plain cursor, which binds parameters on the server (so
-    psycopg prepares these few fixed statements when the connection's
-    ``prepare_threshold`` allows it), or sqlite3's, with ``?`` placeholders (``qmark``).
-    Otherwise Django's cursor wrapper, so that query logging and wrappers see them."""
-    observed = bool(db.queries_logged or db.execute_wrappers)
-    db.ensure_connection()
-    if db.vendor == "postgresql":
-        cursor = _raw_cursor(db)
-        if observed:
-            return (db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)), False
-    elif observed or db.vendor != "sqlite":
-        return db.cursor(), False
-    else:
-        cursor = _raw_cursor(db)
-    db.validate_thread_sharing()
-    db.validate_no_broken_transaction()
-    return cursor, db.vendor == "sqlite"
+_db = driver.connection
 
 
 def _placeholders(sql: str, qmark: bool) -> str:
@@ -134,24 +112,22 @@ def _placeholders(sql: str, qmark: bool) -> str:
 @lru_cache(maxsize=32)
 def _lock_sql(pairs: int, for_update: bool, qmark: bool) -> str:
     wanted = " OR ".join(["(owner_id = %s AND unit_id = %s)"] * pairs)
+    # NO KEY UPDATE: postings and holds of other transactions check their foreign key to
+    # the account with FOR KEY SHARE, which this lock does not block (core.transactions).
     sql = (
         "SELECT id, kind, unit_id, owner_id, balance FROM ledger_account "  # noqa: S608 (only constant fragments and placeholders)
-        f"WHERE kind = 'person' AND ({wanted}) ORDER BY id" + (" FOR UPDATE" if for_update else "")
+        f"WHERE kind = 'person' AND ({wanted}) ORDER BY id" + (" FOR NO KEY UPDATE" if for_update else "")
     )
     return _placeholders(sql, qmark)
 
 
 def _person_rows(db, keys: list[tuple[int, int]]) -> list[tuple]:
-    cursor, qmark = _hot_cursor(db)
-    try:
-        with db.wrap_database_errors:
-            cursor.execute(
-                _lock_sql(len(keys), db.features.has_select_for_update, qmark),
-                [value for key in keys for value in key],
-            )
-            return cursor.fetchall()
-    finally:
-        cursor.close()
+    with driver.cursor(db) as (cursor, qmark):
+        cursor.execute(
+            _lock_sql(len(keys), db.features.has_select_for_update, qmark),
+            [value for key in keys for value in key],
+        )
+        return cursor.fetchall()
 
 
 def person_accounts_lock(*, pairs: Iterable[tuple]) -> list[Account]:
@@ -163,6 +139,7 @@ def person_accounts_lock(*, pairs: Iterable[tuple]) -> list[Account]:
     pairs = list(pairs)
     if not pairs:
         return []
+    transactions.require_transaction()
     db = _db()
     keys = list(dict.fromkeys((user.pk, unit.pk) for user, unit in pairs))
     # One statement when every account exists (SELECT … ORDER BY id FOR UPDATE; on
@@ -265,7 +242,7 @@ class TransactionDraft:
         db = _db()
         ops = db.ops
         self.vendor = db.vendor
-        self.qmark = self.vendor == "sqlite" and not (db.queries_logged or db.execute_wrappers)
+        self.qmark = driver.uses_qmark(db)
         self.tx = Transaction(
             None, kind, memo, cause, idempotency_key, request_hash, created_at, digest, None, "", ""
         )
@@ -389,13 +366,9 @@ def transaction_post(
     # overhead was most of its cost (bench/bench_ledger_posting.py). The balance update
     # is relative (balance = balance + x, what F() compiles to) under the row lock, and
     # the CheckConstraint refuses a negative balance should a caller skip the lock.
-    db = _db()
-    cursor, _qmark = _hot_cursor(db)
-    try:
-        with db.wrap_database_errors:
-            tx = draft.write(cursor)
-    finally:
-        cursor.close()
+    transactions.require_transaction()
+    with driver.cursor(_db()) as (cursor, _qmark):
+        tx = draft.write(cursor)
     for account, amount in legs:
         if account.pk in deltas:
             account.balance += amount  # system accounts are never updated: see Account
@@ -459,7 +432,7 @@ def _person_sql(vendor: str, activity: bool, qmark: bool) -> tuple:
     """Statements of ``person_post``. The person's row is found by id *and* owner, unit and
     kind, so a stale id matches nothing.
 
-    PostgreSQL: lock the row and read its balance (SELECT … FOR UPDATE), then one
+    PostgreSQL: lock the row and read its balance (SELECT … FOR NO KEY UPDATE), then one
     statement writes the transaction, its postings and the balance (``_post_sql``; a
     single statement doing the lock too measured slower: the server plans it each time).
     SQLite, whose IMMEDIATE transaction already holds the write lock: update the balance
@@ -467,7 +440,7 @@ def _person_sql(vendor: str, activity: bool, qmark: bool) -> tuple:
     id from the driver's ``lastrowid``: no RETURNING row to step and fetch) and its
     postings."""
     if vendor == "postgresql":
-        return (_PERSON_BALANCE + " FOR UPDATE", _post_sql(vendor, 2, 1, activity, False)[0])
+        return (_PERSON_BALANCE + " FOR NO KEY UPDATE", _post_sql(vendor, 2, 1, activity, False)[0])
     touch = _TOUCH if activity else ""
     statements = (
         f"UPDATE ledger_account SET balance = balance + %s{touch} WHERE {_PERSON_ROW} "  # noqa: S608 (only constant fragments and placeholders)
@@ -484,15 +457,11 @@ def person_post(draft: TransactionDraft) -> Transaction | None:
     """Write a ``person_post_draft`` inside ``ledger_atomic()``: lock the person's row,
     check the balance under the lock, write. Returns None, having written nothing, when
     the account id was stale; refuses an overdraft with a ValidationError."""
-    db = _db()
-    cursor, qmark = _hot_cursor(db)
-    try:
-        with db.wrap_database_errors:
-            if qmark != draft.qmark:
-                return None  # query logging was switched on since: take the ordinary path
-            return _person_write(draft, cursor)
-    finally:
-        cursor.close()
+    transactions.require_transaction()
+    with driver.cursor(_db()) as (cursor, qmark):
+        if qmark != draft.qmark:
+            return None  # query logging was switched on since: take the ordinary path
+        return _person_write(draft, cursor)
 
 
 def person_post_standalone(prepare: Callable[[], TransactionDraft | None]) -> Transaction | None:
@@ -509,49 +478,12 @@ def person_post_standalone(prepare: Callable[[], TransactionDraft | None]) -> Tr
     balance check in the locked statement, the check constraint on the balance, the
     unique idempotency key. Returns None, having written nothing, when this path does not
     apply (inside an atomic block, queries observed, account id unknown or stale)."""
-    db = _db()
-    connection = db.connection
-    if (
-        connection is None
-        or db.in_atomic_block
-        or not db.autocommit
-        or db.queries_logged
-        or db.execute_wrappers
-    ):
-        return None
-    db.validate_thread_sharing()
-    cursor = _standalone_cursors.get(db)
-    if cursor is None or cursor.connection is not connection:
-        cursor = _standalone_cursors[db] = _raw_cursor(db)
-    with db.wrap_database_errors:
-        cursor.execute(_BEGIN[db.vendor == "sqlite"])
-        try:
-            draft = prepare()
-            tx = None if draft is None else _person_write(draft, cursor)
-        except BaseException:
-            try:
-                cursor.execute("ROLLBACK")
-            except Exception:
-                db.close()  # the connection is broken: the next use reconnects
-            raise
-        cursor.execute("COMMIT" if tx is not None else "ROLLBACK")
-    return tx
 
+    def body(cursor) -> Transaction | None:
+        draft = prepare()
+        return None if draft is None else _person_write(draft, cursor)
 
-def _raw_cursor(db):
-    """The driver's own cursor: psycopg's plain one binds parameters on the server (see
-    ``_hot_cursor``); sqlite3's takes ``?`` placeholders."""
-    if db.vendor == "postgresql":
-        import psycopg
-
-        return psycopg.Cursor(db.connection)
-    return db.connection.cursor()
-
-
-# The raw cursor of each connection for ``person_post_standalone``, reused: creating one
-# per posting measured a tenth of the posting's cost on SQLite.
-_standalone_cursors: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_BEGIN = {True: "BEGIN IMMEDIATE", False: "BEGIN"}  # SQLite: take the write lock at once
+    return driver.own_transaction(_db(), body)
 
 
 def _person_write(draft: TransactionDraft, cursor) -> Transaction | None:
@@ -600,17 +532,23 @@ def idempotent(
 
     ``standalone(request_hash)``, when given, is tried first: a lean path that manages
     its own database transaction and returns None, having written nothing, where it does
-    not apply; ``body`` then runs inside ``ledger_atomic()``."""
+    not apply; ``body`` then runs inside ``transactions.atomic()``. Called outside any
+    transaction, a deadlock or serialisation failure runs both again
+    (``transactions.retrying``: the ledger's entry points retry here)."""
     if not key or len(key) > 200:
         raise ValidationError(_("An idempotency key of at most 200 characters is required."))
     fingerprint = hashing.request_hash(payload)
+
+    def attempt():
+        if standalone is not None and (result := standalone(fingerprint)) is not None:
+            return result
+        with transactions.atomic():
+            return body(fingerprint)
+
     try:
         # No look-up first: the unique key refuses a second insert, which is cheaper on
         # the common path and also covers a concurrent call with the same key.
-        if standalone is not None and (result := standalone(fingerprint)) is not None:
-            return result
-        with ledger_atomic():
-            return body(fingerprint)
+        return transactions.retrying(attempt)
     except (IntegrityError, ValidationError):
         # A retry may also fail a check the first call passed (the CV it moved is gone
         # now): the recorded first result wins over the refusal.

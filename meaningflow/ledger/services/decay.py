@@ -29,9 +29,10 @@ from datetime import date
 from typing import TextIO
 
 import numpy
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log
 from meaningflow.ledger import hashing
 from meaningflow.ledger.models import Account, Transaction, Unit
@@ -128,7 +129,7 @@ def _due_sql(for_update: bool) -> str:
     return (
         f"SELECT a.id, a.balance, a.decay_remainder, {_day_sql('a.decayed_through')}, "  # noqa: S608 (only constant fragments and placeholders)
         f"{_day_sql('a.last_activity_on')} FROM ledger_account a WHERE {_DUE} AND a.id > %(after)s "
-        "ORDER BY a.id LIMIT %(limit)s" + (" FOR UPDATE" if for_update else "")
+        "ORDER BY a.id LIMIT %(limit)s" + (" FOR NO KEY UPDATE" if for_update else "")
     )
 
 
@@ -206,11 +207,12 @@ def _write_other(db, params: dict, digest) -> tuple[int, int]:
         return len(params["ids"]), postings
 
 
+@transactions.entry_point
 def _chunk(*, sql_params: dict, terms: DecayTerms, after: int, limit: int) -> tuple[int, int, int]:
     """Decay the next ``limit`` due accounts after id ``after`` in one transaction.
     Returns (accounts decayed, CV posted, last id); (0, 0, after) when none is due."""
     db = connection
-    with transaction.atomic(), db.cursor() as cursor:
+    with transactions.atomic(), db.cursor() as cursor:
         cursor.execute(_due_sql(db.features.has_select_for_update), {**sql_params, "after": after, "limit": limit})
         rows = numpy.array(cursor.fetchall(), dtype=numpy.int64).reshape(-1, 5)
         if not len(rows):

@@ -8,13 +8,13 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.ledger.models import Account, ConversionBudget, Domain, DomainTerms, Transaction, Unit
 from meaningflow.ledger.parameters import parameters_in_force
 from meaningflow.ledger.services.core import (
     amount_check,
     idempotent,
-    ledger_atomic,
     person_accounts_lock,
     system_account,
     system_accounts_ensure,
@@ -23,6 +23,7 @@ from meaningflow.ledger.services.core import (
 )
 
 
+@transactions.entry_point
 def domain_create(
     *,
     code: str,
@@ -46,7 +47,7 @@ def domain_create(
         note="initial terms",
     )
     terms.full_clean(exclude=["domain"])
-    with ledger_atomic():
+    with transactions.atomic():
         domain.save()
         terms.domain = domain
         terms.save()
@@ -61,6 +62,7 @@ def domain_terms_date_check(effective_from: date) -> None:
         raise ValidationError(_("New conversion terms cannot take effect in the past."))
 
 
+@transactions.entry_point
 def domain_terms_publish(
     *,
     domain: Domain,
@@ -82,8 +84,8 @@ def domain_terms_publish(
         note=note,
     )
     terms.full_clean(exclude=["version"])
-    with ledger_atomic():
-        Domain.objects.select_for_update().get(pk=domain.pk)  # one publisher at a time
+    with transactions.atomic():
+        Domain.objects.select_for_update(no_key=True).get(pk=domain.pk)  # one publisher at a time
         terms.version = (DomainTerms.objects.filter(domain=domain).aggregate(v=Max("version"))["v"] or 0) + 1
         terms.save()
         audit_log(
@@ -146,7 +148,7 @@ def domain_convert(
     payload = {"op": "convert", "user": user.pk, "domain": domain.pk, "amount": amount}
 
     def body(fingerprint: str) -> Transaction:
-        locked = Domain.objects.select_for_update().get(pk=domain.pk)
+        locked = Domain.objects.select_for_update(no_key=True).get(pk=domain.pk)
         if not locked.is_active:
             raise ValidationError(_("This domain is closed."))
         terms = domain_terms_in_force(domain=locked, on=on)
@@ -154,7 +156,7 @@ def domain_convert(
         if result <= 0:
             raise ValidationError(_("This amount converts to less than one Global CV."))
         budget, _created = ConversionBudget.objects.get_or_create(domain=locked, period=period)
-        budget = ConversionBudget.objects.select_for_update().get(pk=budget.pk)
+        budget = ConversionBudget.objects.select_for_update(no_key=True).get(pk=budget.pk)
         if budget.used + result > terms.conversion_budget:
             raise ValidationError(
                 _("The domain's conversion budget for this month allows %(left)s more Global CV.")

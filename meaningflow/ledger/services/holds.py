@@ -12,13 +12,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.ledger.models import Account, Domain, Hold, Transaction
 from meaningflow.ledger.services.core import (
     amount_check,
     idempotent,
     identity_required_for_use,
-    ledger_atomic,
     person_accounts_lock,
     system_account,
     transaction_post,
@@ -94,11 +94,13 @@ def hold_place(
         return idempotent(model=Hold, key=idempotency_key, payload=payload, body=body)
 
 
+@transactions.entry_point
 def _settle(*, hold: Hold, consume: int, target: str, actor=None) -> Hold:
     """Close an active hold: ``consume`` CV go to consumption, the rest back to the person.
-    Locks the hold row, then the person's account (the documented order)."""
-    with ledger_atomic():
-        hold = Hold.objects.select_for_update().select_related("account").get(pk=hold.pk)
+    Locks the hold row (only it: the account comes with it unlocked), then the person's
+    account (the documented order)."""
+    with transactions.atomic():
+        hold = Hold.objects.select_for_update(no_key=True, of=("self",)).select_related("account").get(pk=hold.pk)
         if hold.status == target and hold.status != Hold.Status.ACTIVE and hold.consumed == consume:
             return hold  # a retry of the same settlement
         if consume > hold.amount:

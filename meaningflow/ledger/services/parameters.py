@@ -7,12 +7,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.ledger.models import ParameterSet
 from meaningflow.ledger.parameters import validate_document
-from meaningflow.ledger.services.core import ledger_atomic
 
 
+@transactions.entry_point
 def parameter_set_publish(
     *, document: dict, effective_from: date, note: str = "", actor=None, allow_past: bool = False
 ) -> ParameterSet:
@@ -22,7 +23,7 @@ def parameter_set_publish(
     validate_document(document)
     if effective_from < timezone.localdate() and not allow_past:
         raise ValidationError(_("A new parameter version cannot take effect in the past."))
-    with ledger_atomic():
+    with transactions.atomic():
         version = (ParameterSet.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         params = ParameterSet.objects.create(
             version=version,

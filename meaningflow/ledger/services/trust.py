@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log, notification_send
 from meaningflow.ledger.models import (
     Account,
@@ -21,7 +22,6 @@ from meaningflow.ledger.models import (
 from meaningflow.ledger.parameters import parameters_in_force
 from meaningflow.ledger.services.core import (
     idempotent,
-    ledger_atomic,
     person_accounts_lock,
     system_account,
     transaction_post,
@@ -201,6 +201,7 @@ def trust_levels_refresh(*, stream=None) -> dict:
     return {"people": len(people), "changed": changed}
 
 
+@transactions.entry_point
 def trust_level_refresh(*, user) -> TrustLevelChange | None:
     """Store a TrustLevelChange when the computed level differs from the last stored one."""
     standing = trust_standing_compute(user=user)
@@ -210,33 +211,35 @@ def trust_level_refresh(*, user) -> TrustLevelChange | None:
         return None
     if last is None and standing.level == 1:
         return None
-    change = TrustLevelChange.objects.create(
-        user=user,
-        level=standing.level,
-        previous_level=previous,
-        reasons=standing.reasons,
-        net_credited=standing.net_credited,
-    )
-    audit_log(
-        action="ledger.trust.changed",
-        subject=f"accounts.user:{user.pk}",
-        data={"from": previous, "to": standing.level, "reasons": standing.reasons},
-    )
-    if standing.level > previous:
-        notification_send(
-            recipient=user,
-            kind="ledger.trust",
-            title=str(_("Your trust level is now %(name)s.") % {"name": standing.name}),
-            url="/cv/",
+    with transactions.atomic():
+        change = TrustLevelChange.objects.create(
+            user=user,
+            level=standing.level,
+            previous_level=previous,
+            reasons=standing.reasons,
+            net_credited=standing.net_credited,
         )
+        audit_log(
+            action="ledger.trust.changed",
+            subject=f"accounts.user:{user.pk}",
+            data={"from": previous, "to": standing.level, "reasons": standing.reasons},
+        )
+        if standing.level > previous:
+            notification_send(
+                recipient=user,
+                kind="ledger.trust",
+                title=str(_("Your trust level is now %(name)s.") % {"name": standing.name}),
+                url="/cv/",
+            )
     return change
 
 
+@transactions.entry_point
 def trust_fact_record(*, user, kind: str, cause: str, recorded_by=None) -> TrustFact:
     """Record a community recommendation or a governance contribution (idempotent per cause)."""
     TrustFact.Kind(kind)  # refuses an unknown kind with ValueError
     try:
-        with ledger_atomic():
+        with transactions.atomic():
             fact = TrustFact.objects.create(
                 user=user, kind=kind, cause=cause, recorded_by=recorded_by
             )
