@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from meaningflow.accounts import selectors, services
 from meaningflow.accounts.models import Interest, Membership, Organisation
+from meaningflow.accounts.privacy_api import router as privacy_router
 from meaningflow.accounts.schemas import (
     AvailabilityIn,
     AvailabilityOut,
@@ -170,3 +171,7 @@ def membership_approve(request, organisation_id: int, membership_id: int):
 @router.get("/me/organisations", response=list[MembershipOut])
 def my_organisations(request):
     return selectors.organisations_of(user=request.user)
+
+
+# PR-1: consents, profile views, the data export and account deletion (/api/v1/me/…).
+router.add_router("", privacy_router)

@@ -19,8 +19,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from meaningflow.accounts import forms, selectors, services, two_factor
-from meaningflow.accounts.models import Membership, Organisation, Skill
+from meaningflow.accounts import forms, privacy, selectors, services, two_factor
+from meaningflow.accounts.models import ConsentEvent, ConsentPurpose, Membership, Organisation, Skill
 from meaningflow.core.errors import validation_messages
 
 
@@ -73,6 +73,10 @@ def register(request):
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            if data.get("consent_matching"):
+                privacy.consent_set(
+                    user=user, purpose=ConsentPurpose.MATCHING, granted=True, source=ConsentEvent.Source.REGISTRATION
+                )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your account is ready. Next, verify your identity."))
             return redirect("accounts:identity")

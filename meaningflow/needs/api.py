@@ -11,6 +11,7 @@ from meaningflow.needs.models import Application, Bid, LotteryDraw, Need
 from meaningflow.needs.schemas import (
     ApplicationOut,
     ApplyIn,
+    CandidateOut,
     LotteryIn,
     LotteryOut,
     NeedIn,
@@ -204,10 +205,25 @@ def need_transition(request, need_id: int, payload: TransitionIn):
 
 @router.get("/{need_id}/people", response=list[RecommendationOut])
 def recommended_people(request, need_id: int, limit: int = 10):
-    """People who might fit the need, with reasons (the posting organisation only)."""
+    """People who agreed to be suggested and might fit the need, with reasons in the
+    poster's words. Only for the posting organisation, and only when it is verified or the
+    poster's trust level reaches the threshold in force (403 ``needs.candidates.not_allowed``
+    with the reason otherwise; docs/MATCHING.md)."""
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    selectors.candidates_check(user=request.user, need=need)
     recs = selectors.recommended_people(need=need, limit=max(1, min(limit, 50)))
     return [{"user_id": r.person.pk, "display_name": str(r.person), "score": r.score, "parts": r.parts} for r in recs]
+
+
+@router.get("/{need_id}/people/{user_id}", response=CandidateOut)
+def candidate_detail(request, need_id: int, user_id: int):
+    """One suggested person: the profile fields they agreed to show and the reasons. The
+    opening is logged and the person sees it (``needs.candidate.viewed``)."""
+    need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
+    selectors.candidates_check(user=request.user, need=need)
+    rec, details = selectors.candidate_get(need=need, user_id=user_id)
+    services.candidate_view_log(viewer=request.user, need=need, candidate=rec.person)
+    return {**details, "score": rec.score, "parts": rec.parts}
 
 
 @router.post("/{need_id}/applications", response={201: ApplicationOut})

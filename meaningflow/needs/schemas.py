@@ -196,3 +196,25 @@ class WeightsOut(Schema):
     effective_from: str
     weights: dict[str, float]
     newcomer_weight: float
+
+
+class CandidateSkillOut(Schema):
+    code: str
+    name: str
+    level: int
+    level_label: str
+
+
+class CandidateOut(Schema):
+    """A person suggested for a need, as the poster may see them: only the fields the person
+    agreed to show (docs/MATCHING.md "Who sees suggested people")."""
+
+    user_id: int
+    display_name: str
+    bio: str
+    skills: list[CandidateSkillOut]
+    languages: list[str]
+    interests: list[str]
+    trust_level: int
+    score: float
+    parts: list[PartOut]
