@@ -19,6 +19,7 @@ from meaningflow.accounts.auth import ApiTokenAuth
 from meaningflow.assistance.api import router as assistance_router
 from meaningflow.conversations.api import router as conversations_router
 from meaningflow.core.errors import validation_messages
+from meaningflow.core.transactions import Busy
 from meaningflow.ledger.api import router as ledger_router
 from meaningflow.needs.api import router as needs_router
 from meaningflow.places.api import router as places_router
@@ -91,3 +92,12 @@ def on_unauthenticated(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
     return api.create_response(request, {"detail": _("The request body is too large.")}, status=413)
+
+
+@api.exception_handler(Busy)
+def on_busy(request, exc):
+    """The database stayed contended through every retry (core.transactions): nothing was
+    changed, the client may send the same request again."""
+    response = api.create_response(request, {"detail": str(exc), "code": exc.code}, status=503)
+    response["Retry-After"] = str(exc.retry_after)
+    return response

@@ -129,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "meaningflow.core.middleware.LargeTypeMiddleware",
+    # A service that gave up on a contended database (core.transactions.Busy): a 503 page.
+    "meaningflow.core.middleware.BusyMiddleware",
     # Axes last, as its documentation asks: it reacts to failed logins above it.
     "axes.middleware.AxesMiddleware",
 ]

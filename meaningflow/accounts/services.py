@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from meaningflow.accounts.models import (
     User,
 )
 from meaningflow.accounts.signals import identity_verified
+from meaningflow.core import transactions
 from meaningflow.core.crypto import keyed_hash, mask
 from meaningflow.core.services import audit_log, notification_send
 
@@ -42,6 +43,7 @@ API_TOKEN_PREFIX = "mfn_"  # noqa: S105 - a visible prefix, not a secret
 # --- Users --------------------------------------------------------------------------
 
 
+@transactions.entry_point
 def user_register(
     *, username: str, email: str, password: str, display_name: str = "", language: str = ""
 ) -> User:
@@ -59,7 +61,7 @@ def user_register(
         errors["password"] = exc.messages
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         user = User(username=username, email=email, display_name=display_name, preferred_language=language)
         user.set_password(password)
         user.save()
@@ -88,6 +90,7 @@ def identity_number_hash(*, document_type: str, country: str, number: str) -> st
     return keyed_hash(f"{document_type}:{country}:{number}", purpose="identity")
 
 
+@transactions.entry_point
 def identity_verify(
     *, user: User, document_type: str, legal_name: str, number: str, country: str = "CN"
 ) -> Identity:
@@ -114,7 +117,7 @@ def identity_verify(
     if Identity.objects.filter(number_hash=number_hash).exists():
         raise ValidationError(_("This document is already bound to another account. Each person may have one account."))
     try:
-        with transaction.atomic(durable=True):
+        with transactions.atomic():
             identity = Identity.objects.create(
                 user=user, document_type=document_type, country=country, legal_name=legal_name,
                 number=number, number_hash=number_hash, number_masked=mask(number),
@@ -144,6 +147,7 @@ def identity_reveal(*, actor: User, identity: Identity, reason: str) -> str:
 # --- Capability profile -------------------------------------------------------------
 
 
+@transactions.entry_point
 def profile_update(
     *, user: User, bio: str = "", home_division=None, home_city=None, travel_willingness: str = "local",
     travel_regions=(), languages: list[str] = (), intentions: list[str] = (), interests=(),
@@ -164,7 +168,7 @@ def profile_update(
     profile.travel_willingness = travel_willingness
     profile.languages = list(dict.fromkeys(languages))
     profile.intentions = [i for i in Intention.values if i in intentions]
-    with transaction.atomic():
+    with transactions.atomic():
         profile.full_clean(exclude=["user"])
         profile.save()
         profile.travel_regions.set(travel_regions)
@@ -191,6 +195,7 @@ def profile_skill_remove(*, user: User, skill_code: str) -> None:
     ProfileSkill.objects.filter(profile__user=user, skill__code=skill_code).delete()
 
 
+@transactions.entry_point
 def availability_replace(*, user: User, windows: list[tuple[int, time, time]]) -> list[AvailabilityWindow]:
     """Replace the weekly availability with ``windows`` (weekday, start, end)."""
     cleaned = []
@@ -201,7 +206,7 @@ def availability_replace(*, user: User, windows: list[tuple[int, time, time]]) -
             raise ValidationError(_("Each availability window must end after it starts."))
         cleaned.append((int(weekday), start, end))
     profile = selectors.profile_of(user=user)
-    with transaction.atomic():
+    with transactions.atomic():
         profile.availability.all().delete()
         return AvailabilityWindow.objects.bulk_create(
             AvailabilityWindow(profile=profile, weekday=d, start_time=s, end_time=e) for d, s, e in cleaned
@@ -211,6 +216,7 @@ def availability_replace(*, user: User, windows: list[tuple[int, time, time]]) -
 # --- Organisations ------------------------------------------------------------------
 
 
+@transactions.entry_point
 def organisation_create(
     *, creator: User, name: str, type: str, name_en: str = "", description: str = "",
     division=None, city=None, website: str = "",
@@ -220,7 +226,7 @@ def organisation_create(
         division=division, city=city, website=website, created_by=creator,
     )
     organisation.full_clean(exclude=["created_by", "verified_by"])
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         organisation.save()
         Membership.objects.create(
             organisation=organisation, user=creator, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
@@ -230,11 +236,12 @@ def organisation_create(
     return organisation
 
 
+@transactions.entry_point
 def organisation_join_request(*, user: User, organisation: Organisation) -> Membership:
     """Ask to join; an owner or administrator approves. Raises if already a member."""
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise ValidationError(_("You are already a member of this organisation or have asked to join."))
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         membership = Membership.objects.create(organisation=organisation, user=user)
         for manager in selectors.organisation_managers(organisation=organisation):
             notification_send(
@@ -263,12 +270,13 @@ def membership_approve(*, actor: User, membership: Membership) -> Membership:
     return membership
 
 
+@transactions.entry_point
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
     _require_manager(actor=actor, organisation=membership.organisation)
     if role not in Membership.Role.values:
         raise ValidationError({"role": [_("Unknown role.")]})
-    with transaction.atomic(durable=True):
-        owners = Membership.objects.select_for_update().filter(
+    with transactions.atomic():
+        owners = Membership.objects.select_for_update(no_key=True).filter(
             organisation=membership.organisation, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
         )
         if membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER and owners.count() <= 1:
@@ -280,11 +288,12 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
     return membership
 
 
+@transactions.entry_point
 def membership_remove(*, actor: User, membership: Membership) -> None:
     if actor.pk != membership.user_id:
         _require_manager(actor=actor, organisation=membership.organisation)
-    with transaction.atomic(durable=True):
-        owners = Membership.objects.select_for_update().filter(
+    with transactions.atomic():
+        owners = Membership.objects.select_for_update(no_key=True).filter(
             organisation=membership.organisation, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
         )
         if membership.role == Membership.Role.OWNER and owners.count() <= 1:
@@ -322,6 +331,7 @@ def organisation_decide_verification(*, moderator: User, organisation: Organisat
 # --- Roles --------------------------------------------------------------------------
 
 
+@transactions.entry_point
 def staff_role_grant(*, granted_by: User | None, user: User, role: str, region_prefix: str = "", department: str = "") -> StaffRole:
     """Grant a moderator or region-scoped officer role. Only superusers grant roles."""
     if granted_by is not None and not granted_by.is_superuser:
@@ -368,12 +378,13 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
 # --- Reference data -----------------------------------------------------------------
 
 
+@transactions.entry_point
 def reference_data_load() -> dict[str, int]:
     """Upsert the shipped skill taxonomy and interests (idempotent)."""
     taxonomy = json.loads((DATA_DIR / "skill_taxonomy.json").read_text(encoding="utf-8"))
     interests = json.loads((DATA_DIR / "interests.json").read_text(encoding="utf-8"))["interests"]
     skills = 0
-    with transaction.atomic():
+    with transactions.atomic():
         for position, domain_data in enumerate(taxonomy["domains"]):
             domain, _created = SkillDomain.objects.update_or_create(
                 code=domain_data["code"],

@@ -9,7 +9,6 @@ session, limits guessing (each wrong code doubles the wait) and refuses a code u
 import time
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from meaningflow.accounts import selectors
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 
 BACKUP_CODES = 10
@@ -57,11 +57,11 @@ def _too_many_attempts(device) -> ValidationError | None:
     return None
 
 
-@transaction.atomic
+@transactions.transactional
 def two_factor_enable(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm the device being set up with a code from the app; returns the device and
     fresh backup codes (shown once). A wrong code changes nothing but the guess counter."""
-    device = TOTPDevice.objects.select_for_update().get(pk=setup_device(user=user).pk)
+    device = TOTPDevice.objects.select_for_update(no_key=True).get(pk=setup_device(user=user).pk)
     throttled = _too_many_attempts(device)
     if throttled:
         raise throttled
@@ -79,13 +79,14 @@ def two_factor_enable(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
     return device, codes
 
 
+@transactions.entry_point
 def two_factor_check(*, user, token: str):
     """The device that accepts ``token`` (the authenticator's code, or a backup code, which
     is then used up). Raises ValidationError for a wrong code or too many attempts."""
     token = token.strip().replace(" ", "")
-    with transaction.atomic():
+    with transactions.atomic():
         # Locked: two requests with guesses at once each see the other's failure count.
-        authenticator = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        authenticator = TOTPDevice.objects.select_for_update(no_key=True).filter(user=user, confirmed=True).first()
         if authenticator is None:
             raise ValidationError(_("Set up your authenticator app first."), code="no_device")
         if len(token) == authenticator.digits and token.isdigit():
@@ -95,7 +96,7 @@ def two_factor_check(*, user, token: str):
             if authenticator.verify_token(token):  # counts a wrong guess itself
                 return authenticator
         else:  # backup codes are eight letters and digits; they have their own guess counter
-            for backup in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
+            for backup in StaticDevice.objects.select_for_update(no_key=True).filter(user=user, confirmed=True):
                 throttled = _too_many_attempts(backup)
                 if throttled:
                     raise throttled

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +49,7 @@ from meaningflow.assistance.models import (
     RegistryApiClient,
     RegistryPerson,
 )
+from meaningflow.core import transactions
 from meaningflow.core.crypto import mask
 from meaningflow.core.services import JobProgress, audit_log
 from meaningflow.places.selectors import normalise_region_prefix, region_code_is_within
@@ -259,7 +260,7 @@ def registry_import(
         progress.run.total = 2 * report.total
         progress.run.save(update_fields=["total"])
         try:
-            with transaction.atomic(durable=True):
+            with transactions.atomic(durable=True):
                 counts = _apply(batch, report, spool, prefix=prefix, progress=progress, table=parsed)
                 registry_link_users(region_prefix=prefix)
                 audit_log(

@@ -39,6 +39,7 @@ from meaningflow.assistance.models import (
 )
 from meaningflow.assistance.providers import get_provider
 from meaningflow.assistance.reasons import recognition_label
+from meaningflow.core import transactions
 from meaningflow.core.crypto import mask
 from meaningflow.core.services import audit_log, notification_send
 from meaningflow.places.selectors import normalise_region_prefix
@@ -185,6 +186,7 @@ def _push_transition(*, push: PushItem, to: str, actor) -> PushItem:
     return push
 
 
+@transactions.entry_point
 def push_send(*, actor, push: PushItem, channels: tuple[str, ...] = ("in_app", "sms")) -> PushItem:
     """Send a discovered item to the person: in-app when linked, SMS/e-mail via the provider."""
     if not account_selectors.can_view_region(user=actor, region_code=push.person.region_code):
@@ -193,8 +195,8 @@ def push_send(*, actor, push: PushItem, channels: tuple[str, ...] = ("in_app", "
 
     title, body = push_text(push)
     person = push.person
-    with transaction.atomic():
-        push = PushItem.objects.select_for_update().get(pk=push.pk)
+    with transactions.atomic():
+        push = PushItem.objects.select_for_update(no_key=True).get(pk=push.pk)
         used = []
         if "in_app" in channels and person.user_id:
             notification_send(
@@ -247,14 +249,15 @@ def _send_email(*, person_id: int, push_id: int, subject: str, text: str) -> Non
     )
 
 
+@transactions.entry_point
 def push_respond(*, user, push: PushItem, response: str) -> PushItem:
     """The person marks a push viewed, accepted or declined."""
     if push.person.user_id != user.pk:
         raise PermissionDenied(_("This is not your message."))
     if response not in (PushItem.Status.VIEWED, PushItem.Status.ACCEPTED, PushItem.Status.DECLINED):
         raise ValidationError(_("Choose accept or decline."))
-    with transaction.atomic():
-        push = PushItem.objects.select_for_update().select_related("person").get(pk=push.pk)
+    with transactions.atomic():
+        push = PushItem.objects.select_for_update(no_key=True, of=("self",)).select_related("person").get(pk=push.pk)
         if response == PushItem.Status.VIEWED and push.status != PushItem.Status.SENT:
             return push
         return _push_transition(push=push, to=response, actor=user)
@@ -276,7 +279,7 @@ def _require_region(actor, person: RegistryPerson) -> None:
         raise PermissionDenied(_("You may not manage this person."))
 
 
-@transaction.atomic
+@transactions.transactional
 def case_event_record(
     *,
     actor,

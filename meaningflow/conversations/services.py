@@ -6,18 +6,19 @@ and join the caller's transaction.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import User
 from meaningflow.conversations.models import MESSAGE_MAX_LENGTH, Message, Participant, Thread
+from meaningflow.core import transactions
 from meaningflow.core.services import notification_send
 
 NOTIFICATION_KIND = "conversations.message"
 
 
+@transactions.entry_point
 def thread_open(*, subject: str, title: str, participants: list[User]) -> Thread:
     """Open the thread of ``subject`` (a typed reference such as ``needs.application:42``).
 
@@ -26,7 +27,7 @@ def thread_open(*, subject: str, title: str, participants: list[User]) -> Thread
     """
     if not subject:
         raise ValidationError({"subject": [_("A thread needs a subject.")]})
-    with transaction.atomic():
+    with transactions.atomic():
         thread, _created = Thread.objects.get_or_create(
             subject=subject, defaults={"title": title[:200]}
         )
@@ -34,8 +35,9 @@ def thread_open(*, subject: str, title: str, participants: list[User]) -> Thread
     return thread
 
 
+@transactions.entry_point
 def thread_add_participant(*, thread: Thread, user: User) -> Participant:
-    with transaction.atomic():
+    with transactions.atomic():
         _participants_add(thread=thread, users=[user])
     return Participant.objects.get(thread=thread, user=user)
 
@@ -64,6 +66,7 @@ def _clean_body(body: str) -> str:
     return body
 
 
+@transactions.entry_point
 def message_post(*, thread: Thread, sender: User, body: str) -> Message:
     """Post ``body`` to ``thread`` and notify the other participants (in-app and e-mail).
 
@@ -72,7 +75,7 @@ def message_post(*, thread: Thread, sender: User, body: str) -> Message:
     unread marker moves past the new message.
     """
     body = _clean_body(body)
-    with transaction.atomic():
+    with transactions.atomic():
         if not Participant.objects.filter(thread=thread, user=sender).exists():
             raise PermissionDenied(_("Only the participants of a conversation can write in it."))
         message = Message.objects.create(thread=thread, sender=sender, body=body)

@@ -1,7 +1,9 @@
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 
+from meaningflow.core.transactions import Busy
 from meaningflow.core.validators import NUL, nul_error
 
 LARGE_TYPE_COOKIE = "mf_large_type"
@@ -34,7 +36,7 @@ class RejectNulMiddleware:
         if self._has_nul(request):
             error = nul_error()
             if request.path_info.startswith("/api/"):
-                return JsonResponse({"detail": error.messages[0], "code": error.code}, status=400)
+                return JsonResponse({"detail": error.messages[0], "code": error.code, "errors": []}, status=400)
             return HttpResponseBadRequest(error.messages[0], content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
@@ -55,3 +57,27 @@ class RejectNulMiddleware:
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class BusyMiddleware:
+    """A page instead of a server error when a service gave up on a contended database
+    (``core.transactions.Busy``, after its bounded retries): 503 with ``Retry-After``, saying
+    that nothing was changed and the person may try again. The API answers the same through
+    config/api.py's exception map."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, Busy):
+            return None
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse({"detail": str(exception), "code": exception.code}, status=503)
+        else:
+            again = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+            response = render(request, "core/busy.html", {"message": str(exception), "again": again}, status=503)
+        response["Retry-After"] = str(exception.retry_after)
+        return response

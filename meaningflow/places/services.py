@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
+from meaningflow.core import transactions
 from meaningflow.places.models import City, Division
 from meaningflow.places.selectors import ascii_fold
 
@@ -82,6 +82,7 @@ def _upsert_cities(rows: list[dict]) -> None:
     )
 
 
+@transactions.entry_point
 def places_load(*, stdout: TextIO | None = None) -> dict[str, int]:
     """Upsert all divisions and world cities from the packaged JSON; idempotent.
 
@@ -91,7 +92,7 @@ def places_load(*, stdout: TextIO | None = None) -> dict[str, int]:
     divisions = _read("cn_divisions.json", "divisions")
     cities = _read("world_cities.json", "cities")
     before = {"divisions": Division.objects.count(), "cities": City.objects.count()}
-    with transaction.atomic():
+    with transactions.atomic():
         _say(stdout, _("Loading %(count)d Chinese divisions…") % {"count": len(divisions)})
         _upsert_divisions(divisions)
         _say(stdout, _("Loading %(count)d world cities…") % {"count": len(cities)})

@@ -13,11 +13,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import User
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log, notification_send
 from meaningflow.reviews.models import Party, Review, ReviewWindow, SafetyTag
 from meaningflow.reviews.rules import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN, REVIEW_WINDOW_DAYS
 
 
+@transactions.entry_point
 def review_window_open(
     *,
     subject: str,
@@ -35,7 +37,7 @@ def review_window_open(
     if not subject:
         raise ValidationError({"subject": [_("A review window needs a subject.")]})
     opens_at = opens_at or timezone.now()
-    with transaction.atomic():
+    with transactions.atomic():
         window, created = ReviewWindow.objects.get_or_create(
             subject=subject,
             defaults={
@@ -105,6 +107,7 @@ def _validate_review(
         )
 
 
+@transactions.entry_point
 def review_submit(
     *,
     window: ReviewWindow,
@@ -125,9 +128,9 @@ def review_submit(
     """
     comment = (comment or "").strip()
     safety_tags = list(dict.fromkeys(safety_tags))
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         # Lock the window: the "all reviewed → reveal" count must see every concurrent submit.
-        window = ReviewWindow.objects.select_for_update().get(pk=window.pk)
+        window = ReviewWindow.objects.select_for_update(no_key=True).get(pk=window.pk)
         now = timezone.now()
         _validate_review(
             window=window,
@@ -216,6 +219,11 @@ def review_windows_close_due(*, now: datetime | None = None) -> int:
         ReviewWindow.objects.filter(revealed_at__isnull=True, closes_at__lte=now).order_by("id")
     )
     for window in due:
-        with transaction.atomic(durable=True):
-            revealed += _reveal(window=window, now=now, reason="closed")
+        revealed += _reveal_closed(window=window, now=now)
     return revealed
+
+
+@transactions.entry_point
+def _reveal_closed(*, window: ReviewWindow, now: datetime) -> bool:
+    with transactions.atomic():
+        return _reveal(window=window, now=now, reason="closed")

@@ -3,7 +3,6 @@
 import datetime
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from meaningflow.assistance import policy
@@ -20,6 +19,7 @@ from meaningflow.assistance.discovery.writing import (
     write_recognitions,
 )
 from meaningflow.assistance.opportunities import OpportunityIndex, opportunities_for
+from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log
 
 
@@ -58,7 +58,7 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
             (today + datetime.timedelta(days=expiry_days)).isoformat(),
         )
         now = timezone.now()
-        with transaction.atomic():
+        with transactions.atomic():
             # Before the new pushes: only what was pushed before can lapse.
             lapsed = expire_lapsed_policy_pushes(population, staged, ~settled)
             written = write_recognitions(population, results, digests, period, now, progress)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import User
 from meaningflow.conversations import services as conversation_services
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.ledger import services as ledger_services
@@ -41,6 +42,7 @@ def lifetime_cv_of(user: User) -> int:
     return ledger_selectors.trust_standing_of(user).net_credited
 
 
+@transactions.entry_point
 def application_create(*, need: Need, applicant: User, message: str = "", bid_amount: int | None = None) -> Application:
     """Apply to a published need with a message. Opens the application's conversation
     thread and, for CV bidding, holds the bid in escrow through the ledger.
@@ -54,7 +56,7 @@ def application_create(*, need: Need, applicant: User, message: str = "", bid_am
         raise ValidationError(
             {"message": [_("The message can be at most %(n)d characters long.") % {"n": MESSAGE_MAX}]}
         )
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         need = Need.objects.select_related("organisation").get(pk=need.pk)
         now = timezone.now()
         if need.status != Need.Status.PUBLISHED:
@@ -122,6 +124,7 @@ def _bid_place(*, application: Application, amount: int) -> Bid:
     return Bid.objects.create(application=application, amount=amount, hold_id=hold.pk)
 
 
+@transactions.entry_point
 def application_outcome_propose(
     *, application: Application, actor: User, outcome: str, hours: Decimal | None = None
 ) -> Application:
@@ -132,7 +135,7 @@ def application_outcome_propose(
         raise ValidationError({"outcome": [_("Choose completed, partly completed or not completed.")]})
     if hours is not None and (hours <= 0 or hours > 10_000):
         raise ValidationError({"hours": [_("Give the hours as a positive number.")]})
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         need, application = _lock(application)
         _require_manager(actor=actor, need=need)
         if application.status != S.IN_PROGRESS:
@@ -161,13 +164,14 @@ def application_outcome_propose(
     return application
 
 
+@transactions.entry_point
 def application_outcome_confirm(*, application: Application, actor: User | None) -> Application:
     """The applicant confirms the proposed outcome (``actor=None``: the auto-confirm job).
     Completes the application and opens the double-blind review window. A project or
     community need (CV-E3) records the contribution now, and the organiser's once the
     whole need is done (``_need_complete``); a skill or training need (CV-E2) records it
     when the learner's rating is final (``applications_mark_reviewed``)."""
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         need, application = _lock(application)
         if actor is not None and actor.pk != application.applicant_id:
             raise PermissionDenied(_("Only the applicant can confirm the outcome."))
@@ -192,6 +196,7 @@ def application_outcome_confirm(*, application: Application, actor: User | None)
     return application
 
 
+@transactions.entry_point
 def application_role_set(*, application: Application, actor: User, role: str) -> Application:
     """The poster names a participant's part in a project or community need: participant
     (the default) or core organiser, whose CV-E3 personal share is larger. Possible while
@@ -201,7 +206,7 @@ def application_role_set(*, application: Application, actor: User, role: str) ->
     CV-E2, or ``role_fixed`` once the outcome is confirmed) otherwise; nothing changes then."""
     if role not in Application.Role.values:
         raise ValidationError(_("Choose participant or core organiser."), code="role_unknown")
-    with transaction.atomic(durable=True):
+    with transactions.atomic():
         need, application = _lock(application)
         _require_manager(actor=actor, need=need)
         if need.type in SKILL_TYPES:

@@ -6,11 +6,11 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import User
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.needs import allocation
@@ -19,16 +19,19 @@ from meaningflow.needs.services.common import OPEN_APPLICATION, S, _require_mana
 from meaningflow.needs.services.transitions import _apply_application_transition, _bid_settle
 
 
+@transactions.entry_point
 def bids_allocate(*, need: Need, actor: User) -> list[Application]:
     """Allocate the free places of a bidding need: the highest bids win (ties: earlier
     bid); winners' holds are consumed, losers' released and their applications declined."""
-    with transaction.atomic(durable=True):
-        need = Need.objects.select_for_update().select_related("organisation").get(pk=need.pk)
+    with transactions.atomic():
+        need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
         _require_manager(actor=actor, need=need)
         if need.allocation != Need.Allocation.BIDDING:
             raise ValidationError(_("This need does not allocate places by bids."))
         open_apps = list(
-            Application.objects.select_for_update().filter(need=need, status__in=OPEN_APPLICATION).order_by("pk")
+            Application.objects.select_for_update(no_key=True)
+            .filter(need=need, status__in=OPEN_APPLICATION)
+            .order_by("pk")
         )
         bids = {b.application_id: b for b in Bid.objects.filter(application__in=open_apps, status=Bid.Status.ACTIVE)}
         ranking = [
@@ -82,19 +85,20 @@ def is_newcomer(user: User) -> bool:
     ).exists()
 
 
+@transactions.entry_point
 def lottery_draw(*, need: Need, actor: User, seed: str | None = None) -> LotteryDraw:
     """Draw the free places of a lottery need among the open applications and record the
     draw (seed, candidates with weights, winners) so it can be replayed. Winners are
     accepted, the others declined."""
-    with transaction.atomic(durable=True):
-        need = Need.objects.select_for_update().select_related("organisation").get(pk=need.pk)
+    with transactions.atomic():
+        need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
         _require_manager(actor=actor, need=need)
         if need.allocation != Need.Allocation.LOTTERY:
             raise ValidationError(_("This need does not allocate places by lottery."))
         if LotteryDraw.objects.filter(need=need).exists():
             raise ValidationError(_("The lottery of this need has already been drawn."))
         open_apps = list(
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(no_key=True, of=("self",))
             .select_related("applicant")
             .filter(need=need, status__in=OPEN_APPLICATION)
             .order_by("pk")

@@ -5,12 +5,12 @@ remember who looked at which (DG-3's browsing signal). Their state machine is in
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.accounts.models import Interest, Organisation, Skill, User
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.needs import search
 from meaningflow.needs.models import DESCRIPTION_MAX, Need, NeedSkill, NeedView
@@ -143,6 +143,7 @@ NEED_FIELDS = (
 )
 
 
+@transactions.entry_point
 def need_create(
     *,
     actor: User,
@@ -170,7 +171,7 @@ def need_create(
         raise ValidationError(_("Unknown field: %(names)s") % {"names": ", ".join(sorted(unknown))})
     if not accounts_selectors.user_is_active_member(user=actor, organisation=organisation):
         raise PermissionDenied(_("Only members of the organisation can post needs for it."))
-    with transaction.atomic(durable=not transaction.get_connection().in_atomic_block):
+    with transactions.atomic():
         need = Need(
             organisation=organisation,
             created_by=actor,
@@ -202,6 +203,7 @@ def need_create(
     return need
 
 
+@transactions.entry_point
 def need_update(
     *,
     actor: User,
@@ -215,8 +217,8 @@ def need_update(
     unknown = set(changes) - set(NEED_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown field: %(names)s") % {"names": ", ".join(sorted(unknown))})
-    with transaction.atomic(durable=True):
-        need = Need.objects.select_for_update().select_related("organisation").get(pk=need.pk)
+    with transactions.atomic():
+        need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
         _require_manager(actor=actor, need=need)
         if need.status not in (Need.Status.DRAFT, Need.Status.PUBLISHED):
             raise ValidationError(_("Only draft or published needs can be changed."))

@@ -5,11 +5,11 @@ final (a skill or training need is credited then, CV-E2)."""
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import User
+from meaningflow.core import transactions
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.needs.models import Application, Need
 from meaningflow.needs.services.common import S, _need_team, can_manage_need
@@ -50,10 +50,11 @@ def _learner_rating(*, application: Application, now: datetime) -> str | None:
     )
 
 
+@transactions.entry_point
 def _application_settle(*, application: Application, now: datetime) -> bool:
     """Once the learner's rating is final, record a skill contribution (CV-E2) with it and
     mark the application reviewed. False while a review may still come."""
-    with transaction.atomic(durable=not transaction.get_connection().in_atomic_block):
+    with transactions.atomic():
         need, application = _lock(application)
         if application.status not in DONE:
             return False

@@ -1,16 +1,18 @@
 """The two state machines, each a transitions table and one function that applies a move:
 ``need_transition`` and ``application_transition``. They call each other: taking or freeing
 a place fills or reopens the need, and closing or expiring a need expires its open
-applications. Lock order everywhere: the need row, then application rows in id order
-(``_lock``; docs/MATCHING.md, "Allocation and locking")."""
+applications. Lock order everywhere: the need row, then application rows in id order, then
+the ledger (``_lock``; docs/MATCHING.md, "Allocation and locking"; the global order of
+``core.transactions``): only those rows (``of=("self",)``), ``FOR NO KEY UPDATE``. Public
+functions are ``transactions.entry_point``s: a deadlock runs them again."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts.models import User
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.ledger import services as ledger_services
 from meaningflow.ledger.models import Hold
@@ -60,6 +62,7 @@ APPLICATION_TRANSITIONS: dict[str, tuple[frozenset, str, str]] = {
 }
 
 
+@transactions.entry_point
 def need_transition(*, need: Need, action: str, actor: User | None = None, reason: str = "") -> Need:
     """Apply ``action`` (publish, fill, reopen, close, expire) to the need. ``actor`` None
     means a system job; otherwise the actor must manage the need. Illegal moves raise
@@ -67,8 +70,8 @@ def need_transition(*, need: Need, action: str, actor: User | None = None, reaso
     if action not in NEED_TRANSITIONS:
         raise ValidationError(_("Unknown action."))
     sources, target = NEED_TRANSITIONS[action]
-    with transaction.atomic(durable=not transaction.get_connection().in_atomic_block):
-        need = Need.objects.select_for_update().select_related("organisation").get(pk=need.pk)
+    with transactions.atomic():
+        need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
         if actor is not None:
             _require_manager(actor=actor, need=need)
         if need.status not in sources:
@@ -105,12 +108,19 @@ def _expire_open_applications(*, need: Need) -> None:
 
 
 def _lock(application: Application) -> tuple[Need, Application]:
-    """Lock the need, then the application (the documented order)."""
-    need = Need.objects.select_for_update().select_related("organisation").get(pk=application.need_id)
-    application = Application.objects.select_for_update().select_related("applicant").get(pk=application.pk)
+    """Lock the need, then the application (the documented order): only those rows, not
+    the organisation or the applicant read with them."""
+    transactions.require_transaction()
+    need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=application.need_id)
+    application = (
+        Application.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("applicant")
+        .get(pk=application.pk)
+    )
     return need, application
 
 
+@transactions.entry_point
 def application_transition(
     *, application: Application, action: str, actor: User | None, reason: str = ""
 ) -> Application:
@@ -123,7 +133,7 @@ def application_transition(
     """
     if action not in APPLICATION_TRANSITIONS:
         raise ValidationError(_("Unknown action."))
-    with transaction.atomic(durable=not transaction.get_connection().in_atomic_block):
+    with transactions.atomic():
         need, application = _lock(application)
         _authorise(application=application, need=need, action=action, actor=actor)
         application = _apply_application_transition(
@@ -152,6 +162,7 @@ def _apply_application_transition(
     *, application: Application, need: Need, action: str, actor, reason: str = ""
 ) -> Application:
     """The move itself; the caller holds the locks and has authorised it."""
+    transactions.require_transaction()
     sources, target, _role = APPLICATION_TRANSITIONS[action]
     if application.status not in sources:
         raise ValidationError(

@@ -16,9 +16,13 @@ Money and CV (docs/RESOURCES.md): the CV price is held in escrow when the bookin
 non-refundable share and releases the rest; a safeguard end consumes the used share. The
 money part is a ``PaymentDue`` paid offline: the owner confirms receipt (and refunds).
 
-Locking: a new booking locks the guest's user row (quota), then the resource's units in
-id order; a transition locks the booking row, then the ledger locks its hold and the
-person's account. No path takes these in another order.
+Locking, in the global order of ``core.transactions`` (user → resource → unit → booking →
+ledger): a new booking locks the guest's user row (quota), then the resource's units in id
+order, inserts the booking, then the ledger locks the guest's account; a transition locks the
+booking row (only it), then its payment, then the ledger locks its hold and the person's
+account. Every lock is ``FOR NO KEY UPDATE`` of the rows meant, so the foreign-key checks of
+concurrent writers never wait on them. Every public function is a
+``transactions.entry_point``: a deadlock or a locked database runs it again.
 """
 
 from datetime import datetime, timedelta
@@ -34,6 +38,7 @@ from django.utils.translation import gettext_lazy
 from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.accounts.models import StaffRole, User
 from meaningflow.conversations import services as conversations
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log, notification_send
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.ledger import services as ledger
@@ -79,11 +84,6 @@ ACTION_LABELS = {
     "complete": gettext_lazy("completed"),
     "end_early": gettext_lazy("ended early"),
 }
-
-
-def _atomic():
-    """Durable at an entry point; a savepoint when a job or another service calls us."""
-    return transaction.atomic(durable=not transaction.get_connection().in_atomic_block)
 
 
 def _booking_url(booking: Booking) -> str:
@@ -134,6 +134,7 @@ def _apply(
 ) -> Booking:
     """Apply one transition to a locked booking, or refuse it (ValidationError when the
     state does not allow it, PermissionDenied when ``role`` may not take it)."""
+    transactions.require_transaction()
     sources, target, roles = TRANSITIONS[action]
     if role not in roles:
         raise PermissionDenied(_("You cannot do this to the booking."))
@@ -182,8 +183,12 @@ def _history(booking, action, previous, *, actor, now, reason="") -> None:
 
 
 def _locked(booking: Booking) -> Booking:
+    """The booking row locked, its resource and guest read with it but not locked (locking
+    them too made concurrent bookings deadlock: issue 12)."""
     return (
-        Booking.objects.select_for_update().select_related("resource", "guest").get(pk=booking.pk)
+        Booking.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("resource", "guest")
+        .get(pk=booking.pk)
     )
 
 
@@ -230,12 +235,18 @@ def _quota_check(*, guest, now: datetime, params: dict) -> None:
         )
 
 
+def _guest_lock(guest) -> None:
+    """Lock the guest's user row: their concurrent bookings queue here (quota)."""
+    transactions.require_transaction()
+    User.objects.select_for_update(no_key=True).filter(pk=guest.pk).first()
+
+
 def _free_unit(resource: Resource, period: Period, blocked_until: datetime) -> ResourceUnit:
     # Lock every unit of the resource in id order: concurrent bookings of the resource
     # queue here, so the overlap check below cannot race (PostgreSQL row locks; SQLite's
     # IMMEDIATE transaction already serialises writers). The exclusion constraint is the
     # last line of defence on PostgreSQL.
-    list(ResourceUnit.objects.select_for_update().filter(resource=resource).order_by("pk"))
+    list(ResourceUnit.objects.select_for_update(no_key=True).filter(resource=resource).order_by("pk"))
     unit = selectors.free_units(
         resource, starts_at=period.starts_at, blocked_until=blocked_until
     ).first()
@@ -244,6 +255,7 @@ def _free_unit(resource: Resource, period: Period, blocked_until: datetime) -> R
     return unit
 
 
+@transactions.entry_point
 def booking_create(
     *,
     resource: Resource,
@@ -268,9 +280,9 @@ def booking_create(
     _guest_check(resource=resource, guest=guest, people=people, now=now, params=params)
     blocked_until = period.ends_at + timedelta(minutes=resource.preparation_minutes)
     instant = resource.booking_mode == Resource.BookingMode.INSTANT
-    with _atomic():
+    with transactions.atomic():
         # The guest's row first (quota), then the units: the documented order.
-        User.objects.select_for_update().filter(pk=guest.pk).first()
+        _guest_lock(guest)
         _quota_check(guest=guest, now=now, params=params)
         unit = _free_unit(resource, period, blocked_until)
         index, level = selectors.demand_index_of(
@@ -401,7 +413,7 @@ def _settle_cv(booking: Booking, *, consume: int, actor) -> None:
 def _refund_money(booking: Booking, *, refund: Decimal) -> None:
     """Record what of the money part is refunded. Unpaid: the guest owes the rest (nothing
     at a full refund). Paid: a refund is due, which the owner confirms."""
-    payment = PaymentDue.objects.select_for_update().filter(booking=booking).first()
+    payment = PaymentDue.objects.select_for_update(no_key=True).filter(booking=booking).first()
     if payment is None:
         return
     refund = min(max(refund, Decimal(0)), payment.amount).quantize(Decimal("0.01"))
@@ -418,10 +430,11 @@ def _refund_money(booking: Booking, *, refund: Decimal) -> None:
 # --- transitions -----------------------------------------------------------------------
 
 
+@transactions.entry_point
 def booking_accept(*, booking: Booking, actor, now: datetime | None = None) -> Booking:
     """The owner accepts a request; the money part becomes due."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         _apply(booking, "accept", actor=actor, role=role_of(user=actor, booking=booking), now=now)
         if booking.money_amount:
@@ -429,11 +442,12 @@ def booking_accept(*, booking: Booking, actor, now: datetime | None = None) -> B
     return booking
 
 
+@transactions.entry_point
 def booking_decline(
     *, booking: Booking, actor, reason: str = "", now: datetime | None = None
 ) -> Booking:
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         _apply(
             booking,
@@ -447,10 +461,11 @@ def booking_decline(
     return booking
 
 
+@transactions.entry_point
 def booking_expire(*, booking: Booking, now: datetime | None = None) -> Booking:
     """A request the owner did not answer by ``respond_by`` (job)."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         if booking.respond_by is None or booking.respond_by > now:
             raise ValidationError(_("The owner can still answer this request."))
@@ -459,6 +474,7 @@ def booking_expire(*, booking: Booking, now: datetime | None = None) -> Booking:
     return booking
 
 
+@transactions.entry_point
 def booking_cancel(
     *, booking: Booking, actor, reason: str = "", now: datetime | None = None
 ) -> Booking:
@@ -466,7 +482,7 @@ def booking_cancel(
     policy version for the time left before the start (a request: everything); when the
     owner cancels, the guest gets everything back."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         role = role_of(user=actor, booking=booking)
         if booking.status == S.REQUESTED or role == OWNER:
@@ -478,17 +494,18 @@ def booking_cancel(
         _apply(booking, "cancel", actor=actor, role=role, now=now, reason=reason)
         booking.refund_percent = percent
         booking.save(update_fields=["refund_percent"])
+        if booking.money_amount:  # the payment row before the ledger: the lock order
+            _refund_money(booking, refund=booking.money_amount * percent / 100)
         refunded = rules.share(booking.cv_amount, percent, 100)
         _settle_cv(booking, consume=booking.cv_amount - refunded, actor=actor)
-        if booking.money_amount:
-            _refund_money(booking, refund=booking.money_amount * percent / 100)
     return booking
 
 
+@transactions.entry_point
 def booking_start(*, booking: Booking, now: datetime | None = None) -> Booking:
     """The stay begins (job, at ``starts_at``)."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         if booking.starts_at > now:
             raise ValidationError(_("This booking has not started yet."))
@@ -504,11 +521,12 @@ def booking_start(*, booking: Booking, now: datetime | None = None) -> Booking:
     return booking
 
 
+@transactions.entry_point
 def booking_report_no_show(*, booking: Booking, actor, now: datetime | None = None) -> Booking:
     """The owner reports that the guest did not come: the CV is consumed, the money part
     stays due, and a NoShow counts against the guest (TR-4)."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         if booking.starts_at > now:
             raise ValidationError(_("A no-show can be reported only after the start."))
@@ -520,6 +538,7 @@ def booking_report_no_show(*, booking: Booking, actor, now: datetime | None = No
     return booking
 
 
+@transactions.entry_point
 def booking_report_problem(
     *, booking: Booking, actor, note: str, now: datetime | None = None
 ) -> Booking:
@@ -529,7 +548,7 @@ def booking_report_problem(
     note = (note or "").strip()
     if not note:
         raise ValidationError(_("Describe the problem."))
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         role = role_of(user=actor, booking=booking)
         if booking.status != S.IN_USE or role == MODERATOR:
@@ -554,12 +573,13 @@ def booking_report_problem(
     return booking
 
 
+@transactions.entry_point
 def booking_complete(*, booking: Booking, actor=None, now: datetime | None = None) -> Booking:
     """The stay is over (job, ``autocomplete_hours`` after the end, or a moderator after a
     problem): the held CV is consumed, the review window opens (SW-6) and the host's
     credit waits for the guest's review (``contribution_credit``)."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         role = SYSTEM if actor is None else role_of(user=actor, booking=booking)
         if role == SYSTEM and booking.problem_reported_at:
@@ -588,6 +608,7 @@ def _reviews_open(booking: Booking) -> None:
     booking.save(update_fields=["reviews_opened"])
 
 
+@transactions.entry_point
 def booking_end_early(
     *, booking: Booking, actor, reason: str, now: datetime | None = None
 ) -> Booking:
@@ -598,7 +619,7 @@ def booking_end_early(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say what went wrong."))
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         _apply(
             booking,
@@ -615,11 +636,11 @@ def booking_end_early(
             slots=booking.slots,
         )
         consume = rules.share(booking.cv_amount, used, booking.slots)
-        _settle_cv(booking, consume=consume, actor=actor)
-        if booking.money_amount:
+        if booking.money_amount:  # the payment row before the ledger: the lock order
             _refund_money(
                 booking, refund=booking.money_amount * (booking.slots - used) / booking.slots
             )
+        _settle_cv(booking, consume=consume, actor=actor)
         booking.used_slots = used
         booking.credit_status = (
             Booking.Credit.PENDING
@@ -645,13 +666,14 @@ def booking_end_early(
     return booking
 
 
+@transactions.entry_point
 def checkin_record(
     *, booking: Booking, actor, as_agreed: bool, note: str = "", now: datetime | None = None
 ) -> CheckIn:
     """The mid-stay check-in of an exchange stay; each side answers once. A "no" tells the
     other side and points both to the safeguard path."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         role = role_of(user=actor, booking=booking)
         if role not in (GUEST, OWNER):
@@ -688,15 +710,16 @@ def checkin_record(
     return checkin
 
 
+@transactions.entry_point
 def payment_confirm(*, booking: Booking, actor, now: datetime | None = None) -> PaymentDue:
     """The owner confirms the money was received, or that a due refund was paid back
     (offline/manual provider: nothing is captured by the platform)."""
     now = now or timezone.now()
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         if role_of(user=actor, booking=booking) != OWNER:
             raise PermissionDenied(_("Only the owner confirms payments."))
-        payment = PaymentDue.objects.select_for_update().filter(booking=booking).first()
+        payment = PaymentDue.objects.select_for_update(no_key=True).filter(booking=booking).first()
         if payment is None:
             raise ValidationError(_("Nothing is due in money for this booking."))
         step = {
@@ -744,13 +767,14 @@ def _rating_level(booking: Booking, *, now: datetime, params: dict) -> str | Non
     )
 
 
+@transactions.entry_point
 def contribution_credit(*, booking: Booking, now: datetime | None = None) -> bool:
     """Credit the host for a finished stay once the guest's rating is known (or the review
     window has passed: neutral). Idempotent (key ``resources.booking:<id>:contribution``);
     returns True when credited now."""
     now = now or timezone.now()
     params = rules.rules_in_force(on=timezone.localdate(now))
-    with _atomic():
+    with transactions.atomic():
         booking = _locked(booking)
         if booking.credit_status != Booking.Credit.PENDING or not booking.used_slots:
             return False

@@ -7,11 +7,11 @@ person acting on the same booking, does nothing twice. ``now`` is injectable for
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log, notification_send
 from meaningflow.resources import rules, selectors
 from meaningflow.resources.models import Booking, Resource
@@ -29,8 +29,8 @@ def _run(job: str, queryset, step, *, now: datetime, stream=None) -> dict:
             try:
                 step(booking=Booking(pk=pk), now=now)
                 done += 1
-            except (ValidationError, PermissionDenied):
-                skipped += 1  # changed meanwhile: someone acted first
+            except (ValidationError, PermissionDenied, transactions.Busy):
+                skipped += 1  # changed meanwhile (someone acted first) or still contended: next run
             progress.advance(1)
         progress.summary.update(done=done, skipped=skipped)
     return {"done": done, "skipped": skipped}
@@ -91,33 +91,40 @@ def idle_resources_prompt(*, now: datetime | None = None, stream=None) -> dict:
     prompted = 0
     with JobProgress(job="resources.idle_prompt", key=today.isoformat(), total=len(idle), stream=stream) as progress:
         for row in idle:
-            with transaction.atomic():
-                # Row lock: a second run beside this one prompts nobody twice.
-                resource = Resource.objects.select_for_update().get(pk=row.resource.pk)
-                last = resource.idle_prompted_on
-                if last is None or (today - last).days >= params["prompt_every_days"]:
-                    owner = resource.owner
-                    with translation.override(getattr(owner, "preferred_language", "") or None):
-                        notification_send(
-                            recipient=owner,
-                            kind="resources.idle",
-                            title=gettext("“%(title)s” has not been booked for %(days)s days")
-                            % {"title": resource.title, "days": params["window_days"]},
-                            body=gettext(
-                                "People nearby are looking for places like it. Check its "
-                                "availability and price, add photos, or offer it for CV only."
-                            ),
-                            url=reverse("resources:manage", args=[resource.pk]),
-                        )
-                    Resource.objects.filter(pk=resource.pk).update(idle_prompted_on=today)
-                    audit_log(
-                        actor=None,
-                        action="resources.resource.idle_prompted",
-                        subject=f"resources.resource:{resource.pk}",
-                        region_code=resource.region_key,
-                        data={"window_days": params["window_days"]},
-                    )
-                    prompted += 1
+            prompted += _idle_prompt(resource_id=row.resource.pk, today=today, params=params)
             progress.advance(1)
         progress.summary.update(idle=len(idle), prompted=prompted)
     return {"idle": len(idle), "prompted": prompted}
+
+
+@transactions.entry_point
+def _idle_prompt(*, resource_id: int, today, params: dict) -> bool:
+    """Prompt one idle resource's owner unless prompted within the interval; True if now."""
+    with transactions.atomic():
+        # Row lock: a second run beside this one prompts nobody twice.
+        resource = Resource.objects.select_for_update(no_key=True).get(pk=resource_id)
+        last = resource.idle_prompted_on
+        if last is not None and (today - last).days < params["prompt_every_days"]:
+            return False
+        owner = resource.owner
+        with translation.override(getattr(owner, "preferred_language", "") or None):
+            notification_send(
+                recipient=owner,
+                kind="resources.idle",
+                title=gettext("“%(title)s” has not been booked for %(days)s days")
+                % {"title": resource.title, "days": params["window_days"]},
+                body=gettext(
+                    "People nearby are looking for places like it. Check its "
+                    "availability and price, add photos, or offer it for CV only."
+                ),
+                url=reverse("resources:manage", args=[resource.pk]),
+            )
+        Resource.objects.filter(pk=resource.pk).update(idle_prompted_on=today)
+        audit_log(
+            actor=None,
+            action="resources.resource.idle_prompted",
+            subject=f"resources.resource:{resource.pk}",
+            region_code=resource.region_key,
+            data={"window_days": params["window_days"]},
+        )
+        return True

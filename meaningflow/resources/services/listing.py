@@ -13,6 +13,7 @@ from moneyed import get_currency
 
 from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.accounts.models import Organisation
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.places import selectors as places_selectors
 from meaningflow.resources import media, pricing
@@ -72,10 +73,6 @@ EDITABLE = (
     "exchange_provides",
     "status",
 )
-
-
-def _atomic():
-    return transaction.atomic(durable=not transaction.get_connection().in_atomic_block)
 
 
 def _place(resource: Resource, *, division, city) -> None:
@@ -160,6 +157,7 @@ def _facilities(resource: Resource, codes) -> None:
     resource.facilities.set(found)
 
 
+@transactions.entry_point
 def resource_create(
     *,
     owner,
@@ -183,7 +181,7 @@ def resource_create(
     _place(resource, division=division, city=city)
     _validate(resource)
     names = _unit_names(units)
-    with _atomic():
+    with transactions.atomic():
         resource.save()
         _facilities(resource, facilities)
         ResourceUnit.objects.bulk_create(
@@ -199,6 +197,7 @@ def resource_create(
     return resource
 
 
+@transactions.entry_point
 def resource_update(
     *,
     resource: Resource,
@@ -214,8 +213,8 @@ def resource_update(
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
-    with _atomic():
-        resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    with transactions.atomic():
+        resource = Resource.objects.select_for_update(no_key=True).get(pk=resource.pk)
         for name, value in fields.items():
             setattr(resource, name, value)
         _authorise_organisation(
@@ -253,15 +252,16 @@ def _unit_names(units) -> list[str]:
     return names
 
 
+@transactions.entry_point
 def units_set(*, resource: Resource, actor, names: list[str]) -> list[ResourceUnit]:
     """Rename, add or deactivate units: units beyond ``names`` stop being bookable (they are
     kept, their bookings stay)."""
     if not can_manage_resource(user=actor, resource=resource):
         raise PermissionDenied(_("You cannot change this resource."))
     names = _unit_names(names)
-    with _atomic():
+    with transactions.atomic():
         existing = list(
-            ResourceUnit.objects.select_for_update()
+            ResourceUnit.objects.select_for_update(no_key=True)
             .filter(resource=resource)
             .order_by("position", "pk")
         )
@@ -284,6 +284,7 @@ def units_set(*, resource: Resource, actor, names: list[str]) -> list[ResourceUn
     return list(resource.units.filter(active=True))
 
 
+@transactions.entry_point
 def block_add(
     *,
     resource: Resource,
@@ -305,7 +306,7 @@ def block_add(
         raise ValidationError(_("The end must be after the start."))
     if unit is not None and unit.resource_id != resource.pk:
         raise ValidationError(_("That unit belongs to another resource."))
-    with _atomic():
+    with transactions.atomic():
         block = BlockedPeriod.objects.create(
             resource=resource, unit=unit, starts_at=starts_at, ends_at=ends_at, reason=reason[:200]
         )
@@ -318,10 +319,11 @@ def block_add(
     return block
 
 
+@transactions.entry_point
 def block_remove(*, block: BlockedPeriod, actor) -> None:
     if not can_manage_resource(user=actor, resource=block.resource):
         raise PermissionDenied(_("You cannot change this resource."))
-    with _atomic():
+    with transactions.atomic():
         audit_log(
             actor=actor,
             action="resources.block.removed",
@@ -331,6 +333,7 @@ def block_remove(*, block: BlockedPeriod, actor) -> None:
         block.delete()
 
 
+@transactions.entry_point
 def photo_add(*, resource: Resource, actor, upload, alt_text: str = "") -> Photo:
     """Add a photo: validated and re-encoded by ``media.photo_process`` (EXIF dropped),
     stored under MEDIA_ROOT/resources/<id>/ with a thumbnail."""
@@ -340,7 +343,7 @@ def photo_add(*, resource: Resource, actor, upload, alt_text: str = "") -> Photo
         raise ValidationError(_("A resource has at most %(n)s photos.") % {"n": media.MAX_PHOTOS})
     processed = media.photo_process(upload)
     stem = get_random_string(16).lower()
-    with _atomic():
+    with transactions.atomic():
         photo = Photo(
             resource=resource, alt_text=alt_text[:200], position=resource.photos.count(),
             width=processed.width, height=processed.height,
@@ -357,12 +360,13 @@ def photo_add(*, resource: Resource, actor, upload, alt_text: str = "") -> Photo
     return photo
 
 
+@transactions.entry_point
 def photo_remove(*, photo: Photo, actor) -> None:
     if not can_manage_resource(user=actor, resource=photo.resource):
         raise PermissionDenied(_("You cannot change this resource."))
     files = [photo.image.name, photo.thumbnail.name]
     storage = photo.image.storage
-    with _atomic():
+    with transactions.atomic():
         photo.delete()
         transaction.on_commit(lambda: [storage.delete(name) for name in files if name])
 
