@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from meaningflow.accounts.models import ConsentPurpose
 from meaningflow.accounts.personal_data import Provider, Section, choice_label
-from meaningflow.accounts.selectors import identity_hashes
+from meaningflow.accounts.selectors import consenting_users, identity_hashes
 from meaningflow.assistance.models import PushItem, RegistryPerson
 from meaningflow.core.services import audit_log
 
@@ -45,6 +45,21 @@ def registry_unlink_user(*, user, reason: str) -> int:
             action="assistance.registry.unlinked",
             subject=f"accounts.user:{user.pk}",
             data={"records": unlinked, "reason": reason},
+        )
+    return unlinked
+
+
+def registry_unlink_unconsented() -> int:
+    """Unlink every registry record whose account's holder has not agreed to government data
+    sharing (or whose account is deleted): links made before consents were recorded, or a
+    consent text that has since asked everyone again. Idempotent; audited when it unlinks."""
+    consenting = consenting_users(purpose=ConsentPurpose.GOVERNMENT_SHARING)
+    unlinked = RegistryPerson.objects.filter(user__isnull=False).exclude(user__in=consenting).update(user=None)
+    if unlinked:
+        audit_log(
+            action="assistance.registry.unlinked",
+            subject="assistance.registry",
+            data={"records": unlinked, "reason": "no_consent"},
         )
     return unlinked
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client, TestCase
 from django.utils import timezone
 
@@ -181,6 +182,11 @@ def test_registry_linking_follows_the_government_sharing_consent(make_user, refe
     assert person.user is None and RegistryPerson.objects.filter(pk=person.pk).exists()
     assert assistance_services.registry_link_users() == 0
     assert AuditEvent.objects.filter(action="assistance.registry.unlinked", actor=user).exists()
+    # A link made before consents were recorded is undone by the upgrade command.
+    RegistryPerson.objects.filter(pk=person.pk).update(user=user)
+    call_command("registry_unlink_unconsented", stdout=io.StringIO())
+    person.refresh_from_db()
+    assert person.user is None
 
 
 # --- export -----------------------------------------------------------------------------
