@@ -171,7 +171,7 @@ def _published_extended(*, head: ChainHead, store) -> None:
     if head.seq != seq or head.chain_hash != chain or Transaction.objects.filter(seq__gt=seq).exists():
         raise SealRefused(
             "ledger.seal.uncovered",
-            _("Transactions are sealed beyond the last checkpoint (seq %(seq)s); the sealer never leaves them so. Nothing was signed.")
+            _("The chain does not end at the last checkpoint (seq %(seq)s): transactions were sealed beyond it or the chain head was moved. Nothing was signed.")
             % {"seq": seq},
         )
 
