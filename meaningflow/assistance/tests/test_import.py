@@ -122,11 +122,13 @@ def test_officer_cannot_import_into_another_region(officer_beijing):
 
 
 def test_links_to_verified_identity(officer, make_user):
+    from meaningflow.accounts.privacy import consent_set
     from meaningflow.accounts.services import identity_verify
 
     row = person_row(7)
     user = make_user("linked", verified=False)
     identity_verify(user=user, document_type="cn_resident_id", legal_name="测试7", number=row[1])
+    consent_set(user=user, purpose="government_sharing", granted=True)  # PR-1: the link is the person's choice
     _import(officer, csv_bytes([row, person_row(8)]))
     assert RegistryPerson.objects.get(user=user).id_number == row[1]
     assert RegistryPerson.objects.filter(user__isnull=True).count() == 1
