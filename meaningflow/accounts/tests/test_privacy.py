@@ -115,6 +115,8 @@ def test_consents_are_shown_with_text_version_and_legal_basis_and_can_be_withdra
     assert client.post("/accounts/me/privacy/consents/nothing/", {"granted": "1"}).status_code == 404
     assert client.get("/accounts/me/privacy/consents/marketing/").status_code == 405
 
+    # The opt-out of being suggested is one step from the profile.
+    assert "/accounts/me/privacy/#who-can-see-h" in client.get("/accounts/me/profile/").content.decode()
     chinese = client.get("/accounts/me/privacy/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "您同意后" in chinese and "法律依据" in chinese
 
