@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 
 from meaningflow.accounts.models import (
     ApiToken,
+    ConsentEvent,
+    ConsentText,
+    DisclosureRule,
     Identity,
     Interest,
     Membership,
@@ -85,3 +89,47 @@ class StaffRoleAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["user", "name", "prefix", "token_hash", "created_at", "last_used_at"]
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    """PR-1: a version people agreed to is never edited; a new wording is a new version."""
+
+    list_display = ["purpose", "version", "effective_from", "legal_basis", "requires_renewal"]
+    list_filter = ["purpose"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in self.model._meta.fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DisclosureRule)
+class DisclosureRuleAdmin(admin.ModelAdmin):
+    """Item 7: who sees the people suggested for a need, dated (add a row from a date on)."""
+
+    list_display = ["effective_from", "candidates_min_trust_level", "verified_organisations_see_candidates", "note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or obj.effective_from > timezone.localdate():
+            return []
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(admin.ModelAdmin):
+    list_display = ["user", "purpose", "granted", "text", "source", "created_at"]
+    list_filter = ["purpose", "granted", "source"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

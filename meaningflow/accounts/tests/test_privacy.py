@@ -401,3 +401,12 @@ def test_staff_cannot_delete_themselves_and_the_password_is_asked(make_officer, 
         privacy.account_delete(user=bob, password="guess")
     assert wrong.value.error_dict["password"][0].code == "reauth.wrong_password"
     assert User.objects.get(pk=bob.pk).is_active
+
+
+def test_the_disclosure_rule_and_consent_texts_are_kept_in_the_admin(client, superuser):
+    client.force_login(superuser)
+    assert client.get("/admin/accounts/disclosurerule/add/").status_code == 200
+    assert client.get("/admin/accounts/consenttext/").status_code == 200
+    text = ConsentText.objects.get(purpose="matching", version=1)
+    page = client.get(f"/admin/accounts/consenttext/{text.pk}/change/").content.decode()
+    assert 'name="text_en"' not in page  # a version people agreed to is read-only
