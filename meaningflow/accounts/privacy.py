@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from meaningflow.accounts import personal_data, selectors
 from meaningflow.accounts.models import Consent, ConsentEvent, ConsentPurpose, ConsentText, User
 from meaningflow.accounts.signals import consent_changed
+from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.core.throttle import AttemptLimiter
 
@@ -65,6 +66,7 @@ def consent_texts_ensure() -> int:
     return created
 
 
+@transactions.entry_point
 def consent_set(*, user: User, purpose: str, granted: bool, source: str = ConsentEvent.Source.PAGE) -> Consent:
     """Record the person's answer for ``purpose`` against the text in force, keep it in the
     history, audit it and tell the apps that process data for the purpose (signal
@@ -78,8 +80,8 @@ def consent_set(*, user: User, purpose: str, granted: bool, source: str = Consen
     if text is None:
         raise ValidationError(_("There is nothing to agree to for this purpose yet."), code="consent.no_text")
     now = timezone.now()
-    with transaction.atomic():
-        consent, _created = Consent.objects.select_for_update().get_or_create(
+    with transactions.atomic():
+        consent, _created = Consent.objects.select_for_update(no_key=True, of=("self",)).get_or_create(
             user=user, purpose=purpose, defaults={"granted": granted, "text": text, "decided_at": now}
         )
         consent.granted, consent.text, consent.decided_at = granted, text, now
@@ -264,6 +266,7 @@ DELETED_MAIL = {
 }
 
 
+@transactions.entry_point
 def account_delete(*, user: User, password: str, ip_address: str | None = None) -> dict:
     """Delete the person's account (PR-1): after re-authentication, and only when nothing
     is in progress (``deletion_blockers``). Personal data is erased or pseudonymised by each
@@ -276,10 +279,10 @@ def account_delete(*, user: User, password: str, ip_address: str | None = None) 
     Returns per provider what it erased."""
     reauthenticate(user=user, password=password, ip_address=ip_address)
     email = user.email
-    with transaction.atomic(durable=True):
-        # The user row first (the global lock order: user → resource → … → ledger accounts):
+    with transactions.atomic():
+        # The user row first (the global lock order, core.transactions: user → … → ledger):
         # an action of the person that also starts with it waits for this deletion.
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True, of=("self",)).get(pk=user.pk)
         if locked.deleted_at is not None:
             raise ValidationError(_("This account is already deleted."), code="account.already_deleted")
         blockers = deletion_blockers(user=locked)
