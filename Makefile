@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 # Set up everything and serve on SQLite with bilingual demo data (gunicorn, WSGI).
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
 	bash scripts/serve.sh
@@ -24,6 +25,7 @@ run: install
 # Django's auto-reloading development server, for working on templates and code.
 dev: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver
 

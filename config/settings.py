@@ -115,6 +115,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL characters in the path, query, cookies or form data: 400 before any view runs.
+    "meaningflow.core.middleware.RejectNulMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,6 +157,9 @@ TEMPLATES = [
                 "meaningflow.accounts.context_processors.roles",
                 "meaningflow.conversations.context_processors.unread_messages",
             ],
+            # The date and time filters, made safe: a value that cannot be shown in local
+            # time (a bad stored date) renders as nothing instead of failing the page.
+            "builtins": ["meaningflow.core.templatetags.safe_dates"],
         },
     }
 ]
@@ -258,6 +263,37 @@ WHITENOISE_USE_FINDERS = ENVIRONMENT == "test"
 # Bad input: an oversized request body is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 
+# --- Cache ----------------------------------------------------------------------------
+# Shared by every process: API rate limits and the identity-check throttle. The database by
+# default (`manage.py createcachetable`, run by `make run`); Redis (redis://…, needs the
+# redis package) or memcached (memcached://host:port, needs pymemcache) through CACHE_URL.
+_cache_url = os.environ.get("CACHE_URL", "").strip()
+if not _cache_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "mf_cache"}}
+elif _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url.startswith("memcached://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": _cache_url.removeprefix("memcached://"),
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must start with redis://, rediss:// or memcached://, not {_cache_url!r}")
+
+# API rate limits (requests/period per address for anonymous calls, per user or registry
+# client otherwise); an empty value switches a limit off. Off by default in tests, whose
+# own rate-limit tests set them.
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("API_THROTTLE_ANON", "" if ENVIRONMENT == "test" else "120/min"),
+    "user": os.environ.get("API_THROTTLE_USER", "" if ENVIRONMENT == "test" else "600/min"),
+}
+# Identity checks (ID-2): failed attempts allowed per hour, per account and per address,
+# before further attempts are refused (stops probing which documents are registered).
+IDENTITY_VERIFY_FAILURES_PER_USER = env_int("IDENTITY_VERIFY_FAILURES_PER_USER", 5)
+IDENTITY_VERIFY_FAILURES_PER_IP = env_int("IDENTITY_VERIFY_FAILURES_PER_IP", 20)
+
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
@@ -341,6 +377,7 @@ PLATFORM_NAME = _("Meaning Flow Network")
 # Periodic jobs run by `manage.py scheduler` (started by `make run`): command → seconds.
 PERIODIC_JOBS: dict[str, int] = {
     "ledger_seal": 60,
+    "core_idempotency_purge": 3600,
     "jobs_recover_stale": 600,
     "ledger_expire_holds": 300,
     "ledger_decay": 86400,

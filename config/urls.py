@@ -5,6 +5,8 @@ from django.views.static import serve
 
 from config.api import api
 
+handler404 = "config.api.page_not_found"  # JSON under /api/
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

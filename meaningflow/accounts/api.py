@@ -6,15 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Body, Status
+from ninja.pagination import paginate
 
 from meaningflow.accounts import selectors, services
 from meaningflow.accounts.models import Interest, Membership, Organisation
 from meaningflow.accounts.privacy_api import router as privacy_router
 from meaningflow.accounts.schemas import (
-    AvailabilityIn,
-    AvailabilityOut,
+    AvailabilityWindowIn,
+    AvailabilityWindowOut,
     IdentityIn,
     IdentityOut,
     MembershipOut,
@@ -28,9 +28,13 @@ from meaningflow.accounts.schemas import (
     SkillDomainOut,
     SkillOut,
 )
+from meaningflow.core.idempotency import idempotent
+from meaningflow.core.pagination import Pagination
+from meaningflow.core.routers import ApiRouter
+from meaningflow.core.validators import Id
 from meaningflow.places.models import City, Division
 
-router = Router(tags=["accounts"])
+router = ApiRouter(tags=["accounts"])
 
 
 def _me_out(user) -> dict:
@@ -55,8 +59,9 @@ def me(request):
 
 
 @router.post("/me/identity", response={201: IdentityOut})
+@idempotent
 def identity_verify(request, payload: IdentityIn):
-    identity = services.identity_verify(user=request.user, **payload.dict())
+    identity = services.identity_verify(user=request.user, ip_address=request.META.get("REMOTE_ADDR"), **payload.dict())
     return Status(201, identity)
 
 
@@ -100,6 +105,7 @@ def my_skills(request):
 
 
 @router.post("/me/skills", response={201: ProfileSkillOut})
+@idempotent
 def my_skill_set(request, payload: ProfileSkillIn):
     return Status(201, services.profile_skill_set(user=request.user, skill_code=payload.skill, level=payload.level, years=payload.years))
 
@@ -110,8 +116,12 @@ def my_skill_remove(request, code: str):
     return Status(204, None)
 
 
-@router.put("/me/availability", response=list[AvailabilityOut])
-def availability_put(request, payload: list[AvailabilityIn]):
+# The week as a list, at most MAX_AVAILABILITY_WINDOWS long (the service checks it too).
+_WEEK = Body(..., max_length=services.MAX_AVAILABILITY_WINDOWS)
+
+
+@router.put("/me/availability", response=list[AvailabilityWindowOut])
+def availability_put(request, payload: list[AvailabilityWindowIn] = _WEEK):
     windows: list[tuple[int, time, time]] = [(w.weekday, w.start_time, w.end_time) for w in payload]
     return services.availability_replace(user=request.user, windows=windows)
 
@@ -127,12 +137,13 @@ def skill_search(request, q: str = "", domain: str = ""):
 
 
 @router.get("/organisations", response=list[OrganisationOut], auth=None)
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def organisation_list(request, q: str = "", type: str = ""):
     return selectors.organisation_list(q=q, type=type)
 
 
 @router.post("/organisations", response={201: OrganisationOut})
+@idempotent
 def organisation_create(request, payload: OrganisationIn):
     data = payload.dict()
     division = _division_or_error(data.pop("division_code"))
@@ -140,12 +151,12 @@ def organisation_create(request, payload: OrganisationIn):
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut, auth=None)
-def organisation_detail(request, organisation_id: int):
+def organisation_detail(request, organisation_id: Id):
     return get_object_or_404(Organisation, pk=organisation_id)
 
 
 @router.get("/organisations/{organisation_id}/members", response=list[MembershipOut])
-def organisation_members(request, organisation_id: int):
+def organisation_members(request, organisation_id: Id):
     organisation = get_object_or_404(Organisation, pk=organisation_id)
     if not selectors.user_is_active_member(user=request.user, organisation=organisation):
         raise PermissionDenied(_("Only members can see the member list."))
@@ -153,13 +164,14 @@ def organisation_members(request, organisation_id: int):
 
 
 @router.post("/organisations/{organisation_id}/join", response={201: MembershipOut})
-def organisation_join(request, organisation_id: int):
+@idempotent
+def organisation_join(request, organisation_id: Id):
     organisation = get_object_or_404(Organisation, pk=organisation_id)
     return Status(201, services.organisation_join_request(user=request.user, organisation=organisation))
 
 
 @router.post("/organisations/{organisation_id}/members/{membership_id}/approve", response=MembershipOut)
-def membership_approve(request, organisation_id: int, membership_id: int):
+def membership_approve(request, organisation_id: Id, membership_id: Id):
     membership = Membership.objects.filter(pk=membership_id, organisation_id=organisation_id).select_related(
         "organisation", "user"
     ).first()

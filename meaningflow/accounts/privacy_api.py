@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from meaningflow.accounts import privacy, selectors
 from meaningflow.accounts.models import ConsentPurpose
 from meaningflow.core.routers import ApiRouter
+from meaningflow.core.schemas import InSchema
 
 router = ApiRouter(tags=["privacy"])
 
@@ -27,7 +28,7 @@ class ConsentOut(Schema):
     decided_at: str | None
 
 
-class ConsentIn(Schema):
+class ConsentIn(InSchema):
     granted: bool
 
 
@@ -46,7 +47,7 @@ class ProfileViewOut(Schema):
     need_id: int | None
 
 
-class ReauthIn(Schema):
+class ReauthIn(InSchema):
     password: str = Field(min_length=1, max_length=200)
 
 

@@ -1,9 +1,13 @@
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import Strict
 
 from meaningflow.accounts.models import TravelWillingness
+from meaningflow.core.schemas import InSchema
+from meaningflow.core.validators import Id, LocalTime
 
 # Bounds here make oversized or malformed payloads fail validation (422) before any
 # service runs; the services still check everything that depends on the database.
@@ -17,7 +21,7 @@ class IdentityOut(Schema):
     verified_at: datetime
 
 
-class IdentityIn(Schema):
+class IdentityIn(InSchema):
     document_type: str = Field(max_length=20)
     legal_name: str = Field(min_length=1, max_length=100)
     number: str = Field(min_length=1, max_length=30)
@@ -75,22 +79,22 @@ class ProfileSkillOut(Schema):
     years: int
 
 
-class ProfileSkillIn(Schema):
+class ProfileSkillIn(InSchema):
     skill: str = Field(max_length=100)
     level: int = Field(ge=1, le=5)
     years: int = Field(default=0, ge=0, le=80)
 
 
-class AvailabilityIn(Schema):
+class AvailabilityWindowIn(InSchema):
     weekday: int = Field(ge=0, le=6)
-    start_time: time
-    end_time: time
+    start_time: LocalTime
+    end_time: LocalTime
 
 
-class AvailabilityOut(Schema):
+class AvailabilityWindowOut(Schema):
     weekday: int
-    start_time: time
-    end_time: time
+    start_time: LocalTime
+    end_time: LocalTime
 
 
 class ProfileOut(Schema):
@@ -102,7 +106,7 @@ class ProfileOut(Schema):
     languages: list[str]
     intentions: list[str]
     interests: list[str]
-    availability: list[AvailabilityOut]
+    availability: list[AvailabilityWindowOut]
 
     @staticmethod
     def resolve_home_division_code(obj):
@@ -125,11 +129,11 @@ class ProfileOut(Schema):
         return list(obj.availability.all())
 
 
-class ProfileIn(Schema):
+class ProfileIn(InSchema):
     bio: str = Field(default="", max_length=2000)
     home_division_code: str | None = Field(default=None, max_length=6)
-    home_city_geonameid: int | None = None
-    travel_willingness: TravelWillingness = TravelWillingness.LOCAL
+    home_city_geonameid: Id | None = None
+    travel_willingness: Annotated[TravelWillingness, Strict(False)] = TravelWillingness.LOCAL
     travel_region_codes: list[str] = Field(default_factory=list, max_length=40)
     languages: list[str] = Field(default_factory=list, max_length=20)
     intentions: list[str] = Field(default_factory=list, max_length=4)
@@ -146,7 +150,7 @@ class OrganisationOut(Schema):
     verification_status: str
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InSchema):
     name: str = Field(min_length=2, max_length=160)
     name_en: str = Field(default="", max_length=200)
     type: str = Field(max_length=30)
@@ -167,3 +171,14 @@ class MembershipOut(Schema):
     @staticmethod
     def resolve_user(obj):
         return str(obj.user)
+
+
+class PersonOut(Schema):
+    """A person as other people see them: id and display name (threads, reviews)."""
+
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return str(obj)

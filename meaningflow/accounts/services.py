@@ -8,6 +8,7 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
@@ -34,7 +35,9 @@ from meaningflow.accounts.models import (
 from meaningflow.accounts.signals import identity_verified
 from meaningflow.core import transactions
 from meaningflow.core.crypto import keyed_hash, mask
+from meaningflow.core.errors import validation_errors
 from meaningflow.core.services import audit_log, notification_send
+from meaningflow.core.throttle import AttemptLimiter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 API_TOKEN_PREFIX = "mfn_"  # noqa: S105 - a visible prefix, not a secret
@@ -90,8 +93,37 @@ def identity_number_hash(*, document_type: str, country: str, number: str) -> st
     return keyed_hash(f"{document_type}:{country}:{number}", purpose="identity")
 
 
+IDENTITY_ATTEMPTS = AttemptLimiter("accounts.identity_verify")
+
+
 @transactions.entry_point
 def identity_verify(
+    *, user: User, document_type: str, legal_name: str, number: str, country: str = "CN",
+    ip_address: str | None = None,
+) -> Identity:
+    """Bind a real-name identity to ``user`` (ID-2); see ``_identity_bind``.
+
+    Failed attempts are audited and counted per account and per address (``ip_address``):
+    past ``IDENTITY_VERIFY_FAILURES_PER_USER``/``_PER_IP`` in an hour every attempt is refused
+    (code ``identity.too_many_attempts``), so nobody can probe which documents are bound."""
+    idents = {"user": user.pk, "ip": ip_address}
+    IDENTITY_ATTEMPTS.check(
+        {"user": (user.pk, settings.IDENTITY_VERIFY_FAILURES_PER_USER),
+         "ip": (ip_address, settings.IDENTITY_VERIFY_FAILURES_PER_IP)},
+        code="identity.too_many_attempts",
+    )
+    try:
+        return _identity_bind(user=user, document_type=document_type, legal_name=legal_name, number=number,
+                              country=country)
+    except ValidationError as exc:
+        IDENTITY_ATTEMPTS.failed(idents)
+        audit_log(actor=user, action="accounts.identity.verify_failed", subject=f"accounts.user:{user.pk}",
+                  data={"document_type": document_type, "codes": [code for _f, _m, code in validation_errors(exc)]},
+                  ip_address=ip_address)
+        raise
+
+
+def _identity_bind(
     *, user: User, document_type: str, legal_name: str, number: str, country: str = "CN"
 ) -> Identity:
     """Bind a real-name identity to ``user`` (ID-2).
@@ -115,7 +147,10 @@ def identity_verify(
     if Identity.objects.filter(user=user).exists():
         raise ValidationError(_("Your account already has a verified identity."))
     if Identity.objects.filter(number_hash=number_hash).exists():
-        raise ValidationError(_("This document is already bound to another account. Each person may have one account."))
+        raise ValidationError(
+            _("This document is already bound to another account. Each person may have one account."),
+            code="identity.already_bound",
+        )
     try:
         with transactions.atomic():
             identity = Identity.objects.create(
@@ -129,7 +164,10 @@ def identity_verify(
             identity_verified.send(sender=Identity, user=user, identity=identity)
     except IntegrityError:
         # Lost a race with a concurrent verification of the same document or user.
-        raise ValidationError(_("This document is already bound to another account. Each person may have one account.")) from None
+        raise ValidationError(
+            _("This document is already bound to another account. Each person may have one account."),
+            code="identity.already_bound",
+        ) from None
     return identity
 
 
@@ -195,9 +233,17 @@ def profile_skill_remove(*, user: User, skill_code: str) -> None:
     ProfileSkill.objects.filter(profile__user=user, skill__code=skill_code).delete()
 
 
+MAX_AVAILABILITY_WINDOWS = 7 * 6  # six windows a day is more than anyone keeps
+
+
 @transactions.entry_point
 def availability_replace(*, user: User, windows: list[tuple[int, time, time]]) -> list[AvailabilityWindow]:
     """Replace the weekly availability with ``windows`` (weekday, start, end)."""
+    if len(windows) > MAX_AVAILABILITY_WINDOWS:
+        raise ValidationError(
+            _("Give at most %(n)d availability windows.") % {"n": MAX_AVAILABILITY_WINDOWS},
+            code="availability.too_many",
+        )
     cleaned = []
     for weekday, start, end in windows:
         if not 0 <= int(weekday) <= 6:

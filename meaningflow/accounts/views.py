@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from meaningflow.accounts import forms, privacy, selectors, services, two_factor
 from meaningflow.accounts.models import ConsentEvent, ConsentPurpose, Membership, Organisation, Skill
 from meaningflow.core.errors import validation_messages
+from meaningflow.core.redirects import safe_next_url
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -106,7 +107,7 @@ def identity(request):
         try:
             services.identity_verify(
                 user=request.user, document_type=data["document_type"], legal_name=data["legal_name"],
-                number=data["number"], country=data["country"],
+                number=data["number"], country=data["country"], ip_address=request.META.get("REMOTE_ADDR"),
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -365,10 +366,7 @@ def api_token_revoke(request, token_id: int):
 
 
 def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("accounts:dashboard")
+    return safe_next_url(request, "accounts:dashboard")
 
 
 @login_required

@@ -1,15 +1,18 @@
 """JSON API of the assistance app: registry pushes from other systems, and a person's pushes."""
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import Status
 
 from meaningflow.assistance import selectors, services
 from meaningflow.assistance.auth import RegistryClientAuth
 from meaningflow.assistance.models import ImportBatch, PushItem
 from meaningflow.assistance.reasons import push_title
 from meaningflow.assistance.schemas import ImportBatchOut, PushOut, PushResponseIn, RegistryImportIn
+from meaningflow.core.idempotency import idempotent
+from meaningflow.core.routers import ApiRouter
+from meaningflow.core.validators import Id
 
-router = Router(tags=["assistance"])
+router = ApiRouter(tags=["assistance"])
 
 
 def _batch_out(batch: ImportBatch) -> dict:
@@ -32,6 +35,7 @@ def _batch_out(batch: ImportBatch) -> dict:
     auth=RegistryClientAuth(),
     response={201: ImportBatchOut, 200: ImportBatchOut},
 )
+@idempotent
 def registry_import(request, payload: RegistryImportIn):
     """Push registry rows (all or nothing). 201 when applied; 200 with the report when rejected."""
     client = request.auth
@@ -62,6 +66,6 @@ def my_pushes(request):
 
 
 @router.post("/me/pushes/{push_id}/respond", response=PushOut)
-def my_push_respond(request, push_id: int, payload: PushResponseIn):
+def my_push_respond(request, push_id: Id, payload: PushResponseIn):
     push = get_object_or_404(PushItem.objects.select_related("person"), pk=push_id, person__user=request.user)
     return _push_out(services.push_respond(user=request.user, push=push, response=payload.response))

@@ -3,8 +3,10 @@ from datetime import date
 from ninja import Schema
 from pydantic import Field
 
+from meaningflow.core.schemas import InSchema
 
-class RegistryImportIn(Schema):
+
+class RegistryImportIn(InSchema):
     region_prefix: str = Field("", description="Defaults to the client's region prefix.")
     rows: list[dict] = Field(
         ...,
@@ -45,5 +47,5 @@ class PushOut(Schema):
     status: str
 
 
-class PushResponseIn(Schema):
+class PushResponseIn(InSchema):
     response: str = Field(..., description="viewed, accepted or declined")

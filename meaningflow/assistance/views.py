@@ -19,6 +19,7 @@ from meaningflow.assistance.models import PlanStep, PushItem, RegistryPerson, Wa
 from meaningflow.assistance.reasons import RECOGNITION_REASONS, push_title
 from meaningflow.assistance.tasks import discovery_task
 from meaningflow.core.errors import validation_messages
+from meaningflow.core.redirects import safe_next_url
 
 PAGE_SIZE = 50
 
@@ -326,7 +327,7 @@ def warning_resolve(request, pk: int):
             _flash_errors(request, exc)
     else:
         messages.error(request, _("Say how the warning was resolved."))
-    return redirect(request.POST.get("next") or "assistance:warning_list")
+    return redirect(safe_next_url(request, "assistance:warning_list"))
 
 
 @login_required

@@ -1,6 +1,6 @@
 """JSON API of the conversations app, over the same services and selectors as the pages."""
 
-from ninja import Router, Status
+from ninja import Status
 
 from meaningflow.conversations import selectors, services
 from meaningflow.conversations.schemas import (
@@ -10,8 +10,11 @@ from meaningflow.conversations.schemas import (
     ThreadDetailOut,
     ThreadOut,
 )
+from meaningflow.core.idempotency import idempotent
+from meaningflow.core.routers import ApiRouter
+from meaningflow.core.validators import Id
 
-router = Router(tags=["conversations"])
+router = ApiRouter(tags=["conversations"])
 
 
 @router.get("", response=list[ThreadOut])
@@ -21,7 +24,7 @@ def thread_list(request):
 
 
 @router.get("/{thread_id}", response=ThreadDetailOut)
-def thread_detail(request, thread_id: int):
+def thread_detail(request, thread_id: Id):
     thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
     return {
         "id": thread.pk,
@@ -34,14 +37,15 @@ def thread_detail(request, thread_id: int):
 
 
 @router.post("/{thread_id}/messages", response={201: MessageOut})
-def message_post(request, thread_id: int, payload: MessageIn):
+@idempotent
+def message_post(request, thread_id: Id, payload: MessageIn):
     thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
     message = services.message_post(thread=thread, sender=request.user, body=payload.body)
     return Status(201, message)
 
 
 @router.post("/{thread_id}/read", response=ReadOut)
-def thread_read(request, thread_id: int):
+def thread_read(request, thread_id: Id):
     thread = selectors.thread_get_for_user(user=request.user, thread_id=thread_id)
     services.thread_mark_read(thread=thread, user=request.user)
     return {"unread_total": selectors.unread_count(user=request.user)}

@@ -2,16 +2,9 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from meaningflow.accounts.schemas import PersonOut
 from meaningflow.conversations.models import MESSAGE_MAX_LENGTH
-
-
-class PersonOut(Schema):
-    id: int
-    name: str
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return str(obj)
+from meaningflow.core.schemas import InSchema
 
 
 class ThreadOut(Schema):
@@ -39,7 +32,7 @@ class ThreadDetailOut(Schema):
     messages: list[MessageOut]
 
 
-class MessageIn(Schema):
+class MessageIn(InSchema):
     # Generous schema bound; the service gives the translated length error (400).
     body: str = Field(max_length=MESSAGE_MAX_LENGTH * 2)
 

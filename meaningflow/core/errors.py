@@ -8,13 +8,14 @@ def validation_messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def validation_errors(exc: ValidationError) -> list[tuple[str, str]]:
-    """Each problem of a ValidationError as (translated message, code); ``invalid`` when the
-    error was raised without a code."""
-    groups = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+def validation_errors(exc: ValidationError) -> list[tuple[str, str, str]]:
+    """Each problem of a ValidationError as (field, translated message, code): the field is
+    empty for an error not about one field (``__all__`` too), the code ``invalid`` when the
+    error was raised without one."""
+    groups = exc.error_dict.items() if hasattr(exc, "error_dict") else [("", exc.error_list)]
     result = []
-    for errors in groups:
+    for field, errors in groups:
         for error in errors:
             message = error.message % error.params if error.params else error.message
-            result.append((str(message), error.code or "invalid"))
+            result.append(("" if field == "__all__" else field, str(message), error.code or "invalid"))
     return result

@@ -7,19 +7,21 @@ from typing import Any
 from ninja import Router
 from ninja.constants import NOT_SET
 
-from meaningflow.core.schemas import ApiError, ApiRuleError, ApiSchemaError
+from meaningflow.core.schemas import ApiError
 
 # What any operation may answer besides its own success: a broken rule, a missing or
 # forbidden object, a repeated Idempotency-Key still in progress, a body too large, a
-# request that does not match the schema, too many requests.
+# request that does not match the schema, too many requests, a database too busy to
+# finish (core.transactions.Busy, after its retries; nothing was changed).
 COMMON_ERRORS: dict[int, Any] = {
-    400: ApiRuleError,
+    400: ApiError,
     403: ApiError,
     404: ApiError,
     409: ApiError,
     413: ApiError,
-    422: ApiSchemaError,
+    422: ApiError,
     429: ApiError,
+    503: ApiError,
 }
 
 

@@ -17,16 +17,17 @@ pydantic types below give the same code in a 422.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
+from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 # --- Dates ------------------------------------------------------------------------------
@@ -38,7 +39,6 @@ class DateWindow:
     number of years from today (``years_ahead``; 0 means today)."""
 
     name: str
-    label: str
     earliest: date
     years_ahead: int | None = None
     latest_fixed: date | None = None
@@ -54,11 +54,11 @@ class DateWindow:
 
 
 # Things that happen on the platform: needs, deadlines, bookings, blocks, searches by date.
-EVENT = DateWindow("event", gettext_lazy("a date of an activity"), date(2000, 1, 1), years_ahead=10)
+EVENT = DateWindow("event", date(2000, 1, 1), years_ahead=10)
 # Dates of birth: nobody was born before 1900 or after today.
-BIRTH = DateWindow("birth", gettext_lazy("a date of birth"), date(1900, 1, 1), years_ahead=0)
+BIRTH = DateWindow("birth", date(1900, 1, 1), years_ahead=0)
 # Records of a person's past and plans (registration, graduation, follow-ups).
-RECORD = DateWindow("record", gettext_lazy("a date of a record"), date(1950, 1, 1), years_ahead=10)
+RECORD = DateWindow("record", date(1950, 1, 1), years_ahead=10)
 
 _OUT_OF_RANGE = "date.out_of_range"
 
@@ -182,8 +182,28 @@ def _pydantic(window: DateWindow):
     return AfterValidator(validate)
 
 
-EventDateTime = Annotated[datetime, _pydantic(EVENT)]
-EventDate = Annotated[date, _pydantic(EVENT)]
-BirthDate = Annotated[date, _pydantic(BIRTH)]
+# Parsed from their JSON text even in strict request bodies (core.schemas.InSchema).
+EventDateTime = Annotated[datetime, Strict(False), _pydantic(EVENT)]
+EventDate = Annotated[date, Strict(False), _pydantic(EVENT)]
+BirthDate = Annotated[date, Strict(False), _pydantic(BIRTH)]
+DecimalIn = Annotated[Decimal, Strict(False)]
+# A time of day, 09:00 or 09:00:00 (JSON Schema's "time" format wants a UTC offset, which a
+# weekly availability has not).
+_LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
+
+
+def _local_time_text(value):
+    """A time of day as text (or a time already parsed): not a number of seconds, no offset."""
+    if isinstance(value, time_of_day) or (isinstance(value, str) and re.match(_LOCAL_TIME, value)):
+        return value
+    raise PydanticCustomError("time_type", "Give a time of day as HH:MM.")
+
+
+LocalTime = Annotated[
+    time_of_day,
+    Strict(False),
+    BeforeValidator(_local_time_text),
+    WithJsonSchema({"type": "string", "pattern": _LOCAL_TIME}),
+]
 # A primary key in a path or a body: positive and within a 64-bit column.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -2,9 +2,11 @@
 or cash-out endpoint — CV-3). Authentication is set globally in config/api.py."""
 
 from django.http import Http404
-from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from meaningflow.core.pagination import Pagination
+from meaningflow.core.routers import ApiRouter
+from meaningflow.core.validators import Id
 from meaningflow.ledger import selectors
 from meaningflow.ledger.parameters import parameters_in_force
 from meaningflow.ledger.schemas import (
@@ -18,7 +20,7 @@ from meaningflow.ledger.schemas import (
 )
 from meaningflow.ledger.verify import statement_build
 
-router = Router(tags=["ledger"])
+router = ApiRouter(tags=["ledger"])
 
 
 def _tx_out(tx, user) -> dict:
@@ -58,7 +60,7 @@ def pending(request):
 
 
 @router.get("/contributions", response=list[ContributionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def contributions(request):
     return [
         {
@@ -79,20 +81,20 @@ def contributions(request):
 
 
 @router.get("/transactions", response=list[TransactionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def transactions(request):
     return [_tx_out(tx, request.user) for tx in selectors.transactions_of(request.user)[:500]]
 
 
 @router.get("/transactions/{tx_id}", response=TransactionOut)
-def transaction_detail(request, tx_id: int):
+def transaction_detail(request, tx_id: Id):
     tx = selectors.transaction_for_user(request.user, tx_id)
     if tx is None:
         raise Http404
     return _tx_out(tx, request.user)
 
 
-@router.get("/statement")
+@router.get("/statement", response=dict)
 def statement(request):
     """A signed statement of the caller's transactions.
 

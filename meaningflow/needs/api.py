@@ -3,9 +3,12 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from meaningflow.accounts.models import Organisation
+from meaningflow.core.idempotency import idempotent
+from meaningflow.core.routers import ApiRouter
+from meaningflow.core.validators import Id
 from meaningflow.needs import allocation, selectors, services
 from meaningflow.needs.models import Application, Bid, LotteryDraw, Need
 from meaningflow.needs.schemas import (
@@ -26,7 +29,7 @@ from meaningflow.needs.schemas import (
 )
 from meaningflow.places.models import City, Division
 
-router = Router(tags=["needs"])
+router = ApiRouter(tags=["needs"])
 
 
 def need_out(need: Need) -> dict:
@@ -59,6 +62,9 @@ def _place(payload) -> dict:
     return out
 
 
+MAX_PAGE = 1_000_000  # pages past the last show the last; this only keeps the number sane
+
+
 class SearchParams(Schema):
     q: str = ""
     region: str = ""
@@ -68,8 +74,8 @@ class SearchParams(Schema):
     remote: bool | None = None
     public: bool = False
     sort: str = ""
-    page: int = 1
-    per_page: int = 20
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    per_page: int = Field(20, ge=1, le=1000)
 
 
 @router.get("/", response=NeedPage, auth=None)
@@ -101,6 +107,7 @@ def need_search(request, params: Query[SearchParams]):
 
 
 @router.post("/", response={201: NeedOut})
+@idempotent
 def need_create(request, payload: NeedIn):
     organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
     if organisation is None:
@@ -140,12 +147,12 @@ def my_applications(request):
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut)
-def application_get(request, application_id: int):
+def application_get(request, application_id: Id):
     return application_out(selectors.application_get_for_user(user=request.user, application_id=application_id))
 
 
 @router.post("/applications/{application_id}/transitions", response=ApplicationOut)
-def application_transition(request, application_id: int, payload: TransitionIn):
+def application_transition(request, application_id: Id, payload: TransitionIn):
     application = selectors.application_get_for_user(user=request.user, application_id=application_id)
     application = services.application_transition(
         application=application, action=payload.action, actor=request.user, reason=payload.reason
@@ -154,7 +161,7 @@ def application_transition(request, application_id: int, payload: TransitionIn):
 
 
 @router.post("/applications/{application_id}/outcome", response=ApplicationOut)
-def application_outcome(request, application_id: int, payload: OutcomeIn):
+def application_outcome(request, application_id: Id, payload: OutcomeIn):
     application = selectors.application_get_for_user(user=request.user, application_id=application_id)
     application = services.application_outcome_propose(
         application=application, actor=request.user, outcome=payload.outcome, hours=payload.hours
@@ -163,7 +170,7 @@ def application_outcome(request, application_id: int, payload: OutcomeIn):
 
 
 @router.post("/applications/{application_id}/role", response=ApplicationOut)
-def application_role(request, application_id: int, payload: RoleIn):
+def application_role(request, application_id: Id, payload: RoleIn):
     application = selectors.application_get_for_user(user=request.user, application_id=application_id)
     return application_out(
         services.application_role_set(application=application, actor=request.user, role=payload.role)
@@ -171,18 +178,18 @@ def application_role(request, application_id: int, payload: RoleIn):
 
 
 @router.post("/applications/{application_id}/confirm", response=ApplicationOut)
-def application_confirm(request, application_id: int):
+def application_confirm(request, application_id: Id):
     application = selectors.application_get_for_user(user=request.user, application_id=application_id)
     return application_out(services.application_outcome_confirm(application=application, actor=request.user))
 
 
 @router.get("/{need_id}", response=NeedOut, auth=None)
-def need_get(request, need_id: int):
+def need_get(request, need_id: Id):
     return need_out(selectors.need_get_for_user(user=request.user, need_id=need_id))
 
 
 @router.patch("/{need_id}", response=NeedOut)
-def need_update(request, need_id: int, payload: NeedPatch):
+def need_update(request, need_id: Id, payload: NeedPatch):
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
     changes = payload.dict(exclude_unset=True)
     skills = changes.pop("skills", None)
@@ -196,7 +203,7 @@ def need_update(request, need_id: int, payload: NeedPatch):
 
 
 @router.post("/{need_id}/transitions", response=NeedOut)
-def need_transition(request, need_id: int, payload: TransitionIn):
+def need_transition(request, need_id: Id, payload: TransitionIn):
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
     return need_out(
         services.need_transition(need=need, action=payload.action, actor=request.user, reason=payload.reason)
@@ -204,7 +211,7 @@ def need_transition(request, need_id: int, payload: TransitionIn):
 
 
 @router.get("/{need_id}/people", response=list[RecommendationOut])
-def recommended_people(request, need_id: int, limit: int = 10):
+def recommended_people(request, need_id: Id, limit: int = 10):
     """People who agreed to be suggested and might fit the need, with reasons in the
     poster's words. Only for the posting organisation, and only when it is verified or the
     poster's trust level reaches the threshold in force (403 ``needs.candidates.not_allowed``
@@ -216,7 +223,7 @@ def recommended_people(request, need_id: int, limit: int = 10):
 
 
 @router.get("/{need_id}/people/{user_id}", response=CandidateOut)
-def candidate_detail(request, need_id: int, user_id: int):
+def candidate_detail(request, need_id: Id, user_id: Id):
     """One suggested person: the profile fields they agreed to show and the reasons. The
     opening is logged and the person sees it (``needs.candidate.viewed``)."""
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
@@ -227,7 +234,8 @@ def candidate_detail(request, need_id: int, user_id: int):
 
 
 @router.post("/{need_id}/applications", response={201: ApplicationOut})
-def apply(request, need_id: int, payload: ApplyIn):
+@idempotent
+def apply(request, need_id: Id, payload: ApplyIn):
     need = selectors.need_get_for_user(user=request.user, need_id=need_id)
     application = services.application_create(
         need=need, applicant=request.user, message=payload.message, bid_amount=payload.bid_amount
@@ -236,13 +244,13 @@ def apply(request, need_id: int, payload: ApplyIn):
 
 
 @router.get("/{need_id}/applications", response=list[ApplicationOut])
-def need_applications(request, need_id: int):
+def need_applications(request, need_id: Id):
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
     return [application_out(a) for a in selectors.applications_for_need(need=need)]
 
 
 @router.post("/{need_id}/allocate", response=list[ApplicationOut])
-def bids_allocate(request, need_id: int):
+def bids_allocate(request, need_id: Id):
     """Allocate the free places of a CV-bidding need to the highest bids."""
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
     return [application_out(a) for a in services.bids_allocate(need=need, actor=request.user)]
@@ -264,13 +272,14 @@ def lottery_out(draw: LotteryDraw) -> dict:
 
 
 @router.post("/{need_id}/lottery", response={201: LotteryOut})
-def lottery_draw(request, need_id: int, payload: LotteryIn):
+@idempotent
+def lottery_draw(request, need_id: Id, payload: LotteryIn):
     need = selectors.need_get_for_manager(user=request.user, need_id=need_id)
     return Status(201, lottery_out(services.lottery_draw(need=need, actor=request.user, seed=payload.seed)))
 
 
 @router.get("/{need_id}/lottery", response=LotteryOut, auth=None)
-def lottery_get(request, need_id: int):
+def lottery_get(request, need_id: Id):
     """The recorded draw and whether replaying it gives the same winners (public audit)."""
     need = selectors.need_get_for_user(user=request.user, need_id=need_id)
     draw = LotteryDraw.objects.filter(need=need).first()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meaningflow.accounts.models import Interest, Organisation, Skill, SkillLevel
 from meaningflow.accounts.selectors import language_codes, language_name
+from meaningflow.core.validators import EVENT, date_validator
 from meaningflow.needs.models import DESCRIPTION_MAX, MESSAGE_MAX, Application, Need
 from meaningflow.places.models import City, Division
 
@@ -120,6 +121,8 @@ class NeedForm(forms.ModelForm):
                 empty_value=None,
                 label=_("Minimum level for skill %(n)d") % {"n": i},
             )
+        for name in ("starts_at", "ends_at", "application_deadline"):
+            self.fields[name].validators.append(date_validator(EVENT))
         if editing:
             del self.fields["organisation"]
             del self.fields["publish"]
@@ -177,8 +180,12 @@ class SearchForm(forms.Form):
         choices=[("", _("Either")), ("1", _("Remote only")), ("0", _("On site only"))],
     )
     public = forms.BooleanField(required=False, label=_("Government public needs only"))
-    starts_after = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_before = forms.DateField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_after = forms.DateField(
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=[date_validator(EVENT)]
+    )
+    ends_before = forms.DateField(
+        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}), validators=[date_validator(EVENT)]
+    )
     sort = forms.ChoiceField(
         required=False,
         label=_("Sort by"),

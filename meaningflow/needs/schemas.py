@@ -3,19 +3,21 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from meaningflow.core.schemas import InSchema
+from meaningflow.core.validators import MAX_AMOUNT, MAX_INT32, DecimalIn, EventDateTime, Id
 from meaningflow.needs.models import DESCRIPTION_MAX, MESSAGE_MAX, TITLE_MAX
 
 # Bounds here refuse oversized payloads (422) before a service runs; the services check
 # everything else (400 with the reason).
 
 
-class SkillLevelIn(Schema):
+class SkillLevelIn(InSchema):
     code: str = Field(max_length=100)
     level: int = Field(default=1, ge=1, le=5)
 
 
-class NeedIn(Schema):
-    organisation_id: int
+class NeedIn(InSchema):
+    organisation_id: Id
     type: str = Field(max_length=30)
     language: str = Field(max_length=2)
     title: str = Field(min_length=1, max_length=TITLE_MAX)
@@ -27,44 +29,44 @@ class NeedIn(Schema):
     skills: list[SkillLevelIn] = Field(default_factory=list, max_length=20)
     is_remote: bool = False
     division_code: str | None = Field(default=None, max_length=6)
-    city_geonameid: int | None = None
-    starts_at: datetime
-    ends_at: datetime
-    application_deadline: datetime | None = None
-    hours_per_week: Decimal | None = Field(default=None, ge=0, le=168)
-    total_hours: Decimal | None = Field(default=None, ge=0, le=100_000)
+    city_geonameid: Id | None = None
+    starts_at: EventDateTime
+    ends_at: EventDateTime
+    application_deadline: EventDateTime | None = None
+    hours_per_week: DecimalIn | None = Field(default=None, ge=0, le=168)
+    total_hours: DecimalIn | None = Field(default=None, ge=0, le=100_000)
     places: int = Field(default=1, ge=-1_000_000, le=1_000_000)
     reward: str = Field(default="cv", max_length=20)
     reward_note: str = Field(default="", max_length=300)
-    money_amount: Decimal | None = None
+    money_amount: DecimalIn | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     money_currency: str = Field(default="", max_length=3)
-    cv_threshold: int = Field(default=0, ge=0)
+    cv_threshold: int = Field(default=0, ge=0, le=MAX_AMOUNT)
     source: str = Field(default="community", max_length=20)
     is_public_need: bool = False
     public_category: str = Field(default="", max_length=30)
     subsidy_note: str = Field(default="", max_length=300)
     allocation: str = Field(default="selection", max_length=20)
-    impact_people: int = Field(default=0, ge=0)
+    impact_people: int = Field(default=0, ge=0, le=MAX_INT32)
     publish: bool = False
 
 
-class NeedPatch(Schema):
+class NeedPatch(InSchema):
     title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
     description: str | None = Field(default=None, min_length=1, max_length=DESCRIPTION_MAX)
     title_zh: str | None = Field(default=None, max_length=TITLE_MAX)
     title_en: str | None = Field(default=None, max_length=TITLE_MAX)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    application_deadline: datetime | None = None
+    starts_at: EventDateTime | None = None
+    ends_at: EventDateTime | None = None
+    application_deadline: EventDateTime | None = None
     places: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
-    hours_per_week: Decimal | None = None
+    hours_per_week: DecimalIn | None = Field(default=None, ge=0, le=168)
     reward: str | None = Field(default=None, max_length=20)
     reward_note: str | None = Field(default=None, max_length=300)
-    cv_threshold: int | None = Field(default=None, ge=0)
+    cv_threshold: int | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     skills: list[SkillLevelIn] | None = Field(default=None, max_length=20)
 
 
-class SkillOut(Schema):
+class NeedSkillOut(Schema):
     code: str
     name: str
     level: int
@@ -103,7 +105,7 @@ class NeedOut(Schema):
     public_category: str
     subsidy_note: str
     allocation: str
-    skills: list[SkillOut]
+    skills: list[NeedSkillOut]
     published_at: datetime | None
     completion: str
     completed_at: datetime | None
@@ -135,22 +137,22 @@ class RecommendationOut(Schema):
     parts: list[PartOut]
 
 
-class TransitionIn(Schema):
+class TransitionIn(InSchema):
     action: str = Field(max_length=30)
     reason: str = Field(default="", max_length=300)
 
 
-class ApplyIn(Schema):
+class ApplyIn(InSchema):
     message: str = Field(default="", max_length=MESSAGE_MAX)
-    bid_amount: int | None = Field(default=None, ge=1)
+    bid_amount: int | None = Field(default=None, ge=1, le=MAX_AMOUNT)
 
 
-class OutcomeIn(Schema):
+class OutcomeIn(InSchema):
     outcome: str = Field(max_length=20)
-    hours: Decimal | None = Field(default=None, gt=0, le=10_000)
+    hours: DecimalIn | None = Field(default=None, gt=0, le=10_000)
 
 
-class RoleIn(Schema):
+class RoleIn(InSchema):
     role: str = Field(max_length=20)
 
 
@@ -176,7 +178,7 @@ class ApplicationOut(Schema):
     bid: BidOut | None = None
 
 
-class LotteryIn(Schema):
+class LotteryIn(InSchema):
     seed: str | None = Field(default=None, min_length=8, max_length=64)
 
 

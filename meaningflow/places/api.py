@@ -7,17 +7,18 @@ search forms need before anyone signs in.
 from typing import Literal
 
 from django.http import Http404
-from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from meaningflow.core.pagination import Pagination
+from meaningflow.core.routers import ApiRouter
 from meaningflow.places import selectors
 from meaningflow.places.schemas import CityOut, DivisionOut, NotFoundOut
 
-router = Router(tags=["places"], auth=None)
+router = ApiRouter(tags=["places"], auth=None)
 
 
 @router.get("/divisions", response=list[DivisionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def division_list(
     request,
     parent: str | None = None,
@@ -37,7 +38,7 @@ def division_detail(request, code: str):
 
 
 @router.get("/cities", response=list[CityOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def city_list(request, q: str | None = None, country: str | None = None):
     """World cities, most populous first; q matches Chinese, English or accent-free names."""
     return selectors.city_list(q=q, country_code=country)

@@ -7,44 +7,48 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from meaningflow.accounts.models import Organisation
+from meaningflow.core.idempotency import idempotent
+from meaningflow.core.pagination import Pagination
+from meaningflow.core.routers import ApiRouter
+from meaningflow.core.validators import MAX_AMOUNT, Id
 from meaningflow.places.models import City, Division
 from meaningflow.resources import pricing, selectors, services
 from meaningflow.resources.models import BlockedPeriod, Booking, Resource
 from meaningflow.resources.periods import period_check, period_for
 from meaningflow.resources.schemas import (
     ActionIn,
-    AvailabilityOut,
     BlockIn,
     BlockOut,
     BookingIn,
     BookingOut,
     CheckInIn,
+    ResourceAvailabilityOut,
     ResourceIn,
     ResourceOut,
     ResourcePatch,
 )
 from meaningflow.reviews import selectors as reviews_selectors
 
-router = Router(tags=["resources"])
+router = ApiRouter(tags=["resources"])
 
 
 class SearchQuery(Schema):
-    type: str = ""
-    region: str = ""
-    date_from: str | None = None
-    date_to: str | None = None
-    price_max: float | None = None
-    currency: str = ""
-    cv_max: int | None = None
-    facilities: list[str] = []
-    payment: str = ""
+    type: str = Field("", max_length=20)
+    region: str = Field("", max_length=20)
+    date_from: str | None = Field(None, max_length=40)
+    date_to: str | None = Field(None, max_length=40)
+    price_max: float | None = Field(None, ge=0, le=MAX_AMOUNT)
+    currency: str = Field("", max_length=3)
+    cv_max: int | None = Field(None, ge=0, le=MAX_AMOUNT)
+    facilities: list[str] = Field([], max_length=50)
+    payment: str = Field("", max_length=10)
     public_only: bool = False
-    q: str = ""
+    q: str = Field("", max_length=200)
 
 
 def _resource_out(r: Resource) -> dict:
@@ -150,7 +154,7 @@ def _get_booking_for_user(request, pk: int) -> Booking:
 
 
 @router.get("/", response=list[ResourceOut], auth=None)
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def resource_search(request, filters: Query[SearchQuery]):
     """Listed resources; with date_from/date_to only those really free then (SW-3)."""
     return (
@@ -175,7 +179,7 @@ def resource_search(request, filters: Query[SearchQuery]):
 
 
 @router.get("/bookings", response=list[BookingOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def booking_list(request, role: str = "guest"):
     """My bookings as guest (``role=guest``) or of my resources (``role=owner``)."""
     user = _user(request)
@@ -188,7 +192,7 @@ def booking_list(request, role: str = "guest"):
 
 
 @router.get("/bookings/{int:pk}", response=BookingOut)
-def booking_get(request, pk: int):
+def booking_get(request, pk: Id):
     return _booking_out(_get_booking_for_user(request, pk))
 
 
@@ -205,7 +209,7 @@ ACTIONS = {
 
 
 @router.post("/bookings/{int:pk}/checkin", response=BookingOut)
-def booking_checkin(request, pk: int, payload: CheckInIn):
+def booking_checkin(request, pk: Id, payload: CheckInIn):
     booking = _get_booking_for_user(request, pk)
     services.checkin_record(
         booking=booking, actor=_user(request), as_agreed=payload.as_agreed, note=payload.note
@@ -214,7 +218,7 @@ def booking_checkin(request, pk: int, payload: CheckInIn):
 
 
 @router.post("/bookings/{int:pk}/{action}", response=BookingOut)
-def booking_transition(request, pk: int, action: str, payload: ActionIn):
+def booking_transition(request, pk: Id, action: str, payload: ActionIn):
     """accept · decline · cancel · no_show · problem · end_early · complete · payment_confirm"""
     booking = _get_booking_for_user(request, pk)
     if action not in ACTIONS:
@@ -224,7 +228,7 @@ def booking_transition(request, pk: int, action: str, payload: ActionIn):
 
 
 @router.get("/{int:pk}", response=ResourceOut, auth=None)
-def resource_get(request, pk: int):
+def resource_get(request, pk: Id):
     resource = selectors.resource_get(pk)
     if resource is None or (
         resource.status != Resource.Status.ACTIVE
@@ -234,8 +238,8 @@ def resource_get(request, pk: int):
     return _resource_out(resource)
 
 
-@router.get("/{int:pk}/availability", response=AvailabilityOut, auth=None)
-def resource_availability(request, pk: int, start: str, end: str):
+@router.get("/{int:pk}/availability", response=ResourceAvailabilityOut, auth=None)
+def resource_availability(request, pk: Id, start: str = Query(..., max_length=40), end: str = Query(..., max_length=40)):
     """Is a unit free for this period, and what would it cost now?"""
     resource = selectors.resource_get(pk)
     if resource is None or resource.status != Resource.Status.ACTIVE:
@@ -277,6 +281,7 @@ def resource_availability(request, pk: int, start: str, end: str):
 
 
 @router.post("/", response={201: ResourceOut})
+@idempotent
 def resource_create(request, payload: ResourceIn):
     data = payload.dict()
     division_code, geonameid, org_id = (
@@ -296,7 +301,7 @@ def resource_create(request, payload: ResourceIn):
 
 
 @router.patch("/{int:pk}", response=ResourceOut)
-def resource_update(request, pk: int, payload: ResourcePatch):
+def resource_update(request, pk: Id, payload: ResourcePatch):
     request.auth_user = _user(request)
     resource = _get_resource_for_manager(request, pk)
     data = payload.dict(exclude_unset=True)
@@ -305,7 +310,8 @@ def resource_update(request, pk: int, payload: ResourcePatch):
 
 
 @router.post("/{int:pk}/photos", response={201: ResourceOut})
-def photo_upload(request, pk: int, image: File[UploadedFile], alt_text: Form[str] = ""):
+@idempotent
+def photo_upload(request, pk: Id, image: File[UploadedFile], alt_text: Form[str] = ""):
     request.auth_user = _user(request)
     resource = _get_resource_for_manager(request, pk)
     services.photo_add(resource=resource, actor=request.auth_user, upload=image, alt_text=alt_text)
@@ -313,7 +319,8 @@ def photo_upload(request, pk: int, image: File[UploadedFile], alt_text: Form[str
 
 
 @router.post("/{int:pk}/blocks", response={201: BlockOut})
-def block_create(request, pk: int, payload: BlockIn):
+@idempotent
+def block_create(request, pk: Id, payload: BlockIn):
     request.auth_user = _user(request)
     resource = _get_resource_for_manager(request, pk)
     unit = resource.units.filter(pk=payload.unit_id).first() if payload.unit_id else None
@@ -331,7 +338,7 @@ def block_create(request, pk: int, payload: BlockIn):
 
 
 @router.delete("/{int:pk}/blocks/{int:block_id}", response={204: None})
-def block_delete(request, pk: int, block_id: int):
+def block_delete(request, pk: Id, block_id: Id):
     request.auth_user = _user(request)
     resource = _get_resource_for_manager(request, pk)
     block = get_object_or_404(BlockedPeriod, pk=block_id, resource=resource)
@@ -340,7 +347,8 @@ def block_delete(request, pk: int, block_id: int):
 
 
 @router.post("/{int:pk}/bookings", response={201: BookingOut})
-def booking_create(request, pk: int, payload: BookingIn):
+@idempotent
+def booking_create(request, pk: Id, payload: BookingIn):
     resource = selectors.resource_get(pk)
     if resource is None:
         raise Http404

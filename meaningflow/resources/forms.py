@@ -1,11 +1,13 @@
 """Forms of the Shared World pages: they parse; the services decide."""
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from meaningflow.places import selectors as places_selectors
 from meaningflow.places.models import Division
 from meaningflow.resources.models import CancellationPolicy, Facility, Resource
+from meaningflow.resources.services.listing import NUMBER_BOUNDS
 
 
 class ResourceForm(forms.ModelForm):
@@ -80,6 +82,10 @@ class ResourceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].required = False
+        for name, (low, high) in NUMBER_BOUNDS.items():  # the same bounds as the service's
+            if name in self.fields:
+                self.fields[name].validators += [MinValueValidator(low), MaxValueValidator(high)]
+                self.fields[name].widget.attrs.update({"min": low, "max": high})
         self.fields["cancellation_policy"].help_text = " · ".join(
             f"{p.get_code_display()}: {p.description}"
             for p in CancellationPolicy.objects.order_by("code", "-effective_from").distinct()

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from meaningflow.core.validators import EVENT, check_date
+
 
 @dataclass(frozen=True)
 class Period:
@@ -18,8 +20,10 @@ class Period:
 
 
 def parse_moment(value) -> date | datetime:
-    """A date (YYYY-MM-DD) or a date-time (ISO 8601); bad text is a ValidationError."""
+    """A date (YYYY-MM-DD) or a date-time (ISO 8601); bad text, or a moment outside the
+    window of activities (``core.validators.EVENT``), is a ValidationError."""
     if isinstance(value, datetime | date):
+        check_date(value, window=EVENT)
         return value
     text = str(value or "").strip()
     parsed = None
@@ -31,6 +35,7 @@ def parse_moment(value) -> date | datetime:
         raise ValidationError(
             _("“%(value)s” is not a date (YYYY-MM-DD) or a date and time.") % {"value": text}
         )
+    check_date(parsed, window=EVENT)
     return parsed
 
 

@@ -3,59 +3,70 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from meaningflow.core.schemas import InSchema
+from meaningflow.core.validators import MAX_AMOUNT, DecimalIn, EventDateTime, Id
+from meaningflow.resources.services.listing import NUMBER_BOUNDS
 
-class ResourceIn(Schema):
-    type: str
-    title_zh: str = ""
-    title_en: str = ""
-    description: str = ""
-    house_rules: str = ""
-    division_code: str | None = Field(None, description="GB/T 2260 code (China)")
-    city_geonameid: int | None = Field(None, description="GeoNames id (abroad)")
-    organisation_id: int | None = None
-    address: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    capacity: int = 1
-    units: int | list[str] = 1
-    facilities: list[str] = []
-    payment: str = "cv"
-    price_amount: Decimal | None = None
-    price_currency: str = ""
-    slot: str | None = None
-    min_slots: int = 1
-    max_slots: int = 30
-    lead_time_hours: int = 0
-    preparation_minutes: int = 0
-    booking_mode: str = "request"
-    min_trust_level: int = 2
+_TEXT = 5000  # descriptions and house rules; the model bounds the shorter fields
+
+
+def _bounded(name: str, default):
+    low, high = NUMBER_BOUNDS[name]
+    return Field(default, ge=low, le=high)
+
+
+class ResourceIn(InSchema):
+    type: str = Field(max_length=20)
+    title_zh: str = Field("", max_length=200)
+    title_en: str = Field("", max_length=200)
+    description: str = Field("", max_length=_TEXT)
+    house_rules: str = Field("", max_length=_TEXT)
+    division_code: str | None = Field(None, max_length=6, description="GB/T 2260 code (China)")
+    city_geonameid: Id | None = Field(None, description="GeoNames id (abroad)")
+    organisation_id: Id | None = None
+    address: str = Field("", max_length=300)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    capacity: int = _bounded("capacity", 1)
+    units: int | list[str] = Field(1, description="How many units (1–200), or their names")
+    facilities: list[str] = Field([], max_length=50)
+    payment: str = Field("cv", max_length=10)
+    price_amount: DecimalIn | None = Field(None, gt=0, le=MAX_AMOUNT)
+    price_currency: str = Field("", max_length=3)
+    slot: str | None = Field(None, max_length=10)
+    min_slots: int = _bounded("min_slots", 1)
+    max_slots: int = _bounded("max_slots", 30)
+    lead_time_hours: int = _bounded("lead_time_hours", 0)
+    preparation_minutes: int = _bounded("preparation_minutes", 0)
+    booking_mode: str = Field("request", max_length=10)
+    min_trust_level: int = _bounded("min_trust_level", 2)
     requires_verified_identity: bool = False
-    cancellation_policy: str = "moderate"
+    cancellation_policy: str = Field("moderate", max_length=20)
     is_public: bool = False
     is_exchange: bool = False
-    exchange_hours_per_day: Decimal | None = None
-    exchange_provides: str = ""
+    exchange_hours_per_day: DecimalIn | None = _bounded("exchange_hours_per_day", None)
+    exchange_provides: str = Field("", max_length=300)
 
 
-class ResourcePatch(Schema):
-    title_zh: str | None = None
-    title_en: str | None = None
-    description: str | None = None
-    house_rules: str | None = None
-    capacity: int | None = None
-    facilities: list[str] | None = None
-    payment: str | None = None
-    price_amount: Decimal | None = None
-    price_currency: str | None = None
-    min_slots: int | None = None
-    max_slots: int | None = None
-    lead_time_hours: int | None = None
-    preparation_minutes: int | None = None
-    booking_mode: str | None = None
-    min_trust_level: int | None = None
+class ResourcePatch(InSchema):
+    title_zh: str | None = Field(None, max_length=200)
+    title_en: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=_TEXT)
+    house_rules: str | None = Field(None, max_length=_TEXT)
+    capacity: int | None = _bounded("capacity", None)
+    facilities: list[str] | None = Field(None, max_length=50)
+    payment: str | None = Field(None, max_length=10)
+    price_amount: DecimalIn | None = Field(None, gt=0, le=MAX_AMOUNT)
+    price_currency: str | None = Field(None, max_length=3)
+    min_slots: int | None = _bounded("min_slots", None)
+    max_slots: int | None = _bounded("max_slots", None)
+    lead_time_hours: int | None = _bounded("lead_time_hours", None)
+    preparation_minutes: int | None = _bounded("preparation_minutes", None)
+    booking_mode: str | None = Field(None, max_length=10)
+    min_trust_level: int | None = _bounded("min_trust_level", None)
     requires_verified_identity: bool | None = None
-    cancellation_policy: str | None = None
-    status: str | None = None
+    cancellation_policy: str | None = Field(None, max_length=20)
+    status: str | None = Field(None, max_length=10)
 
 
 class UnitOut(Schema):
@@ -124,7 +135,7 @@ class ResourceOut(Schema):
         return obj["calendar_url"] if isinstance(obj, dict) else f"/resources/{obj.pk}/calendar.ics"
 
 
-class AvailabilityOut(Schema):
+class ResourceAvailabilityOut(Schema):
     available: bool
     free_units: int
     slots: int
@@ -137,11 +148,11 @@ class AvailabilityOut(Schema):
     reason: str = ""
 
 
-class BlockIn(Schema):
-    starts_at: datetime
-    ends_at: datetime
-    unit_id: int | None = None
-    reason: str = ""
+class BlockIn(InSchema):
+    starts_at: EventDateTime
+    ends_at: EventDateTime
+    unit_id: Id | None = None
+    reason: str = Field("", max_length=200)
 
 
 class BlockOut(Schema):
@@ -152,20 +163,20 @@ class BlockOut(Schema):
     reason: str
 
 
-class BookingIn(Schema):
-    start: str = Field(..., description="Check-in date, first day, or start date-time (hourly)")
-    end: str = Field(..., description="Check-out date, last day, or end date-time (hourly)")
-    people: int = 1
-    message: str = ""
+class BookingIn(InSchema):
+    start: str = Field(..., max_length=40, description="Check-in date, first day, or start date-time (hourly)")
+    end: str = Field(..., max_length=40, description="Check-out date, last day, or end date-time (hourly)")
+    people: int = _bounded("capacity", 1)
+    message: str = Field("", max_length=2000)
 
 
-class ActionIn(Schema):
-    reason: str = ""
+class ActionIn(InSchema):
+    reason: str = Field("", max_length=500)
 
 
-class CheckInIn(Schema):
+class CheckInIn(InSchema):
     as_agreed: bool
-    note: str = ""
+    note: str = Field("", max_length=2000)
 
 
 class LineOut(Schema):

@@ -3,9 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Status
 
 from meaningflow.accounts.models import User
+from meaningflow.core.idempotency import idempotent
+from meaningflow.core.routers import ApiRouter
+from meaningflow.core.validators import Id
 from meaningflow.reviews import selectors, services
 from meaningflow.reviews.schemas import (
     ReviewIn,
@@ -15,7 +18,7 @@ from meaningflow.reviews.schemas import (
     WindowOut,
 )
 
-router = Router(tags=["reviews"])
+router = ApiRouter(tags=["reviews"])
 
 
 @router.get("/pending", response=list[WindowOut])
@@ -42,14 +45,15 @@ def _window_detail(request, window) -> dict:
 
 
 @router.get("/windows/{window_id}", response=WindowDetailOut)
-def window_detail(request, window_id: int):
+def window_detail(request, window_id: Id):
     """A window with the reviews I may see: my own before the reveal, all after it."""
     window = selectors.window_get_for_user(user=request.user, window_id=window_id)
     return _window_detail(request, window)
 
 
 @router.post("/windows/{window_id}", response={201: ReviewOut})
-def review_submit(request, window_id: int, payload: ReviewIn):
+@idempotent
+def review_submit(request, window_id: Id, payload: ReviewIn):
     window = selectors.window_get_for_user(user=request.user, window_id=window_id)
     party = selectors.parties_of(window=window).filter(user_id=payload.subject_user_id).first()
     if party is None:
@@ -71,7 +75,7 @@ def review_submit(request, window_id: int, payload: ReviewIn):
 
 
 @router.get("/users/{user_id}/summary", response=SummaryOut)
-def user_summary(request, user_id: int):
+def user_summary(request, user_id: Id):
     """Count and average of a person's revealed reviews."""
     user = get_object_or_404(User, pk=user_id, is_active=True)
     return {"user_id": user.pk, **selectors.rating_summary(user=user)}

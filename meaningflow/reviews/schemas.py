@@ -2,14 +2,9 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-
-class PersonOut(Schema):
-    id: int
-    name: str
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return str(obj)
+from meaningflow.accounts.schemas import PersonOut
+from meaningflow.core.schemas import InSchema
+from meaningflow.core.validators import Id
 
 
 class WindowOut(Schema):
@@ -56,10 +51,10 @@ class WindowDetailOut(Schema):
     reviews: list[ReviewOut]
 
 
-class ReviewIn(Schema):
-    subject_user_id: int
-    # No bounds here: the service refuses out-of-range ratings with a translated 400.
-    rating: int
+class ReviewIn(InSchema):
+    subject_user_id: Id
+    # Only the column's bounds here: the service refuses other ratings with a translated 400.
+    rating: int = Field(ge=-(2**31), le=2**31 - 1)
     outcome: str = Field(default="", max_length=20)
     comment: str = Field(default="", max_length=4000)
     safety_tags: list[str] = Field(default_factory=list, max_length=10)

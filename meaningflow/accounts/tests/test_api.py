@@ -23,7 +23,7 @@ def bearer(token: str) -> dict:
 def test_me_requires_authentication(client):
     response = client.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Authentication required."}
+    assert response.json() == {"detail": "Authentication required.", "code": "auth.required", "errors": []}
 
 
 def test_me_with_session(client, alice):

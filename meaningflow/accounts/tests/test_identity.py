@@ -97,7 +97,10 @@ class TestIdentityBinding:
         with pytest.raises(ValidationError, match="already bound to another account"):
             identity_verify(user=bob, document_type="cn_resident_id", legal_name="王芳", number=VALID_ID.lower())
         assert not Identity.objects.filter(user=bob).exists()
-        assert AuditEvent.objects.count() == events_before
+        # Nothing changes but the audit of the refused attempt (issue 12: probing is logged).
+        assert list(AuditEvent.objects.values_list("action", flat=True)[: AuditEvent.objects.count() - events_before]) == [
+            "accounts.identity.verify_failed"
+        ]
 
     def test_a_user_cannot_bind_a_second_identity(self, alice):
         identity_verify(user=alice, document_type="passport", legal_name="Alice A", number="X1234567", country="GB")

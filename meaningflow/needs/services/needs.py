@@ -12,6 +12,7 @@ from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.accounts.models import Interest, Organisation, Skill, User
 from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
+from meaningflow.core.validators import EVENT, check_datetime
 from meaningflow.needs import search
 from meaningflow.needs.models import DESCRIPTION_MAX, Need, NeedSkill, NeedView
 from meaningflow.needs.services.common import _require_manager
@@ -57,7 +58,22 @@ def _skills_resolve(skills: list[tuple[str, int]]) -> list[tuple[Skill, int]]:
     return resolved
 
 
+def _dates_validate(need: Need) -> None:
+    """Every date of the need in the window of activities (a start in the year 10000 once
+    was stored and broke every page showing it); checked first, as the other checks
+    compare the dates."""
+    errors: dict[str, list] = {}
+    for name in ("starts_at", "ends_at", "application_deadline"):
+        try:
+            setattr(need, name, check_datetime(getattr(need, name), window=EVENT))
+        except ValidationError as exc:
+            errors[name] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+
+
 def _need_validate(need: Need) -> None:
+    _dates_validate(need)
     errors: dict[str, list[str]] = {}
     if len(need.description or "") > DESCRIPTION_MAX:
         errors["description"] = [_("The description can be at most %(n)d characters long.") % {"n": DESCRIPTION_MAX}]
@@ -267,3 +283,4 @@ def need_views_forget(*, user) -> int:
     deleted, _details = NeedView.objects.filter(user=user).delete()
     audit_log(actor=user, action="needs.views.forgotten", subject=f"accounts.user:{user.pk}", data={"rows": deleted})
     return deleted
+

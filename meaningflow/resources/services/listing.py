@@ -15,6 +15,7 @@ from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.accounts.models import Organisation
 from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
+from meaningflow.core.validators import EVENT, MAX_HOURS_AHEAD, MAX_MINUTES, MAX_PEOPLE, check_datetime, check_number
 from meaningflow.places import selectors as places_selectors
 from meaningflow.resources import media, pricing
 from meaningflow.resources.models import (
@@ -75,6 +76,19 @@ EDITABLE = (
 )
 
 
+# Sane bounds of the numbers an owner types (the columns hold far more: a preparation time
+# of 2,147,483,647 minutes was once accepted). The form and the API schema use these too.
+NUMBER_BOUNDS = {
+    "capacity": (1, MAX_PEOPLE),
+    "min_slots": (1, 366),
+    "max_slots": (1, 366),
+    "lead_time_hours": (0, MAX_HOURS_AHEAD),
+    "preparation_minutes": (0, MAX_MINUTES),
+    "min_trust_level": (2, 5),
+    "exchange_hours_per_day": (0, 12),
+}
+
+
 def _place(resource: Resource, *, division, city) -> None:
     if division is not None and city is not None:
         raise ValidationError(_("Choose a region in China or a city abroad, not both."))
@@ -130,6 +144,10 @@ def _authorise_organisation(*, user, organisation, is_public: bool) -> None:
 
 
 def _validate(resource: Resource) -> None:
+    for name, (low, high) in NUMBER_BOUNDS.items():
+        value = getattr(resource, name)
+        if isinstance(value, int | float | Decimal):
+            check_number(value, low=low, high=high, field=name)
     if not (resource.title_zh or "").strip() and not (resource.title_en or "").strip():
         raise ValidationError(_("Give the resource a title."))
     if not resource.slot:
@@ -302,6 +320,8 @@ def block_add(
         tz = resource.tz
         starts_at = datetime.combine(starts_at, time(0)).replace(tzinfo=tz)
         ends_at = datetime.combine(ends_at, time(0)).replace(tzinfo=tz)
+    starts_at = check_datetime(starts_at, window=EVENT, field="starts_at")
+    ends_at = check_datetime(ends_at, window=EVENT, field="ends_at")
     if ends_at <= starts_at:
         raise ValidationError(_("The end must be after the start."))
     if unit is not None and unit.resource_id != resource.pk:
