@@ -250,3 +250,73 @@ def test_a_real_deadlock_is_retried_and_both_sides_succeed(make_user):
         thread.join()
     assert sorted(results) == sorted(u.pk for u in users)
     assert len(attempts) == 3  # one side deadlocked once and ran again
+
+
+# --- one way to open a transaction and to lock, checked over the source -------------------
+
+# ChainHead: no row points at it (no foreign-key check takes FOR KEY SHARE on it), and the
+# sealer is its only writer; owned by the ledger's chain code.
+_PLAIN_LOCK_ALLOWED = {"meaningflow/ledger/services/chain.py"}
+# The one module below Django's public database API (docs/LEDGER.md, "The posting path").
+_INTERNALS_ALLOWED = {"meaningflow/ledger/services/driver.py"}
+
+
+def _service_modules():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    for path in sorted((root / "meaningflow").rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if "/tests/" in relative or "/migrations/" in relative:
+            continue
+        if path.name == "services.py" or "/services/" in relative or path.name == "two_factor.py":
+            yield relative, path.read_text()
+
+
+def _chain(node, parents) -> list[str]:
+    """The method names of the whole ``a.b(...).c(...)`` expression ``node`` is part of."""
+    import ast
+
+    while isinstance(parents.get(node), ast.Attribute | ast.Call):
+        node = parents[node]
+    names = []
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            names.append(node.attr)
+            node = node.value
+        else:
+            return names
+
+
+def test_every_service_locks_only_its_rows_and_opens_transactions_through_the_helper():
+    """Issue 12 items 1 and 14, as a check over every services module: no copy of
+    ``atomic(durable=not …in_atomic_block)``, no ``transaction.atomic(durable=…)`` of its own,
+    every ``select_for_update`` is ``no_key=True`` and has ``of=`` when it reads related rows."""
+    import ast
+
+    problems = []
+    for relative, source in _service_modules():
+        tree = ast.parse(source)
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "in_atomic_block"
+                and relative not in _INTERNALS_ALLOWED
+            ):
+                problems.append(f"{relative}:{node.lineno} reads in_atomic_block")
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            keywords = {k.arg for k in node.keywords}
+            owner = node.func.value
+            plain = isinstance(owner, ast.Name) and owner.id == "transaction"
+            if node.func.attr == "atomic" and plain and "durable" in keywords:
+                problems.append(f"{relative}:{node.lineno} transaction.atomic(durable=…)")
+            if node.func.attr == "select_for_update" and relative not in _PLAIN_LOCK_ALLOWED:
+                if "no_key" not in keywords:
+                    problems.append(f"{relative}:{node.lineno} select_for_update without no_key=True")
+                if "select_related" in _chain(node, parents) and "of" not in keywords:
+                    problems.append(f"{relative}:{node.lineno} select_for_update with select_related, no of=")
+    assert problems == []
