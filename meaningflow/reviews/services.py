@@ -1,6 +1,8 @@
 """Writes of the reviews app (SPEC DG-6, SW-6, SK-3, BX-15).
 
 There is deliberately no service to edit or delete a review: once submitted it stands.
+Locks: a submission locks its window row only (``core.transactions``: after the booking or
+application that completed, before the ledger).
 """
 
 from collections.abc import Iterable

@@ -1,6 +1,8 @@
 """Allocation of places by CV bids and by fair lottery (DG-4, BX-13; docs/MATCHING.md).
 Placing a bid is part of applying (``applications``); settling one is part of the
-application's move (``transitions._bid_settle``)."""
+application's move (``transitions._bid_settle``). Locks: the need row, then its open
+applications in id order, then the ledger's holds and accounts (the global order of
+``core.transactions``)."""
 
 import secrets
 from decimal import Decimal
