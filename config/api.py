@@ -244,7 +244,7 @@ def on_idempotency_error(request, exc):
 def on_busy(request, exc):
     """The database stayed contended through every retry (core.transactions): nothing was
     changed, the client may send the same request again."""
-    response = api.create_response(request, {"detail": str(exc), "code": exc.code}, status=503)
+    response = _error(request, 503, str(exc), exc.code)
     response["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -120,7 +120,7 @@ def profile_views(request):
     response={200: None},
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "A zip: README.txt, en/ and zh-hans/ (data.json and a CSV per table), cv_statement.json",
                 "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
             }

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meaningflow.accounts.models import Intention
 from meaningflow.assistance.models import CaseEvent, ServiceNeed
+from meaningflow.core.validators import RECORD, date_validator
 
 
 class ImportForm(forms.Form):
@@ -75,12 +76,16 @@ class PlanForm(forms.Form):
 
 class PlanStepForm(forms.Form):
     title = forms.CharField(label=_("Step"), max_length=200)
-    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}), validators=[date_validator(RECORD)]
+    )
 
 
 class CaseEventForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=CaseEvent.Kind.choices)
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), validators=[date_validator(RECORD)]
+    )
     title = forms.CharField(label=_("Description"), max_length=200)
 
 

@@ -2,10 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from meaningflow.core.middleware import LARGE_TYPE_COOKIE
+from meaningflow.core.redirects import safe_next_url
 from meaningflow.core.selectors import notifications_for
 from meaningflow.core.services import notifications_mark_read
 
@@ -15,10 +15,7 @@ def home(request):
 
 
 def _safe_next(request, fallback: str = "/") -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return safe_next_url(request, fallback, referer=True)
 
 
 @require_POST

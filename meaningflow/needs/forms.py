@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meaningflow.accounts.models import Interest, Organisation, Skill, SkillLevel
 from meaningflow.accounts.selectors import language_codes, language_name
-from meaningflow.core.validators import EVENT, date_validator
+from meaningflow.core.validators import EVENT, MAX_AMOUNT, date_validator
 from meaningflow.needs.models import DESCRIPTION_MAX, MESSAGE_MAX, Application, Need
 from meaningflow.places.models import City, Division
 
@@ -206,12 +206,16 @@ class ApplyForm(forms.Form):
         max_length=MESSAGE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    bid_amount = forms.IntegerField(label=_("CV you offer (held until allocation)"), required=False, min_value=1)
+    bid_amount = forms.IntegerField(
+        label=_("CV you offer (held until allocation)"), required=False, min_value=1, max_value=MAX_AMOUNT
+    )
 
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("How did it go?"), choices=Application.Outcome.choices)
-    hours = forms.DecimalField(label=_("Hours given"), required=False, min_value=0.5, max_digits=7, decimal_places=1)
+    hours = forms.DecimalField(
+        label=_("Hours given"), required=False, min_value=0.5, max_value=10_000, max_digits=7, decimal_places=1
+    )
 
 
 class RoleForm(forms.Form):

@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from meaningflow.core.validators import EVENT, MAX_AMOUNT, date_validator
 from meaningflow.places import selectors as places_selectors
 from meaningflow.places.models import Division
 from meaningflow.resources.models import CancellationPolicy, Facility, Resource
@@ -153,9 +154,13 @@ class PhotoForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=[date_validator(EVENT)]
+    )
     ends_on = forms.DateField(
-        label=_("Until (exclusive)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until (exclusive)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_validator(EVENT)],
     )
     reason = forms.CharField(required=False, max_length=200, label=_("Reason"))
 
@@ -187,14 +192,22 @@ class SearchForm(forms.Form):
         help_text=_("A region code such as 430100 (Changsha) or 43 (Hunan), or a city name."),
     )
     date_from = forms.DateField(
-        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_validator(EVENT)],
     )
     date_to = forms.DateField(
-        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_validator(EVENT)],
     )
-    price_max = forms.DecimalField(required=False, min_value=0, label=_("Highest money price"))
+    price_max = forms.DecimalField(
+        required=False, min_value=0, max_value=MAX_AMOUNT, label=_("Highest money price")
+    )
     cv_max = forms.IntegerField(
-        required=False, min_value=0, label=_("Highest CV per night, day or hour")
+        required=False, min_value=0, max_value=MAX_AMOUNT, label=_("Highest CV per night, day or hour")
     )
     facilities = forms.ModelMultipleChoiceField(
         queryset=Facility.objects.all(),

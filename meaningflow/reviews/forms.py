@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from meaningflow.core.validators import MAX_ID
 from meaningflow.reviews.models import Review, SafetyTag
 from meaningflow.reviews.rules import COMMENT_MAX_LENGTH
 
@@ -16,7 +17,7 @@ RATING_CHOICES = [
 class ReviewForm(forms.Form):
     """One party's review of one other party; the page shows one form per person."""
 
-    subject_user = forms.IntegerField(widget=forms.HiddenInput)
+    subject_user = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     rating = forms.TypedChoiceField(
         label=_("Rating"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect
     )

@@ -285,3 +285,17 @@ def test_idempotency_records_expire(alice):
     IdempotencyRecord.objects.create(caller=f"accounts.user:{alice.pk}", key="new", fingerprint="x", operation="")
     call_command("core_idempotency_purge", stdout=io.StringIO())
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_the_openapi_document_names_every_key_once(client):
+    # Swagger UI reads the document with a YAML parser that refuses a key given twice (an
+    # int 200 and a string "200" both print as "200"): the whole documentation page stays blank.
+    repeated = []
+
+    def refuse_repeats(pairs):
+        keys = [key for key, _ in pairs]
+        repeated.extend({key for key in keys if keys.count(key) > 1})
+        return dict(pairs)
+
+    json.loads(client.get("/api/openapi.json").content, object_pairs_hook=refuse_repeats)
+    assert repeated == []
