@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from meaningflow.accounts import forms, privacy, selectors
 from meaningflow.accounts.models import ConsentPurpose
-from meaningflow.accounts.views import _apply_errors
+from meaningflow.core.errors import add_errors_to_form
 
 # After the password is checked, the download link works for this long in that session.
 EXPORT_GRANT_SECONDS = 10 * 60
@@ -79,7 +79,7 @@ def export_start(request):
         try:
             privacy.reauthenticate(user=request.user, password=form.cleaned_data["password"], ip_address=_ip(request))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             request.session[EXPORT_GRANT_KEY] = {
                 "until": time.time() + EXPORT_GRANT_SECONDS,
@@ -133,7 +133,7 @@ def delete_account(request):
         try:
             privacy.account_delete(user=request.user, password=form.cleaned_data["password"], ip_address=_ip(request))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
             blockers = privacy.deletion_blockers(user=request.user)
         else:
             logout(request)

@@ -21,17 +21,8 @@ from django_otp import login as otp_login
 
 from meaningflow.accounts import forms, privacy, selectors, services, two_factor
 from meaningflow.accounts.models import ConsentEvent, ConsentPurpose, Membership, Organisation, Skill
-from meaningflow.core.errors import validation_messages
+from meaningflow.core.errors import add_errors_to_form, validation_messages
 from meaningflow.core.redirects import safe_next_url
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: to fields where named."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _language_remember(response, user):
@@ -72,7 +63,7 @@ def register(request):
                 display_name=data["display_name"], language=request.LANGUAGE_CODE,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             if data.get("consent_matching"):
                 privacy.consent_set(
@@ -111,7 +102,7 @@ def identity(request):
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                _apply_errors(form, exc)
+                add_errors_to_form(form, exc)
             elif getattr(exc, "code", None) in ("format", "checksum", "birth_date", "region", "passport_format"):
                 form.add_error("number", exc)
             else:
@@ -134,7 +125,7 @@ def user_settings(request):
         try:
             services.user_settings_update(user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             messages.success(request, _("Your settings are saved."))
             return _language_remember(redirect("accounts:settings"), user)
@@ -154,7 +145,7 @@ def profile_edit(request):
         try:
             services.profile_update(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("accounts:dashboard")
@@ -169,7 +160,7 @@ def skills(request):
         try:
             services.profile_skill_set(user=request.user, skill_code=data["skill"], level=data["level"], years=data["years"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             messages.success(request, _("Skill saved."))
             return redirect("accounts:skills")
@@ -256,7 +247,7 @@ def organisation_create(request):
         try:
             organisation = services.organisation_create(creator=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             messages.success(request, _("The organisation is created. You are its owner."))
             return redirect("accounts:organisation_detail", organisation.pk)
@@ -346,7 +337,7 @@ def api_tokens(request):
         try:
             _token, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             form = forms.ApiTokenForm()
     return render(request, "accounts/api_tokens.html", {

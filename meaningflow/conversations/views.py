@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from meaningflow.conversations import selectors, services
 from meaningflow.conversations.forms import MessageForm
+from meaningflow.core.errors import add_errors_to_form
 
 
 def _get_thread_for_user(request, thread_id: int):
@@ -24,12 +25,6 @@ def thread_list(request):
     return render(request, "conversations/thread_list.html", {"threads": threads})
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _after(data) -> int:
@@ -61,7 +56,7 @@ def thread_detail(request, thread_id: int):
                 thread=thread, sender=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             if not request.htmx:
                 return redirect("conversations:thread_detail", thread_id=thread.pk)

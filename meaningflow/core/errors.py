@@ -19,3 +19,13 @@ def validation_errors(exc: ValidationError) -> list[tuple[str, str, str]]:
             message = error.message % error.params if error.params else error.message
             result.append(("" if field == "__all__" else field, str(message), error.code or "invalid"))
     return result
+
+
+def add_errors_to_form(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form that sent the request: each message beside
+    the field it names, the rest at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -8,17 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meaningflow.core.errors import validation_messages
+from meaningflow.core.errors import add_errors_to_form, validation_messages
 from meaningflow.needs import forms, selectors, services
 from meaningflow.needs.models import Application, Need
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _flash_error(request, exc) -> None:
@@ -117,7 +109,7 @@ def need_create(request):
                 **form.need_fields(),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         except PermissionDenied as exc:
             form.add_error("organisation", str(exc))
         else:
@@ -136,7 +128,7 @@ def need_edit(request, need_id: int):
         try:
             services.need_update(actor=request.user, need=need, skills=form.skills(), interests=interests, **fields)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors_to_form(form, exc)
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect("needs:detail", need_id=need.pk)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from meaningflow.accounts.selectors import is_moderator
+from meaningflow.core.errors import add_errors_to_form
 from meaningflow.reviews import selectors, services
 from meaningflow.reviews.forms import ReviewForm
 
@@ -32,12 +33,6 @@ def review_home(request):
     )
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _submit(request, window, form) -> bool:
@@ -60,7 +55,7 @@ def _submit(request, window, form) -> bool:
     except (ValidationError, PermissionDenied) as exc:
         if isinstance(exc, PermissionDenied):
             exc = ValidationError(str(exc))
-        _apply_errors(form, exc)
+        add_errors_to_form(form, exc)
         return False
     return True
 
