@@ -41,8 +41,13 @@ test-postgres: install
 bench: install
 	$(PY) bench/run.py
 
+# Style, formatting, the apps' dependency direction (import-linter) and types of the
+# services and selectors (mypy, strict there).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -1,4 +1,4 @@
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 
 def validation_messages(exc: ValidationError) -> list[str]:
@@ -29,3 +29,19 @@ def add_errors_to_form(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+class Forbidden(PermissionDenied):
+    """PermissionDenied with a dotted code (``"booking.not_yours"``) that the API returns in
+    ``code`` and tests assert, as ``ValidationError(..., code=...)`` does for broken rules."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def error_codes(exc: ValidationError | PermissionDenied) -> list[str]:
+    """Every code an error carries (``invalid`` where it was raised without one), in order."""
+    if isinstance(exc, PermissionDenied):
+        return [getattr(exc, "code", None) or "permission.denied"]
+    return [code for _field, _message, code in validation_errors(exc)]
