@@ -349,3 +349,120 @@ def profile_views_of(*, user: User, limit: int | None = None) -> list[dict]:
         }
         for event in events
     ]
+
+
+# --- Reads the needs app makes: posting, explaining and matching -------------------------
+# (kept together as one block; its import joins the others at the top when this module is next tidied)
+from meaningflow.accounts.models import AvailabilityWindow, Intention, Interest, SkillLevel  # noqa: E402
+
+
+def active_organisations_of(*, user: User) -> QuerySet[Organisation]:
+    """The organisations in which ``user`` is an active member: those they may post for."""
+    active = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
+    return Organisation.objects.filter(pk__in=active.values("organisation_id"))
+
+
+def organisation_get(*, organisation_id: int) -> Organisation | None:
+    return Organisation.objects.filter(pk=organisation_id).first()
+
+
+def first_active_member(*, organisation: Organisation) -> User | None:
+    """The longest-standing active member of ``organisation`` (by membership id)."""
+    membership = (
+        Membership.objects.filter(organisation=organisation, status=Membership.Status.ACTIVE)
+        .order_by("pk")
+        .select_related("user")
+        .first()
+    )
+    return membership.user if membership is not None else None
+
+
+def verified_people() -> QuerySet[User]:
+    """Verified people who are neither superusers nor staff, by id (demo data applies as them)."""
+    return User.objects.filter(is_superuser=False, staff_roles__isnull=True, identity__isnull=False).order_by("pk")
+
+
+def interest_list() -> QuerySet[Interest]:
+    return Interest.objects.all()
+
+
+def interests_by_code(*, codes: list[str]) -> QuerySet[Interest]:
+    return Interest.objects.filter(code__in=list(codes))
+
+
+def skills_by_code(*, codes: list[str]) -> dict[str, Skill]:
+    """The known skills among ``codes``, by code, in one query."""
+    return {skill.code: skill for skill in Skill.objects.filter(code__in=list(codes))}
+
+
+def skill_choices() -> list[tuple[str, str]]:
+    """Every skill as (code, "domain · name") in the active language, for a choice field."""
+    return [(s.code, f"{s.domain.name} · {s.name}") for s in Skill.objects.select_related("domain")]
+
+
+def skill_level_choices() -> list[tuple[int, str]]:
+    return [(value, str(label)) for value, label in SkillLevel.choices]
+
+
+def skill_level_label(level: int) -> str:
+    return str(SkillLevel(level).label)
+
+
+def intention_labels(codes: list[str] | tuple[str, ...]) -> list[str]:
+    """The labels of the known intentions among ``codes``, in their order."""
+    return [str(Intention(code).label) for code in codes if code in Intention.values]
+
+
+def profile_for_matching(*, user: User) -> Profile:
+    """``user``'s profile with its home place (and a city's division) loaded."""
+    return Profile.objects.select_related("home_division", "home_city__division").get(pk=profile_of(user=user).pk)
+
+
+def profiles_for_matching(*, profile_ids: list[int]) -> dict[int, Profile]:
+    """Profiles by id with their user, home place and interests loaded."""
+    profiles = (
+        Profile.objects.select_related("user", "home_division", "home_city")
+        .prefetch_related("interests")
+        .filter(pk__in=profile_ids)
+    )
+    return {profile.pk: profile for profile in profiles}
+
+
+def weekly_hours_by_profile(*, profile_ids: list[int]) -> dict[int, float]:
+    """Hours a week each profile is available (its windows summed); profiles without any absent."""
+    hours: dict[int, float] = {}
+    for window in AvailabilityWindow.objects.filter(profile_id__in=profile_ids):
+        start = window.start_time.hour * 60 + window.start_time.minute
+        end = window.end_time.hour * 60 + window.end_time.minute
+        hours[window.profile_id] = hours.get(window.profile_id, 0.0) + max(0, end - start) / 60
+    return hours
+
+
+def skill_id_bounds() -> tuple[int, int]:
+    """The largest skill id and the largest skill-domain id in use (0 when none)."""
+    bounds = Skill.objects.aggregate(skill=Max("pk"), domain=Max("domain_id"))
+    return bounds["skill"] or 0, bounds["domain"] or 0
+
+
+def profile_skill_rows(*, profile_ids: list[int]) -> list[tuple[int, int, int, int]]:
+    """(profile id, skill id, domain id, level) of every skill of the given profiles."""
+    rows = ProfileSkill.objects.filter(profile_id__in=profile_ids).values_list(
+        "profile_id", "skill_id", "skill__domain_id", "level"
+    )
+    return [(p, s, d, level) for p, s, d, level in rows]
+
+
+def suggestable_profiles(
+    *, excluding_users: QuerySet | list[int], outside: Organisation, domain_ids: list[int]
+) -> QuerySet[Profile]:
+    """Profiles of active people who agreed to be suggested (purpose ``matching``), are not
+    among ``excluding_users`` (ids or an id subquery), not members of ``outside`` and, when
+    ``domain_ids`` is not empty, have a skill in one of those domains."""
+    profiles = (
+        Profile.objects.filter(user__is_active=True, user__in=consenting_users(purpose="matching"))
+        .exclude(user__in=excluding_users)
+        .exclude(user__memberships__organisation=outside)
+    )
+    if domain_ids:
+        profiles = profiles.filter(skills__skill__domain_id__in=domain_ids)
+    return profiles

@@ -197,3 +197,9 @@ def balance_series(user) -> dict[str, list[tuple[str, int]]]:
         else:
             points.append((day, running[code]))
     return series
+
+
+def hold_get(*, hold_id: int) -> Hold:
+    """One escrow hold by id (DoesNotExist when there is none), for settling it through
+    ``ledger.services``."""
+    return Hold.objects.get(pk=hold_id)

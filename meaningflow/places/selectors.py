@@ -155,3 +155,29 @@ def city_search(q: str, country_code: str | None = None, limit: int = 20) -> lis
 
 def _clamp(limit: int) -> int:
     return max(1, min(int(limit), SEARCH_LIMIT_MAX))
+
+
+# --- Reads the needs app makes for its forms and API -------------------------------------
+
+
+def division_choices() -> QuerySet[Division]:
+    """Every division by code, for a choice field."""
+    return Division.objects.order_by("code")
+
+
+def abroad_city_choices() -> QuerySet[City]:
+    """Cities outside China with at least 300,000 people, largest first, for a choice field."""
+    return (
+        City.objects.filter(division__isnull=True, population__gte=300_000)
+        .exclude(country_code="CN")
+        .order_by("-population")
+    )
+
+
+def city_by_geonameid(geonameid: int) -> City | None:
+    return City.objects.filter(geonameid=geonameid).first()
+
+
+def division_children(division: Division) -> QuerySet[Division]:
+    """The divisions directly below ``division``."""
+    return Division.objects.filter(parent=division)
