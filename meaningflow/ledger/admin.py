@@ -41,7 +41,8 @@ class ParameterSetForm(forms.ModelForm):
                 _(
                     "This version has been used by recorded contributions; publish a new "
                     "version instead."
-                )
+                ),
+                code="ledger.parameters_in_use",
             )
         return cleaned
 

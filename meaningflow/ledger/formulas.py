@@ -37,7 +37,8 @@ def _choice(table: dict, key, label: str) -> Decimal:
     if key not in table:
         raise ValidationError(
             _("Unknown %(label)s “%(value)s”; expected one of: %(choices)s.")
-            % {"label": label, "value": key, "choices": ", ".join(sorted(table))}
+            % {"label": label, "value": key, "choices": ", ".join(sorted(table))},
+            code="ledger.input_unknown_choice",
         )
     return _dec(table[key])
 
@@ -48,13 +49,15 @@ def _positive(value, label: str, *, allow_zero: bool = False, integer: bool = Fa
     except Exception:
         number = None
     if number is None or not number.is_finite() or isinstance(value, bool):
-        raise ValidationError(_("%(label)s must be a number.") % {"label": label})
+        raise ValidationError(_("%(label)s must be a number.") % {"label": label}, code="ledger.input_not_number")
     if integer and number != number.to_integral_value():
-        raise ValidationError(_("%(label)s must be a whole number.") % {"label": label})
+        raise ValidationError(_("%(label)s must be a whole number.") % {"label": label}, code="ledger.input_not_whole")
     if number < 0 or (number == 0 and not allow_zero):
-        raise ValidationError(_("%(label)s must be greater than zero.") % {"label": label})
+        raise ValidationError(
+            _("%(label)s must be greater than zero.") % {"label": label}, code="ledger.input_not_positive"
+        )
     if number > MAX_DURATION and not integer:
-        raise ValidationError(_("%(label)s is too large.") % {"label": label})
+        raise ValidationError(_("%(label)s is too large.") % {"label": label}, code="ledger.input_too_large")
     return number
 
 
@@ -68,7 +71,9 @@ def _demand(table: dict, demand: str, demand_index, key: str) -> tuple[Decimal, 
         value = _choice(table, demand, _("demand level"))
         return value, {key: str(value)}
     if demand != "normal":
-        raise ValidationError(_("Give either a demand level or a demand index, not both."))
+        raise ValidationError(
+            _("Give either a demand level or a demand index, not both."), code="ledger.demand_both_given"
+        )
     given = _positive(demand_index, _("Demand index"), allow_zero=True)
     values = [_dec(v) for v in table.values()]
     value = min(max(given, min(values)), max(values))
@@ -246,13 +251,16 @@ FORMULAS = {
 def cv_for(kind: str, params: dict, inputs: dict) -> FormulaResult:
     """Dispatch on the contribution kind; unknown input names are refused, not ignored."""
     if kind not in FORMULAS:
-        raise ValidationError(_("Unknown contribution kind “%(kind)s”.") % {"kind": kind})
+        raise ValidationError(
+            _("Unknown contribution kind “%(kind)s”.") % {"kind": kind}, code="ledger.kind_unknown"
+        )
     if not isinstance(inputs, dict):
-        raise ValidationError(_("The inputs must be an object."))
+        raise ValidationError(_("The inputs must be an object."), code="ledger.inputs_not_object")
     try:
         return FORMULAS[kind](params, **inputs)
     except TypeError as exc:
         raise ValidationError(
             _("The inputs do not fit the %(kind)s formula: %(error)s")
-            % {"kind": kind, "error": exc}
+            % {"kind": kind, "error": exc},
+            code="ledger.inputs_mismatch",
         ) from exc

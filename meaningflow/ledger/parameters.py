@@ -120,13 +120,15 @@ def _is_number(value) -> bool:
 def validate_document(document) -> None:
     """Raise ValidationError naming every missing or malformed parameter."""
     if not isinstance(document, dict):
-        raise ValidationError(_("The parameters must be a JSON object."))
+        raise ValidationError(_("The parameters must be a JSON object."), code="ledger.parameters_not_object")
     errors = []
     for path, kind in SCHEMA.items():
         try:
             value = _lookup(document, path)
         except KeyError:
-            errors.append(_("Missing parameter %(path)s.") % {"path": path})
+            errors.append(
+                ValidationError(_("Missing parameter %(path)s.") % {"path": path}, code="ledger.parameter_missing")
+            )
             continue
         ok = (
             (kind == "number" and _is_number(value))
@@ -139,23 +141,34 @@ def validate_document(document) -> None:
             )
         )
         if not ok:
-            errors.append(_("Parameter %(path)s has a wrong value.") % {"path": path})
+            errors.append(
+                ValidationError(_("Parameter %(path)s has a wrong value.") % {"path": path}, code="ledger.parameter_invalid")
+            )
     for group, key in (("resource", "base_value"), ("consumption", "base_cost")):
         table = document.get(group, {}).get(key)
         if not isinstance(table, dict) or not table:
-            errors.append(_("Missing parameter %(path)s.") % {"path": f"{group}.{key}"})
+            errors.append(
+                ValidationError(
+                    _("Missing parameter %(path)s.") % {"path": f"{group}.{key}"}, code="ledger.parameter_missing"
+                )
+            )
             continue
         for name, entry in table.items():
             amount = entry.get("value", entry.get("default")) if isinstance(entry, dict) else None
             if not _is_number(amount) or entry.get("per") not in DURATION_UNITS:
                 errors.append(
-                    _("Parameter %(path)s has a wrong value.") % {"path": f"{group}.{key}.{name}"}
+                    ValidationError(
+                        _("Parameter %(path)s has a wrong value.") % {"path": f"{group}.{key}.{name}"},
+                        code="ledger.parameter_invalid",
+                    )
                 )
     if (
         not errors
         and not document["trust"]["l3"] <= document["trust"]["l4"] <= document["trust"]["l5"]
     ):
-        errors.append(_("Trust thresholds must increase from L3 to L5."))
+        errors.append(
+            ValidationError(_("Trust thresholds must increase from L3 to L5."), code="ledger.trust_thresholds_order")
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -177,5 +190,7 @@ def parameters_in_force(*, on: date | None = None):
         .first()
     )
     if found is None:
-        raise ValidationError(_("No CV parameters are in force on %(date)s.") % {"date": on})
+        raise ValidationError(
+            _("No CV parameters are in force on %(date)s.") % {"date": on}, code="ledger.parameters_missing"
+        )
     return found

@@ -41,7 +41,7 @@ def _formula_inputs(kind: str, inputs: dict) -> dict:
 
         skill = Skill.objects.filter(pk=skill_id).first()
         if skill is None:
-            raise ValidationError(_("Unknown skill."))
+            raise ValidationError(_("Unknown skill."), code="ledger.skill_unknown")
         inputs["difficulty"] = skill.difficulty
     return inputs
 

@@ -81,7 +81,7 @@ def unit_for(*, domain: Domain | None) -> Unit:
     try:
         return domain.unit
     except Unit.DoesNotExist as exc:
-        raise ValidationError(_("This domain has no CV unit.")) from exc
+        raise ValidationError(_("This domain has no CV unit."), code="ledger.domain_without_unit") from exc
 
 
 def system_account(*, kind: str, unit: Unit) -> Account:
@@ -168,7 +168,9 @@ def person_accounts_lock(*, pairs: Iterable[tuple]) -> list[Account]:
 
 def amount_check(amount) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValidationError(_("The amount must be a whole number of CV greater than zero."))
+        raise ValidationError(
+            _("The amount must be a whole number of CV greater than zero."), code="ledger.amount_invalid"
+        )
     return amount
 
 
@@ -536,7 +538,9 @@ def idempotent(
     transaction, a deadlock or serialisation failure runs both again
     (``transactions.retrying``: the ledger's entry points retry here)."""
     if not key or len(key) > 200:
-        raise ValidationError(_("An idempotency key of at most 200 characters is required."))
+        raise ValidationError(
+            _("An idempotency key of at most 200 characters is required."), code="ledger.idempotency_key_invalid"
+        )
     fingerprint = hashing.request_hash(payload)
 
     def attempt():
@@ -557,6 +561,7 @@ def idempotent(
             raise
     if existing.request_hash != fingerprint:
         raise IdempotencyConflict(
-            _("This idempotency key was already used for a different request.")
+            _("This idempotency key was already used for a different request."),
+            code="ledger.idempotency_conflict",
         )
     return existing

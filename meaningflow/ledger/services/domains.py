@@ -59,7 +59,9 @@ def domain_create(
 
 def domain_terms_date_check(effective_from: date) -> None:
     if effective_from < timezone.localdate():
-        raise ValidationError(_("New conversion terms cannot take effect in the past."))
+        raise ValidationError(
+            _("New conversion terms cannot take effect in the past."), code="ledger.terms_in_past"
+        )
 
 
 @transactions.entry_point
@@ -111,7 +113,9 @@ def domain_terms_in_force(*, domain: Domain, on: date | None = None) -> DomainTe
         .first()
     )
     if terms is None:
-        raise ValidationError(_("This domain has no conversion terms in force on that date."))
+        raise ValidationError(
+            _("This domain has no conversion terms in force on that date."), code="ledger.terms_missing"
+        )
     return terms
 
 
@@ -150,17 +154,20 @@ def domain_convert(
     def body(fingerprint: str) -> Transaction:
         locked = Domain.objects.select_for_update(no_key=True).get(pk=domain.pk)
         if not locked.is_active:
-            raise ValidationError(_("This domain is closed."))
+            raise ValidationError(_("This domain is closed."), code="ledger.domain_closed")
         terms = domain_terms_in_force(domain=locked, on=on)
         result = converted_amount(terms=terms, amount=amount)
         if result <= 0:
-            raise ValidationError(_("This amount converts to less than one Global CV."))
+            raise ValidationError(
+                _("This amount converts to less than one Global CV."), code="ledger.conversion_too_small"
+            )
         budget, _created = ConversionBudget.objects.get_or_create(domain=locked, period=period)
         budget = ConversionBudget.objects.select_for_update(no_key=True).get(pk=budget.pk)
         if budget.used + result > terms.conversion_budget:
             raise ValidationError(
                 _("The domain's conversion budget for this month allows %(left)s more Global CV.")
-                % {"left": max(0, terms.conversion_budget - budget.used)}
+                % {"left": max(0, terms.conversion_budget - budget.used)},
+                code="ledger.conversion_budget_exceeded",
             )
         domain_unit, global_unit = unit_for(domain=locked), unit_for(domain=None)
         domain_account, global_account = person_accounts_lock(

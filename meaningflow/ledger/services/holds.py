@@ -34,7 +34,8 @@ def _transition(hold: Hold, target: str) -> None:
     if target not in TRANSITIONS.get(hold.status, set()):
         raise ValidationError(
             _("This hold is %(status)s and cannot be changed any more.")
-            % {"status": hold.get_status_display()}
+            % {"status": hold.get_status_display()},
+            code="ledger.hold_not_open",
         )
     hold.status = target
     hold.closed_at = timezone.now()
@@ -105,7 +106,8 @@ def _settle(*, hold: Hold, consume: int, target: str, actor=None) -> Hold:
             return hold  # a retry of the same settlement
         if consume > hold.amount:
             raise ValidationError(
-                _("Cannot consume more than the %(amount)s CV held.") % {"amount": hold.amount}
+                _("Cannot consume more than the %(amount)s CV held.") % {"amount": hold.amount},
+                code="ledger.hold_exceeded",
             )
         unit = hold.account.unit
         (account,) = person_accounts_lock(pairs=[(hold.owner, unit)])

@@ -22,7 +22,9 @@ def parameter_set_publish(
     confuse readers) unless ``allow_past`` is set for data repair."""
     validate_document(document)
     if effective_from < timezone.localdate() and not allow_past:
-        raise ValidationError(_("A new parameter version cannot take effect in the past."))
+        raise ValidationError(
+            _("A new parameter version cannot take effect in the past."), code="ledger.parameters_in_past"
+        )
     with transactions.atomic():
         version = (ParameterSet.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         params = ParameterSet.objects.create(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from meaningflow.core.models import AuditEvent
 from meaningflow.ledger import services
-from meaningflow.ledger.models import Transaction
+from meaningflow.ledger.models import ParameterSet, Transaction
 from meaningflow.ledger.tests.factories import key, mint
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,9 @@ def test_admins_add_dated_conversion_terms_but_never_edit_them(client, superuser
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     form = {"domain": domain.pk, "conversion_rate": "0.8", "conversion_budget": "500", "note": "board decision"}
     refused = client.post("/admin/ledger/domainterms/add/", {**form, "effective_from": "2020-01-01"})
-    assert refused.status_code == 200 and "cannot take effect in the past" in refused.content.decode()
+    assert refused.status_code == 200
+    refusals = refused.context["adminform"].form.errors.as_data().values()
+    assert [error.code for errors in refusals for error in errors] == ["ledger.terms_in_past"]
     response = client.post("/admin/ledger/domainterms/add/", {**form, "effective_from": tomorrow})
     assert response.status_code == 302
     added = domain.terms.get(version=2)
@@ -129,3 +131,10 @@ def test_admins_add_dated_conversion_terms_but_never_edit_them(client, superuser
     assert change.status_code == 403 and domain.terms.get(version=2).conversion_rate == added.conversion_rate
     assert client.post(f"/admin/ledger/domainterms/{added.pk}/delete/", {"post": "yes"}).status_code == 403
     assert domain.terms.count() == 2
+
+
+def test_an_api_refusal_carries_its_code(client):
+    ParameterSet.objects.update(published=False)
+    response = client.get("/api/v1/cv/parameters")
+    assert response.status_code == 400
+    assert response.json()["code"] == "ledger.parameters_missing"

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from meaningflow.core.errors import error_codes
 from meaningflow.core.models import AuditEvent, JobRun
 from meaningflow.ledger import selectors, services
 from meaningflow.ledger.models import Account, Hold, Transaction, TrustFact
@@ -33,8 +34,9 @@ def test_contribution_mints_and_records_its_explanation(alice):
 def test_retry_returns_first_result_and_different_payload_is_refused(alice):
     first = mint(alice, 1, idempotency_key="same")
     assert mint(alice, 1, idempotency_key="same").pk == first.pk
-    with pytest.raises(services.IdempotencyConflict):
+    with pytest.raises(services.IdempotencyConflict) as conflict:
         mint(alice, 2, idempotency_key="same")
+    assert error_codes(conflict.value) == ["ledger.idempotency_conflict"]
     assert selectors.balance_of(alice) == 200
 
 
@@ -61,16 +63,18 @@ def test_hold_excludes_held_cv_from_available_and_partial_consume_releases_rest(
     )
     assert selectors.available_balance_of(alice) == 400
     assert selectors.balance_of(alice) == 1000
-    with pytest.raises(ValidationError, match="Not enough CV"):
+    with pytest.raises(ValidationError) as refused:
         services.hold_place(
             user=alice, amount=401, cause="resources.booking:2", idempotency_key=key()
         )
+    assert error_codes(refused.value) == ["ledger.insufficient"]
     hold = services.hold_consume(hold=hold, amount=450)
     assert hold.status == Hold.Status.CONSUMED and hold.consumed == 450
     assert selectors.available_balance_of(alice) == 550 == selectors.balance_of(alice)
     assert services.hold_consume(hold=hold, amount=450).pk == hold.pk  # retry
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as final:
         services.hold_release(hold=hold)
+    assert error_codes(final.value) == ["ledger.hold_not_open"]
     assert ledger_verify() == []
 
 
@@ -91,10 +95,11 @@ def test_expired_holds_are_released_by_the_job(alice):
 def test_use_record_cannot_overspend(alice):
     mint(alice, 1)
     services.use_record(user=alice, amount=150, cause="skills.enrolment:1", idempotency_key=key())
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.use_record(
             user=alice, amount=51, cause="skills.enrolment:2", idempotency_key=key()
         )
+    assert error_codes(refused.value) == ["ledger.insufficient"]
     assert selectors.balance_of(alice) == 50
 
 
@@ -107,8 +112,9 @@ def test_conversion_respects_rate_and_monthly_budget(alice, bob):
     tx = services.domain_convert(user=alice, domain=domain, amount=200, idempotency_key=key())
     assert tx.kind == Transaction.Kind.CONVERT
     assert selectors.balance_of(alice, domain) == 200 and selectors.balance_of(alice) == 100
-    with pytest.raises(ValidationError, match="budget"):
+    with pytest.raises(ValidationError) as over:
         services.domain_convert(user=bob, domain=domain, amount=200, idempotency_key=key())
+    assert error_codes(over.value) == ["ledger.conversion_budget_exceeded"]
     services.domain_convert(user=bob, domain=domain, amount=100, idempotency_key=key())
     assert selectors.balance_of(bob) == 50
     assert ledger_verify() == []
@@ -128,16 +134,18 @@ def test_conversion_terms_are_dated_versions_and_each_conversion_records_its_ver
     assert "terms v2" in later.memo and selectors.balance_of(alice) == 75  # 0.25 from tomorrow
     event = AuditEvent.objects.get(action="ledger.domain.terms_published")
     assert event.actor == superuser and event.data["rate"] == "0.25"
-    with pytest.raises(ValidationError, match="past"):
+    with pytest.raises(ValidationError) as past:
         services.domain_terms_publish(
             domain=domain, conversion_rate="1", conversion_budget=1, effective_from=today - timedelta(days=1)
         )
+    assert error_codes(past.value) == ["ledger.terms_in_past"]
     with pytest.raises(ValidationError):
         services.domain_terms_publish(domain=domain, conversion_rate="11", conversion_budget=1, effective_from=today)
-    with pytest.raises(ValidationError, match="no conversion terms"):
+    with pytest.raises(ValidationError) as missing:
         services.domain_convert(
             user=alice, domain=domain, amount=100, idempotency_key=key(), on=today - timedelta(days=1)
         )
+    assert error_codes(missing.value) == ["ledger.terms_missing"]
     assert domain.terms.count() == 2  # the refused versions were not stored
     assert ledger_verify() == []
 
