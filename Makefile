@@ -4,15 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-sqlite test-postgres bench lint format messages install demo clean
+.PHONY: run dev test test-sqlite test-postgres bench lint format messages install lock demo clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions and files in requirements.lock (every file's sha256 checked), then
+# the project itself without touching those.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve requirements.lock after changing a pin in pyproject.toml (pip-tools, in its own
+# throwaway environment so it never mixes with the project's).
+lock:
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet pip-tools==7.5.2
+	var/lock-venv/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 # Set up everything and serve on SQLite with bilingual demo data (gunicorn, WSGI).
 run: install
