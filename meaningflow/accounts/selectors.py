@@ -466,3 +466,17 @@ def suggestable_profiles(
     if domain_ids:
         profiles = profiles.filter(skills__skill__domain_id__in=domain_ids)
     return profiles
+
+
+# --- Reads the resources app makes: who to tell, and demo organisations ------------------
+
+
+def active_moderators() -> QuerySet[User]:
+    """Everyone who holds an active moderator role (told of problems and safeguard cases)."""
+    ids = StaffRole.objects.filter(role=StaffRole.Role.MODERATOR, active=True).values("user_id")
+    return User.objects.filter(pk__in=ids)
+
+
+def organisations_of_types(*, types: list[str]) -> QuerySet[Organisation]:
+    """Organisations of the given ``Organisation.Type`` values, with their place loaded."""
+    return Organisation.objects.filter(type__in=types).select_related("division", "city")

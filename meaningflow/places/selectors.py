@@ -181,3 +181,20 @@ def city_by_geonameid(geonameid: int) -> City | None:
 def division_children(division: Division) -> QuerySet[Division]:
     """The divisions directly below ``division``."""
     return Division.objects.filter(parent=division)
+
+
+# --- Reads the resources app makes for its forms -----------------------------------------
+
+
+def prefecture_choices() -> QuerySet[Division]:
+    """Every prefecture-level division by code, for a choice field."""
+    return Division.objects.filter(level=Division.Level.PREFECTURE).order_by("code")
+
+
+def division_by_name(name: str) -> Division | None:
+    """The division whose English name is ``name`` (any case), else the first whose Chinese
+    name starts with it."""
+    return (
+        Division.objects.filter(name_en__iexact=name).first()
+        or Division.objects.filter(name_zh__startswith=name).first()
+    )
