@@ -480,3 +480,11 @@ def active_moderators() -> QuerySet[User]:
 def organisations_of_types(*, types: list[str]) -> QuerySet[Organisation]:
     """Organisations of the given ``Organisation.Type`` values, with their place loaded."""
     return Organisation.objects.filter(type__in=types).select_related("division", "city")
+
+
+# --- Reads the ledger makes -----------------------------------------------------------------
+
+
+def skill_get(*, skill_id: int) -> Skill | None:
+    """The taxonomy skill ``skill_id`` (its difficulty weighs a skill contribution, CV-E2)."""
+    return Skill.objects.filter(pk=skill_id).first()

@@ -451,3 +451,24 @@ def reference_data_load() -> dict[str, int]:
                 code=interest["code"], defaults={"name_zh": interest["name_zh"], "name_en": interest["name_en"]}
             )
     return {"domains": len(taxonomy["domains"]), "skills": skills, "interests": len(interests)}
+
+
+# --- Benchmarks -----------------------------------------------------------------------
+
+
+def identities_bind_unchecked(*, user_ids: list[int], prefix: str = "B") -> None:
+    """Bind a verified test passport to each of ``user_ids`` in one bulk insert, with no
+    document checks, throttling or audit: for benchmarks only (``ledger.benchmarking``),
+    never for people."""
+    Identity.objects.bulk_create(
+        Identity(
+            user_id=pk,
+            document_type=Identity.DocumentType.PASSPORT,
+            country="DE",
+            legal_name=f"Bench {pk}",
+            number=f"{prefix}{pk:08d}",
+            number_hash=identity_number_hash(document_type="passport", country="DE", number=f"{prefix}{pk:08d}"),
+            number_masked=f"{prefix}****",
+        )
+        for pk in user_ids
+    )
