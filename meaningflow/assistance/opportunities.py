@@ -1,25 +1,24 @@
-"""Opportunities that discovery can offer, gathered from other apps through their selectors.
+"""Opportunities that discovery can offer, gathered from other apps.
 
-The needs app offers its open needs (``needs.selectors.opportunities_for_discovery``), the
-resources app its listed start-up spaces and tools (``resources.selectors``, same name).
-Verified organisations of the accounts app are offered too. A source selector has the
-contract::
+The needs app offers its open needs, the resources app its listed start-up spaces and
+tools: each registers a source in ``core.registry.opportunity_sources`` from its
+``AppConfig.ready()`` (this app may not import them: docs/ARCHITECTURE.md). The contract of
+a source and of its rows is ``core.registry.OpportunitySource``. Verified organisations of
+the accounts app are offered too, read through its selectors.
 
-    opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]
-        # each: {"ref": "needs.need:42", "title": str, "region_code": "430102",
-        #        "skills": ["cooking", …], "service_need": "job" | "training" | "startup",
-        #        "reason_code": "opportunity.resource"}  # optional, "opportunity.need" if absent
+A source that raises, or gives a reason code discovery does not know, is a bug in that
+source: the discovery run fails (its ``JobRun`` is marked failed with the error) rather
+than quietly offering less.
 """
 
-import importlib
-import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from meaningflow.accounts import selectors as account_selectors
 from meaningflow.assistance.reasons import PUSH_REASONS
+from meaningflow.core.registry import opportunity_sources
 
-logger = logging.getLogger(__name__)
-SOURCES = ("meaningflow.needs.selectors", "meaningflow.resources.selectors")
 # Which kinds of organisation answer which service need.
 ORGANISATION_TYPES = {
     "training": ("school", "ngo", "cultural_body"),
@@ -28,47 +27,40 @@ ORGANISATION_TYPES = {
 }
 
 
+class UnknownReasonCode(ValueError):
+    """An opportunity source gave a reason code that is not an ``opportunity.*`` push reason."""
+
+
 @dataclass(frozen=True)
 class Opportunity:
     ref: str
     title: str
     region_code: str
     service_need: str
-    skills: frozenset = frozenset()
+    skills: frozenset[str] = frozenset()
     reason_code: str = "opportunity.organisation"
 
 
+def _opportunity(source: str, row: Mapping[str, Any]) -> Opportunity:
+    reason_code = row.get("reason_code", "opportunity.need")
+    if not reason_code.startswith("opportunity.") or reason_code not in PUSH_REASONS:
+        raise UnknownReasonCode(f"opportunity source {source!r} gave an unknown reason code {reason_code!r}")
+    return Opportunity(
+        ref=row["ref"],
+        title=row.get("title", ""),
+        region_code=row.get("region_code", ""),
+        service_need=row.get("service_need", "job"),
+        skills=frozenset(row.get("skills") or ()),
+        reason_code=reason_code,
+    )
+
+
 def _from_sources(region_prefix: str, limit: int) -> list[Opportunity]:
-    found = []
-    for path in SOURCES:
-        try:
-            module = importlib.import_module(path)
-        except ImportError:
-            continue
-        selector = getattr(module, "opportunities_for_discovery", None)
-        if selector is None:
-            continue
-        try:
-            rows = selector(region_prefix=region_prefix, limit=limit)
-        except Exception:  # another team's code must not stop a province-wide run
-            logger.exception("opportunity source %s failed", path)
-            continue
-        for row in rows:
-            reason_code = row.get("reason_code", "opportunity.need")
-            if not reason_code.startswith("opportunity.") or reason_code not in PUSH_REASONS:
-                logger.error("opportunity source %s gave an unknown reason code %r", path, reason_code)
-                continue
-            found.append(
-                Opportunity(
-                    ref=row["ref"],
-                    title=row.get("title", ""),
-                    region_code=row.get("region_code", ""),
-                    service_need=row.get("service_need", "job"),
-                    skills=frozenset(row.get("skills") or ()),
-                    reason_code=reason_code,
-                )
-            )
-    return found
+    return [
+        _opportunity(name, row)
+        for name, source in opportunity_sources.items()
+        for row in source(region_prefix=region_prefix, limit=limit)
+    ]
 
 
 def _from_organisations(region_prefix: str) -> list[Opportunity]:

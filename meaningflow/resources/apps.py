@@ -19,8 +19,12 @@ class ResourcesConfig(AppConfig):
 
     def ready(self):
         from meaningflow.accounts.personal_data import provider_register
+        from meaningflow.core.registry import opportunity_sources
+        from meaningflow.resources import selectors
         from meaningflow.resources.personal_data import PROVIDER
 
         post_migrate.connect(_reference, sender=self, dispatch_uid="resources_reference")
         # PR-1: this app's part of a person's data, for the export and account deletion.
         provider_register(PROVIDER)
+        # GV-4: what this app offers to the assistance app's discovery.
+        opportunity_sources.register("resources", selectors.opportunities_for_discovery)
