@@ -5,6 +5,7 @@ import json
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from meaningflow.ledger.models import (
@@ -56,8 +57,6 @@ class ParameterSetAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Copy as a new unpublished version"))
     def duplicate_as_draft(self, request, queryset):
-        from django.db.models import Max
-
         for params in queryset:
             version = (ParameterSet.objects.aggregate(v=Max("version"))["v"] or 0) + 1
             ParameterSet.objects.create(

@@ -6,10 +6,12 @@ has not verified the identity yet gets one, which waits (ID-2). Recorded through
 import random
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from meaningflow.accounts.models import User
 from meaningflow.ledger.services import contribution_record
+
+User = get_user_model()
 
 SAMPLES = [
     ("skill", {"hours": 6, "learners": 8, "learner_rating": "good", "difficulty_class": "basic"},

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meaningflow.ledger.models import ParameterSet
+
 # SPEC section 3 defaults. Units: resource base values are per the unit in ``per``.
 DEFAULT_PARAMETERS: dict = {
     "resource": {
@@ -181,8 +183,6 @@ def parameters_in_force(*, on: date | None = None):
     """The published ParameterSet in force on ``on`` (today by default).
 
     Raises ValidationError when none is in force (e.g. a date before the first set)."""
-    from meaningflow.ledger.models import ParameterSet
-
     on = on or timezone.localdate()
     found = (
         ParameterSet.objects.filter(published=True, effective_from__lte=on)

@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.selectors import identity_verified, verified_users
+from meaningflow.accounts.selectors import identity_verified, skill_get, verified_users
 from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log
 from meaningflow.ledger import formulas
@@ -37,9 +37,7 @@ def _formula_inputs(kind: str, inputs: dict) -> dict:
     inputs = dict(inputs)
     skill_id = inputs.pop("skill_id", None)
     if kind == Contribution.Kind.SKILL and skill_id is not None:
-        from meaningflow.accounts.models import Skill
-
-        skill = Skill.objects.filter(pk=skill_id).first()
+        skill = skill_get(skill_id=skill_id)
         if skill is None:
             raise ValidationError(_("Unknown skill."), code="ledger.skill_unknown")
         inputs["difficulty"] = skill.difficulty

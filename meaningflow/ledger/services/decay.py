@@ -29,6 +29,7 @@ from datetime import date
 from typing import TextIO
 
 import numpy
+import psycopg
 from django.db import connection
 from django.utils import timezone
 
@@ -168,8 +169,6 @@ def _write_pg(db, params: dict, digest) -> tuple[int, int]:
                 postings = cursor.rowcount
             cursor.execute(_PG_BALANCES, params)
             return cursor.rowcount, postings
-    import psycopg
-
     pg = db.connection
     with db.wrap_database_errors, pg.pipeline():
         inserted, updated, hashed = psycopg.Cursor(pg), psycopg.Cursor(pg), psycopg.Cursor(pg)

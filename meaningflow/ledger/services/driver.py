@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 
 T = TypeVar("T")
@@ -56,8 +57,6 @@ def _raw(db):
     psycopg prepares these few fixed statements when the connection's
     ``prepare_threshold`` allows it); sqlite3's takes ``?`` placeholders."""
     if db.vendor == "postgresql":
-        import psycopg
-
         return psycopg.Cursor(db.connection)
     return db.connection.cursor()
 

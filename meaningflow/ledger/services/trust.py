@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.db.models import Count, Max, Q, Subquery, Sum
 from django.utils import timezone
@@ -27,6 +28,8 @@ from meaningflow.ledger.services.core import (
     transaction_post,
 )
 from meaningflow.ledger.services.domains import cap_rate_for
+
+User = get_user_model()
 
 # Reason codes stored on each change, with the sentence a person reads.
 REASONS = {
@@ -147,8 +150,6 @@ def trust_levels_refresh(*, stream=None) -> dict:
     The facts of everyone are read with four aggregate queries and the level computed by
     ``trust_level_for``; only the people whose level differs go through
     ``trust_level_refresh`` (which records the change, audits and notifies). Idempotent."""
-    from meaningflow.accounts.models import User
-
     thresholds = parameters_in_force().document["trust"]
     credited: dict[int, Decimal] = {}
     contributed: set[int] = set()

@@ -2,14 +2,16 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
 
+from meaningflow.accounts.services import identity_verify
 from meaningflow.ledger import selectors, services
-from meaningflow.ledger.models import Account, Posting, Transaction
+from meaningflow.ledger.models import Account, Contribution, Posting, Transaction
 from meaningflow.ledger.verify import ledger_verify
 
 pytestmark = [
@@ -128,10 +130,6 @@ def test_concurrent_credits_in_several_units_never_pass_the_one_annual_cap(make_
     """CV-6: the cap is one figure across units; credits of one person in Global CV and two
     domains at once all queue on the person's Global account, so the year's total stays
     within the cap."""
-    from decimal import Decimal
-
-    from meaningflow.ledger.models import Contribution
-
     alice = make_user("alice")
     garden = services.domain_create(code="garden", name_zh="花园", name_en="Garden", conversion_rate=Decimal("0.5"))
     choir = services.domain_create(code="choir", name_zh="合唱", name_en="Choir", conversion_rate=Decimal("0.25"))
@@ -157,9 +155,6 @@ def test_a_verification_racing_with_recordings_leaves_nothing_waiting(make_user)
     """ID-2: contributions recorded while the person verifies their identity are either
     credited by the verification or see the identity themselves — none is left waiting
     (repeated for five people: the race is narrow)."""
-    from meaningflow.accounts.services import identity_verify
-    from meaningflow.ledger.models import Contribution
-
     for round_ in range(5):
         newcomer = make_user(f"newcomer{round_}", verified=False)
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.test.utils import CaptureQueriesContext
+from psycopg.pq import TransactionStatus
 
 from meaningflow.ledger import selectors, services
 from meaningflow.ledger.models import Transaction
@@ -89,8 +90,6 @@ def test_outside_a_transaction_the_driver_begins_and_commits_itself(alice):
     if db.vendor == "sqlite":  # the driver's own view: nothing left open
         assert not db.connection.in_transaction
     else:
-        from psycopg.pq import TransactionStatus
-
         assert db.connection.info.transaction_status == TransactionStatus.IDLE
 
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
+from psycopg.pq import TransactionStatus
 
 from meaningflow.core.errors import error_codes
 from meaningflow.core.models import AuditEvent
@@ -187,8 +188,6 @@ def test_a_use_outside_any_transaction_commits_on_its_own_and_checks_the_balance
     if connection.vendor == "sqlite":  # the driver's own view: no transaction left open
         assert not connection.connection.in_transaction
     else:
-        from psycopg.pq import TransactionStatus
-
         assert connection.connection.info.transaction_status == TransactionStatus.IDLE
     assert selectors.balance_of(alice) == 79
     assert Account.objects.get(owner=alice).last_activity_on == timezone.localdate()

@@ -7,6 +7,10 @@ and for Tokyo also through the price of a real room listed there (``resources.pr
 import pytest
 
 from meaningflow.ledger import formulas
+from meaningflow.places.models import City
+from meaningflow.resources import pricing
+from meaningflow.resources import services as resource_services
+from meaningflow.resources.reference import reference_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +35,8 @@ def test_section_4_1_examples(params, resource_type, region, duration, per, amou
 def test_tokyo_night_through_a_room_listed_in_tokyo(reference_data, make_user):
     """附件四 4.1, line 1651: “东京共享公寓一晚：300 贡献值” — the price a guest is quoted for
     one night of a room whose place is Tokyo (the region key comes from the city)."""
-    from meaningflow.places.models import City
-    from meaningflow.resources import pricing, services
-    from meaningflow.resources.reference import reference_ensure
-
     reference_ensure()
-    room = services.resource_create(
+    room = resource_services.resource_create(
         owner=make_user("tokyo_host"),
         type="room",
         title_zh="东京共享公寓",
