@@ -1,7 +1,12 @@
 """JSON API of Shared World: search and availability are public; listing, booking and
 transitions need a login (token or session). Same services as the pages."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -11,15 +16,17 @@ from ninja import Field, File, Form, Query, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from meaningflow.accounts.models import Organisation
+from meaningflow.accounts import selectors as accounts_selectors
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.idempotency import idempotent
 from meaningflow.core.pagination import Pagination
 from meaningflow.core.routers import ApiRouter
 from meaningflow.core.validators import MAX_AMOUNT, Id
-from meaningflow.places.models import City, Division
-from meaningflow.resources import pricing, selectors, services
+from meaningflow.places import selectors as places_selectors
+from meaningflow.resources import pricing, rules, selectors, services
 from meaningflow.resources.models import BlockedPeriod, Booking, Resource
 from meaningflow.resources.periods import period_check, period_for
+from meaningflow.resources.services.parties import GUEST, OWNER
 from meaningflow.resources.schemas import (
     ActionIn,
     BlockIn,
@@ -35,6 +42,7 @@ from meaningflow.resources.schemas import (
 from meaningflow.reviews import selectors as reviews_selectors
 
 router = ApiRouter(tags=["resources"])
+T = TypeVar("T")
 
 
 class SearchQuery(Schema):
@@ -95,41 +103,93 @@ def _resource_out(r: Resource) -> dict:
     }
 
 
-def _booking_out(b: Booking) -> dict:
-    window = reviews_selectors.window_for_subject(subject=b.subject)
-    payment = getattr(b, "payment", None) if hasattr(b, "payment") else None
+BOOKING_FIELDS = (
+    "id",
+    "resource_id",
+    "unit_id",
+    "guest_id",
+    "status",
+    "starts_at",
+    "ends_at",
+    "slots",
+    "people",
+    "cv_amount",
+    "cv_consumed",
+    "money_amount",
+    "money_currency",
+    "demand_index",
+    "respond_by",
+    "refund_percent",
+    "used_slots",
+    "credit_status",
+    "credited_cv",
+    "is_exchange",
+    "subject",
+)
+
+
+def _booking_rows(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """What ``_booking_out`` reads, loaded with the bookings: a fixed number of queries."""
+    return bookings.select_related("resource", "policy", "payment").prefetch_related("lines")
+
+
+def _booking_out(b: Booking, *, role: str | None, window_id: int | None, now: Any) -> dict[str, Any]:
+    """A booking as the API answers it; ``actions`` are those offered to ``role`` now (none
+    without a role)."""
+    payment = getattr(b, "payment", None)
     return {
-        **{
-            f: getattr(b, f)
-            for f in (
-                "id",
-                "resource_id",
-                "unit_id",
-                "guest_id",
-                "status",
-                "starts_at",
-                "ends_at",
-                "slots",
-                "people",
-                "cv_amount",
-                "cv_consumed",
-                "money_amount",
-                "money_currency",
-                "demand_index",
-                "respond_by",
-                "refund_percent",
-                "used_slots",
-                "credit_status",
-                "credited_cv",
-                "is_exchange",
-                "subject",
-            )
-        },
+        **{f: getattr(b, f) for f in BOOKING_FIELDS},
         "policy": b.policy.code,
-        "lines": list(b.lines.values("kind", "amount", "currency", "description")),
+        "lines": [
+            {"kind": line.kind, "amount": line.amount, "currency": line.currency, "description": line.description}
+            for line in b.lines.all()
+        ],
         "payment": payment,
-        "review_window_id": window.pk if window else None,
+        "review_window_id": window_id,
+        "actions": services.booking_actions_offered(booking=b, role=role, now=now) if role else [],
     }
+
+
+def _booking_answer(request, pk: int) -> dict[str, Any]:
+    """One booking, as its viewer sees it (the side they take decides its ``actions``)."""
+    booking = _get_booking_for_user(request, pk)
+    window = reviews_selectors.window_for_subject(subject=booking.subject)
+    return _booking_out(
+        booking,
+        role=services.role_of(user=_user(request), booking=booking),
+        window_id=window.pk if window else None,
+        now=timezone.now(),
+    )
+
+
+class BookingPage(Sequence[dict[str, Any]]):
+    """A list of bookings that the one pagination slices in the database: only the page
+    asked for is loaded, with what its answers read in a fixed number of queries."""
+
+    def __init__(self, bookings: QuerySet[Booking], *, user: Any, role: str) -> None:
+        self.bookings, self.user, self.role = bookings, user, role
+
+    def all(self) -> QuerySet[Booking]:  # the paginator counts ``.all().count()``
+        return self.bookings
+
+    def __len__(self) -> int:
+        return self.bookings.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        page = list(_booking_rows(self.bookings)[index])
+        windows = reviews_selectors.window_ids_for_subjects(subjects=[b.subject for b in page])
+        now = timezone.now()
+        return [
+            _booking_out(
+                b,
+                role=GUEST if b.guest_id == self.user.pk else self.role,
+                window_id=windows.get(b.subject),
+                now=now,
+            )
+            for b in page
+        ]
 
 
 def _get_resource_for_manager(request, pk: int) -> Resource:
@@ -137,8 +197,14 @@ def _get_resource_for_manager(request, pk: int) -> Resource:
     if resource is None:
         raise Http404
     if not selectors.can_manage_resource(user=request.auth_user, resource=resource):
-        raise PermissionDenied(_("You cannot change this resource."))
+        raise Forbidden(_("You cannot change this resource."), code="resource.not_manager")
     return resource
+
+
+def _found(thing: T | None) -> T:
+    if thing is None:
+        raise Http404
+    return thing
 
 
 def _user(request):
@@ -147,7 +213,7 @@ def _user(request):
 
 
 def _get_booking_for_user(request, pk: int) -> Booking:
-    booking = Booking.objects.select_related("resource", "policy").filter(pk=pk).first()
+    booking = _booking_rows(Booking.objects.filter(pk=pk)).first()
     if booking is None or not selectors.booking_can_view(user=_user(request), booking=booking):
         raise Http404
     return booking
@@ -183,29 +249,14 @@ def resource_search(request, filters: Query[SearchQuery]):
 def booking_list(request, role: str = "guest"):
     """My bookings as guest (``role=guest``) or of my resources (``role=owner``)."""
     user = _user(request)
-    qs = (
-        selectors.bookings_for_owner(user=user)
-        if role == "owner"
-        else selectors.bookings_of_guest(user=user)
-    )
-    return [_booking_out(b) for b in qs.select_related("policy").order_by("-id")[:500]]
+    owner = role == "owner"
+    qs = selectors.bookings_for_owner(user=user) if owner else selectors.bookings_of_guest(user=user)
+    return BookingPage(qs.order_by("-id"), user=user, role=OWNER if owner else GUEST)
 
 
 @router.get("/bookings/{int:pk}", response=BookingOut)
 def booking_get(request, pk: Id):
-    return _booking_out(_get_booking_for_user(request, pk))
-
-
-ACTIONS = {
-    "accept": lambda b, u, r: services.booking_accept(booking=b, actor=u),
-    "decline": lambda b, u, r: services.booking_decline(booking=b, actor=u, reason=r),
-    "cancel": lambda b, u, r: services.booking_cancel(booking=b, actor=u, reason=r),
-    "no_show": lambda b, u, r: services.booking_report_no_show(booking=b, actor=u),
-    "problem": lambda b, u, r: services.booking_report_problem(booking=b, actor=u, note=r),
-    "end_early": lambda b, u, r: services.booking_end_early(booking=b, actor=u, reason=r),
-    "complete": lambda b, u, r: services.booking_complete(booking=b, actor=u),
-    "payment_confirm": lambda b, u, r: services.payment_confirm(booking=b, actor=u),
-}
+    return _booking_answer(request, pk)
 
 
 @router.post("/bookings/{int:pk}/checkin", response=BookingOut)
@@ -214,17 +265,19 @@ def booking_checkin(request, pk: Id, payload: CheckInIn):
     services.checkin_record(
         booking=booking, actor=_user(request), as_agreed=payload.as_agreed, note=payload.note
     )
-    return _booking_out(Booking.objects.get(pk=pk))
+    return _booking_answer(request, pk)
 
 
 @router.post("/bookings/{int:pk}/{action}", response=BookingOut)
 def booking_transition(request, pk: Id, action: str, payload: ActionIn):
-    """accept · decline · cancel · no_show · problem · end_early · complete · payment_confirm"""
+    """accept · decline · cancel · no_show · problem · end_early · complete · payment_confirm
+    (``services.ACTIONS``, the same table as the pages'; a booking's ``actions`` lists those
+    it offers you now)."""
     booking = _get_booking_for_user(request, pk)
-    if action not in ACTIONS:
+    if action not in services.ACTIONS:
         raise Http404
-    ACTIONS[action](booking, _user(request), payload.reason)
-    return _booking_out(Booking.objects.get(pk=pk))
+    services.booking_act(booking=booking, actor=_user(request), action=action, reason=payload.reason)
+    return _booking_answer(request, pk)
 
 
 @router.get("/{int:pk}", response=ResourceOut, auth=None)
@@ -250,15 +303,11 @@ def resource_availability(request, pk: Id, start: str = Query(..., max_length=40
         period_check(resource, period, now=timezone.now())
     except ValidationError as exc:
         reason = " ".join(exc.messages)
-    from datetime import timedelta
-
     free = selectors.free_units(
         resource,
         starts_at=period.starts_at,
         blocked_until=period.ends_at + timedelta(minutes=resource.preparation_minutes),
     ).count()
-    from meaningflow.resources import rules
-
     params = rules.rules_in_force()
     _index, level = selectors.demand_index_of(
         region_key=resource.region_key, now=timezone.now(), params=params
@@ -289,9 +338,9 @@ def resource_create(request, payload: ResourceIn):
         data.pop("city_geonameid"),
         data.pop("organisation_id"),
     )
-    division = get_object_or_404(Division, code=division_code) if division_code else None
-    city = get_object_or_404(City, geonameid=geonameid) if geonameid else None
-    organisation = get_object_or_404(Organisation, pk=org_id) if org_id else None
+    division = _found(places_selectors.division_get(division_code)) if division_code else None
+    city = _found(places_selectors.city_by_geonameid(geonameid)) if geonameid else None
+    organisation = _found(accounts_selectors.organisation_get(organisation_id=org_id)) if org_id else None
     if data.get("slot") is None:
         data.pop("slot")
     resource = services.resource_create(
@@ -325,7 +374,7 @@ def block_create(request, pk: Id, payload: BlockIn):
     resource = _get_resource_for_manager(request, pk)
     unit = resource.units.filter(pk=payload.unit_id).first() if payload.unit_id else None
     if payload.unit_id and unit is None:
-        raise ValidationError(_("That unit belongs to another resource."))
+        raise ValidationError(_("That unit belongs to another resource."), code="block.unit_elsewhere")
     block = services.block_add(
         resource=resource,
         actor=request.auth_user,
@@ -360,4 +409,4 @@ def booking_create(request, pk: Id, payload: BookingIn):
         people=payload.people,
         message=payload.message,
     )
-    return Status(201, _booking_out(booking))
+    return Status(201, _booking_answer(request, booking.pk))

@@ -220,3 +220,6 @@ class BookingOut(Schema):
     payment: PaymentOut | None
     review_window_id: int | None
     subject: str
+    actions: list[str] = Field(
+        [], description="What you can do to this booking now (POST …/bookings/{id}/{action}; checkin has its own)"
+    )

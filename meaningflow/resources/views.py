@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meaningflow.accounts import selectors as accounts_selectors
-from meaningflow.core.errors import validation_messages
+from meaningflow.core.errors import Forbidden, validation_messages
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.places import selectors as places_selectors
 from meaningflow.resources import calendar, rules, selectors, services
@@ -29,7 +29,6 @@ from meaningflow.resources.forms import (
     SearchForm,
 )
 from meaningflow.resources.models import Booking, Resource
-from meaningflow.resources.services.bookings import role_of
 from meaningflow.reviews import selectors as reviews_selectors
 
 
@@ -38,7 +37,7 @@ def _get_resource(pk: int, *, user=None, manage: bool = False) -> Resource:
     if resource is None:
         raise Http404
     if manage and not selectors.can_manage_resource(user=user, resource=resource):
-        raise PermissionDenied(_("You cannot change this resource."))
+        raise Forbidden(_("You cannot change this resource."), code="resource.not_manager")
     if resource.status != Resource.Status.ACTIVE and not selectors.can_manage_resource(
         user=user, resource=resource
     ):
@@ -321,7 +320,8 @@ def booking_create(request, pk: int):
 @login_required
 def booking_detail(request, pk: int):
     booking = _get_booking_for_user(request, pk)
-    role = role_of(user=request.user, booking=booking)
+    role = services.role_of(user=request.user, booking=booking)
+    now = timezone.now()
     window = reviews_selectors.window_for_subject(subject=booking.subject)
     return render(
         request,
@@ -336,21 +336,9 @@ def booking_detail(request, pk: int):
             "payment": getattr(booking, "payment", None),
             "window": window,
             "checkins": booking.checkins.all(),
-            "now": timezone.now(),
+            "actions": services.booking_actions_offered(booking=booking, role=role, now=now),
         },
     )
-
-
-ACTIONS = {
-    "accept": lambda b, u, r: services.booking_accept(booking=b, actor=u),
-    "decline": lambda b, u, r: services.booking_decline(booking=b, actor=u, reason=r),
-    "cancel": lambda b, u, r: services.booking_cancel(booking=b, actor=u, reason=r),
-    "no_show": lambda b, u, r: services.booking_report_no_show(booking=b, actor=u),
-    "problem": lambda b, u, r: services.booking_report_problem(booking=b, actor=u, note=r),
-    "end_early": lambda b, u, r: services.booking_end_early(booking=b, actor=u, reason=r),
-    "complete": lambda b, u, r: services.booking_complete(booking=b, actor=u),
-    "payment": lambda b, u, r: services.payment_confirm(booking=b, actor=u),
-}
 
 
 @login_required
@@ -371,12 +359,12 @@ def booking_action(request, pk: int, action: str):
             except (ValidationError, PermissionDenied) as exc:
                 _errors(request, exc)
         return redirect("resources:booking_detail", pk=pk)
-    if action not in ACTIONS:
+    if action not in services.ACTIONS:
         raise Http404
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        ACTIONS[action](booking, request.user, reason)
+        services.booking_act(booking=booking, actor=request.user, action=action, reason=reason)
     except (ValidationError, PermissionDenied) as exc:
         _errors(request, exc)
     else:
@@ -391,7 +379,7 @@ def _utilisation_scopes(user) -> list[str]:
         return [""]
     prefixes = accounts_selectors.officer_region_prefixes(user=user)
     if not prefixes:
-        raise PermissionDenied(_("This report is for officers and moderators."))
+        raise Forbidden(_("This report is for officers and moderators."), code="utilisation.not_staff")
     return prefixes
 
 
@@ -405,7 +393,7 @@ def utilisation(request):
         region = ""
     region = region or scopes[0]
     if not any(region.startswith(scope) for scope in scopes):
-        raise PermissionDenied(_("This region is outside your area."))
+        raise Forbidden(_("This region is outside your area."), code="utilisation.outside_area")
     params = rules.rules_in_force()["utilisation"]
     end = timezone.now()
     rows = selectors.resource_utilisation(

@@ -1,6 +1,7 @@
 """Writes of Shared World. Other apps import from here:
 ``from meaningflow.resources import services``."""
 
+from meaningflow.resources.services.actions import ACTIONS, booking_act, booking_actions_offered
 from meaningflow.resources.services.bookings import (
     TRANSITIONS,
     booking_accept,
@@ -14,9 +15,9 @@ from meaningflow.resources.services.bookings import (
     booking_report_problem,
     booking_start,
     checkin_record,
-    contribution_credit,
     payment_confirm,
 )
+from meaningflow.resources.services.contributions import contribution_credit
 from meaningflow.resources.services.jobs import (
     bookings_autocomplete,
     bookings_expire,
@@ -33,11 +34,15 @@ from meaningflow.resources.services.listing import (
     resource_update,
     units_set,
 )
+from meaningflow.resources.services.parties import role_of
 
 __all__ = [
+    "ACTIONS",
     "TRANSITIONS",
     "block_add",
     "block_remove",
+    "booking_act",
+    "booking_actions_offered",
     "booking_accept",
     "booking_cancel",
     "booking_complete",
@@ -59,6 +64,7 @@ __all__ = [
     "photo_remove",
     "resource_create",
     "resource_update",
+    "role_of",
     "stays_start",
     "units_set",
 ]

@@ -25,23 +25,27 @@ concurrent writers never wait on them. Every public function is a
 ``transactions.entry_point``: a deadlock or a locked database runs it again.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from meaningflow.accounts import selectors as accounts_selectors
-from meaningflow.accounts.models import StaffRole, User
 from meaningflow.conversations import services as conversations
 from meaningflow.core import transactions
-from meaningflow.core.services import audit_log, notification_send
+from meaningflow.core.errors import Forbidden
+from meaningflow.core.services import audit_log
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.ledger import services as ledger
+from meaningflow.ledger.formulas import FormulaResult
 from meaningflow.resources import pricing, rules, selectors
 from meaningflow.resources.models import (
     Booking,
@@ -55,14 +59,27 @@ from meaningflow.resources.models import (
     SafeguardCase,
 )
 from meaningflow.resources.periods import Period, period_check, period_for
+from meaningflow.resources.services.parties import (
+    GUEST,
+    MODERATOR,
+    OWNER,
+    SYSTEM,
+    moderators,
+    notify,
+    owners_of,
+    role_of,
+)
+from meaningflow.resources.services.payments import payment_due_open, payment_refund_record
 from meaningflow.reviews import selectors as reviews_selectors
 from meaningflow.reviews import services as reviews
 
+User = get_user_model()
 S = Booking.Status
-GUEST, OWNER, MODERATOR, SYSTEM = "guest", "owner", "moderator", "system"
+# Who acts: a person, or nobody (None) when a job does.
+Actor = AbstractBaseUser | AnonymousUser | None
 
 # action: (states it may leave, state it reaches, who may take it)
-TRANSITIONS: dict[str, tuple[frozenset, str, frozenset]] = {
+TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     "accept": (frozenset({S.REQUESTED}), S.ACCEPTED, frozenset({OWNER})),
     "decline": (frozenset({S.REQUESTED}), S.DECLINED, frozenset({OWNER})),
     "expire": (frozenset({S.REQUESTED}), S.EXPIRED, frozenset({SYSTEM})),
@@ -86,62 +103,20 @@ ACTION_LABELS = {
 }
 
 
-def _booking_url(booking: Booking) -> str:
-    return reverse("resources:booking_detail", args=[booking.pk])
-
-
-def _owners(resource: Resource) -> list[User]:
-    people = {resource.owner_id: resource.owner}
-    if resource.organisation_id:
-        for user in accounts_selectors.organisation_managers(organisation=resource.organisation):
-            people.setdefault(user.pk, user)
-    return list(people.values())
-
-
-def _moderators() -> list[User]:
-    # accounts has no "all moderators" selector yet (reported); read the role rows directly.
-    ids = StaffRole.objects.filter(role=StaffRole.Role.MODERATOR, active=True).values("user_id")
-    return list(User.objects.filter(pk__in=ids))
-
-
-def role_of(*, user, booking: Booking) -> str:
-    """The side ``user`` takes in ``booking``; PermissionDenied when none."""
-    if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(_("Log in first."))
-    if booking.guest_id == user.pk:
-        return GUEST
-    if selectors.can_manage_resource(user=user, resource=booking.resource):
-        return OWNER
-    if accounts_selectors.is_moderator(user=user):
-        return MODERATOR
-    raise PermissionDenied(_("This is not your booking."))
-
-
-def _notify(booking: Booking, *, recipients, kind: str, title: str, body: str = "") -> None:
-    for user in recipients:
-        notification_send(
-            recipient=user,
-            kind=f"resources.{kind}",
-            title=title,
-            body=body,
-            url=_booking_url(booking),
-            email=True,
-        )
-
-
 def _apply(
-    booking: Booking, action: str, *, actor, role: str, now: datetime, reason: str = ""
+    booking: Booking, action: str, *, actor: Actor, role: str, now: datetime, reason: str = ""
 ) -> Booking:
     """Apply one transition to a locked booking, or refuse it (ValidationError when the
     state does not allow it, PermissionDenied when ``role`` may not take it)."""
     transactions.require_transaction()
     sources, target, roles = TRANSITIONS[action]
     if role not in roles:
-        raise PermissionDenied(_("You cannot do this to the booking."))
+        raise Forbidden(_("You cannot do this to the booking."), code="booking.action_not_allowed")
     if booking.status not in sources:
         raise ValidationError(
             _("This booking is %(status)s; it cannot be %(action)s.")
-            % {"status": booking.get_status_display().lower(), "action": ACTION_LABELS[action]}
+            % {"status": booking.get_status_display().lower(), "action": ACTION_LABELS[action]},
+            code="booking.wrong_status",
         )
     previous = booking.status
     booking.status = target
@@ -157,12 +132,14 @@ def _apply(
         "resource": booking.resource.title,
         "action": ACTION_LABELS[action],
     }
-    others = [u for u in [booking.guest, *_owners(booking.resource)] if u != actor]
-    _notify(booking, recipients=others, kind=f"booking.{action}", title=title, body=reason)
+    others = [u for u in [booking.guest, *owners_of(booking.resource)] if u != actor]
+    notify(booking, recipients=others, kind=f"booking.{action}", title=title, body=reason)
     return booking
 
 
-def _history(booking, action, previous, *, actor, now, reason="") -> None:
+def _history(
+    booking: Booking, action: str, previous: str, *, actor: Actor, now: datetime, reason: str = ""
+) -> None:
     BookingTransition.objects.create(
         booking=booking,
         action=action,
@@ -182,7 +159,7 @@ def _history(booking, action, previous, *, actor, now, reason="") -> None:
     )
 
 
-def _locked(booking: Booking) -> Booking:
+def booking_locked(booking: Booking) -> Booking:
     """The booking row locked, its resource and guest read with it but not locked (locking
     them too made concurrent bookings deadlock: issue 12)."""
     return (
@@ -195,47 +172,56 @@ def _locked(booking: Booking) -> Booking:
 # --- creating a booking ----------------------------------------------------------------
 
 
-def _guest_check(*, resource: Resource, guest, people: int, now: datetime, params: dict) -> None:
+def _guest_check(
+    *, resource: Resource, guest: AbstractBaseUser, people: int, now: datetime, params: dict[str, Any]
+) -> None:
     """Who may book (TR-2 levels and quotas, TR-4 no-shows, the resource's requirements)."""
     if resource.status != Resource.Status.ACTIVE:
-        raise ValidationError(_("This resource is not open for booking."))
+        raise ValidationError(_("This resource is not open for booking."), code="booking.resource_not_open")
     if selectors.can_manage_resource(user=guest, resource=resource):
-        raise ValidationError(_("You cannot book your own resource."))
+        raise ValidationError(_("You cannot book your own resource."), code="booking.own_resource")
     if not ledger_selectors.can_use_resources(guest):
-        raise PermissionDenied(
-            _("New members (trust level L1) cannot book yet: complete one contribution first.")
+        raise Forbidden(
+            _("New members (trust level L1) cannot book yet: complete one contribution first."),
+            code="booking.trust_level_new",
         )
     level = ledger_selectors.trust_level_of(guest)
     if level < resource.min_trust_level:
-        raise PermissionDenied(
+        raise Forbidden(
             _("This resource needs trust level L%(need)s; you are at L%(have)s.")
-            % {"need": resource.min_trust_level, "have": level}
+            % {"need": resource.min_trust_level, "have": level},
+            code="booking.trust_level_too_low",
         )
     if resource.requires_verified_identity and not accounts_selectors.identity_verified(user=guest):
-        raise PermissionDenied(_("This resource needs a verified identity (real-name check)."))
+        raise Forbidden(
+            _("This resource needs a verified identity (real-name check)."), code="booking.identity_required"
+        )
     no_shows = selectors.no_shows_recent(user=guest, now=now, months=params["no_show_months"])
     if no_shows >= params["no_show_limit"]:
-        raise PermissionDenied(
+        raise Forbidden(
             _("Booking is restricted after %(n)s no-shows in %(m)s months.")
-            % {"n": no_shows, "m": params["no_show_months"]}
+            % {"n": no_shows, "m": params["no_show_months"]},
+            code="booking.no_show_restricted",
         )
     if not 1 <= people <= resource.capacity:
         raise ValidationError(
-            _("This resource takes 1 to %(n)s people.") % {"n": resource.capacity}
+            _("This resource takes 1 to %(n)s people.") % {"n": resource.capacity},
+            code="booking.people_out_of_range",
         )
 
 
-def _quota_check(*, guest, now: datetime, params: dict) -> None:
+def _quota_check(*, guest: AbstractBaseUser, now: datetime, params: dict[str, Any]) -> None:
     level = ledger_selectors.trust_level_of(guest)
     quota = rules.quota_for(params, level)
     if selectors.active_bookings_count(user=guest, now=now) >= quota:
         raise ValidationError(
             _("At trust level L%(level)s you can hold %(quota)s booking(s) at a time.")
-            % {"level": level, "quota": quota}
+            % {"level": level, "quota": quota},
+            code="booking.quota_reached",
         )
 
 
-def _guest_lock(guest) -> None:
+def _guest_lock(guest: AbstractBaseUser) -> None:
     """Lock the guest's user row: their concurrent bookings queue here (quota)."""
     transactions.require_transaction()
     User.objects.select_for_update(no_key=True).filter(pk=guest.pk).first()
@@ -251,7 +237,9 @@ def _free_unit(resource: Resource, period: Period, blocked_until: datetime) -> R
         resource, starts_at=period.starts_at, blocked_until=blocked_until
     ).first()
     if unit is None:
-        raise ValidationError(_("Not available for these dates: every unit is taken or blocked."))
+        raise ValidationError(
+            _("Not available for these dates: every unit is taken or blocked."), code="booking.not_available"
+        )
     return unit
 
 
@@ -259,9 +247,9 @@ def _free_unit(resource: Resource, period: Period, blocked_until: datetime) -> R
 def booking_create(
     *,
     resource: Resource,
-    guest,
-    start,
-    end,
+    guest: AbstractBaseUser,
+    start: date | datetime | str,
+    end: date | datetime | str,
     people: int = 1,
     message: str = "",
     now: datetime | None = None,
@@ -326,7 +314,7 @@ def booking_create(
                 booking.save()
         except IntegrityError as exc:  # the PostgreSQL exclusion constraint
             raise ValidationError(
-                _("Not available for these dates: every unit is taken or blocked.")
+                _("Not available for these dates: every unit is taken or blocked."), code="booking.not_available"
             ) from exc
         _lines(booking, cv, money)
         if booking.cv_amount:
@@ -340,7 +328,7 @@ def booking_create(
             booking.cv_hold_id = hold.pk
             booking.save(update_fields=["cv_hold_id"])
         if instant and money:
-            _payment_due(booking)
+            payment_due_open(booking)
         _history(booking, "book" if instant else "request", "", actor=guest, now=now)
         _open_thread(booking)
         title = (
@@ -348,13 +336,13 @@ def booking_create(
             if instant
             else _("Booking request for “%(r)s” from %(s)s: please answer.")
         ) % {"r": resource.title, "s": timezone.localtime(period.starts_at).date()}
-        _notify(
-            booking, recipients=_owners(resource), kind="booking.new", title=title, body=message
+        notify(
+            booking, recipients=owners_of(resource), kind="booking.new", title=title, body=message
         )
     return booking
 
 
-def _lines(booking: Booking, cv, money: Decimal | None) -> None:
+def _lines(booking: Booking, cv: FormulaResult | None, money: Decimal | None) -> None:
     if cv is not None:
         BookingLine.objects.create(
             booking=booking,
@@ -373,18 +361,11 @@ def _lines(booking: Booking, cv, money: Decimal | None) -> None:
         )
 
 
-def _payment_due(booking: Booking) -> None:
-    PaymentDue.objects.get_or_create(
-        booking=booking,
-        defaults={"amount": booking.money_amount, "currency": booking.money_currency},
-    )
-
-
 def _open_thread(booking: Booking) -> None:
     thread = conversations.thread_open(
         subject=booking.subject,
         title=str(_("Booking #%(id)s: %(r)s") % {"id": booking.pk, "r": booking.resource.title}),
-        participants=[booking.guest, *_owners(booking.resource)],
+        participants=[booking.guest, *owners_of(booking.resource)],
     )
     if booking.message:
         conversations.message_post(thread=thread, sender=booking.guest, body=booking.message)
@@ -393,62 +374,42 @@ def _open_thread(booking: Booking) -> None:
 # --- settling CV and money -------------------------------------------------------------
 
 
-def _hold(booking: Booking):
-    return ledger_selectors.holds_of(booking.guest).get(pk=booking.cv_hold_id)
-
-
-def _settle_cv(booking: Booking, *, consume: int, actor) -> None:
+def _settle_cv(booking: Booking, *, consume: int, actor: Actor) -> None:
     """Close the escrow: ``consume`` CV are used up, the rest goes back to the guest."""
     if not booking.cv_hold_id:
         return
     consume = max(0, min(consume, booking.cv_amount))
+    hold = ledger_selectors.holds_of(booking.guest).get(pk=booking.cv_hold_id)
     if consume:
-        ledger.hold_consume(hold=_hold(booking), amount=consume, actor=actor)
+        ledger.hold_consume(hold=hold, amount=consume, actor=actor)
     else:
-        ledger.hold_release(hold=_hold(booking), actor=actor)
+        ledger.hold_release(hold=hold, actor=actor)
     booking.cv_consumed = consume
     booking.save(update_fields=["cv_consumed"])
-
-
-def _refund_money(booking: Booking, *, refund: Decimal) -> None:
-    """Record what of the money part is refunded. Unpaid: the guest owes the rest (nothing
-    at a full refund). Paid: a refund is due, which the owner confirms."""
-    payment = PaymentDue.objects.select_for_update(no_key=True).filter(booking=booking).first()
-    if payment is None:
-        return
-    refund = min(max(refund, Decimal(0)), payment.amount).quantize(Decimal("0.01"))
-    payment.refund_amount = refund
-    if payment.status == PaymentDue.Status.DUE:
-        payment.status = (
-            PaymentDue.Status.VOID if refund == payment.amount else PaymentDue.Status.DUE
-        )
-    elif payment.status == PaymentDue.Status.RECEIVED and refund:
-        payment.status = PaymentDue.Status.REFUND_DUE
-    payment.save()
 
 
 # --- transitions -----------------------------------------------------------------------
 
 
 @transactions.entry_point
-def booking_accept(*, booking: Booking, actor, now: datetime | None = None) -> Booking:
+def booking_accept(*, booking: Booking, actor: AbstractBaseUser, now: datetime | None = None) -> Booking:
     """The owner accepts a request; the money part becomes due."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         _apply(booking, "accept", actor=actor, role=role_of(user=actor, booking=booking), now=now)
         if booking.money_amount:
-            _payment_due(booking)
+            payment_due_open(booking)
     return booking
 
 
 @transactions.entry_point
 def booking_decline(
-    *, booking: Booking, actor, reason: str = "", now: datetime | None = None
+    *, booking: Booking, actor: AbstractBaseUser, reason: str = "", now: datetime | None = None
 ) -> Booking:
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         _apply(
             booking,
             "decline",
@@ -466,9 +427,9 @@ def booking_expire(*, booking: Booking, now: datetime | None = None) -> Booking:
     """A request the owner did not answer by ``respond_by`` (job)."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         if booking.respond_by is None or booking.respond_by > now:
-            raise ValidationError(_("The owner can still answer this request."))
+            raise ValidationError(_("The owner can still answer this request."), code="booking.still_answerable")
         _apply(booking, "expire", actor=None, role=SYSTEM, now=now)
         _settle_cv(booking, consume=0, actor=None)
     return booking
@@ -476,14 +437,14 @@ def booking_expire(*, booking: Booking, now: datetime | None = None) -> Booking:
 
 @transactions.entry_point
 def booking_cancel(
-    *, booking: Booking, actor, reason: str = "", now: datetime | None = None
+    *, booking: Booking, actor: AbstractBaseUser, reason: str = "", now: datetime | None = None
 ) -> Booking:
     """Cancel a request or an accepted booking. The guest gets the refund of the booking's
     policy version for the time left before the start (a request: everything); when the
     owner cancels, the guest gets everything back."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         role = role_of(user=actor, booking=booking)
         if booking.status == S.REQUESTED or role == OWNER:
             percent = 100
@@ -495,7 +456,7 @@ def booking_cancel(
         booking.refund_percent = percent
         booking.save(update_fields=["refund_percent"])
         if booking.money_amount:  # the payment row before the ledger: the lock order
-            _refund_money(booking, refund=booking.money_amount * percent / 100)
+            payment_refund_record(booking, refund=booking.money_amount * percent / 100)
         refunded = rules.share(booking.cv_amount, percent, 100)
         _settle_cv(booking, consume=booking.cv_amount - refunded, actor=actor)
     return booking
@@ -506,14 +467,14 @@ def booking_start(*, booking: Booking, now: datetime | None = None) -> Booking:
     """The stay begins (job, at ``starts_at``)."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         if booking.starts_at > now:
-            raise ValidationError(_("This booking has not started yet."))
+            raise ValidationError(_("This booking has not started yet."), code="booking.not_started")
         _apply(booking, "start", actor=None, role=SYSTEM, now=now)
         if booking.is_exchange:
-            _notify(
+            notify(
                 booking,
-                recipients=[booking.guest, *_owners(booking.resource)],
+                recipients=[booking.guest, *owners_of(booking.resource)],
                 kind="checkin.open",
                 title=_("Exchange stay #%(id)s: tell us at mid-stay whether it is going as agreed.")
                 % {"id": booking.pk},
@@ -522,14 +483,16 @@ def booking_start(*, booking: Booking, now: datetime | None = None) -> Booking:
 
 
 @transactions.entry_point
-def booking_report_no_show(*, booking: Booking, actor, now: datetime | None = None) -> Booking:
+def booking_report_no_show(*, booking: Booking, actor: AbstractBaseUser, now: datetime | None = None) -> Booking:
     """The owner reports that the guest did not come: the CV is consumed, the money part
     stays due, and a NoShow counts against the guest (TR-4)."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         if booking.starts_at > now:
-            raise ValidationError(_("A no-show can be reported only after the start."))
+            raise ValidationError(
+                _("A no-show can be reported only after the start."), code="booking.no_show_too_early"
+            )
         _apply(booking, "no_show", actor=actor, role=role_of(user=actor, booking=booking), now=now)
         _settle_cv(booking, consume=booking.cv_amount, actor=actor)
         NoShow.objects.create(
@@ -540,19 +503,22 @@ def booking_report_no_show(*, booking: Booking, actor, now: datetime | None = No
 
 @transactions.entry_point
 def booking_report_problem(
-    *, booking: Booking, actor, note: str, now: datetime | None = None
+    *, booking: Booking, actor: AbstractBaseUser, note: str, now: datetime | None = None
 ) -> Booking:
     """Either side reports a problem during the stay: it is not completed automatically
     and moderators look at it (they complete it or end it early)."""
     now = now or timezone.now()
     note = (note or "").strip()
     if not note:
-        raise ValidationError(_("Describe the problem."))
+        raise ValidationError(_("Describe the problem."), code="booking.problem_note_blank")
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         role = role_of(user=actor, booking=booking)
         if booking.status != S.IN_USE or role == MODERATOR:
-            raise ValidationError(_("Problems are reported by the guest or host during the stay."))
+            raise ValidationError(
+                _("Problems are reported by the guest or host during the stay."),
+                code="booking.problem_not_allowed",
+            )
         booking.problem_reported_at = now
         booking.problem_note = note[:1000]
         booking.save(update_fields=["problem_reported_at", "problem_note"])
@@ -563,9 +529,9 @@ def booking_report_problem(
             region_code=booking.resource.region_code,
             reason=note,
         )
-        _notify(
+        notify(
             booking,
-            recipients=_moderators(),
+            recipients=moderators(),
             kind="booking.problem",
             title=_("Problem reported in booking #%(id)s.") % {"id": booking.pk},
             body=note,
@@ -574,18 +540,20 @@ def booking_report_problem(
 
 
 @transactions.entry_point
-def booking_complete(*, booking: Booking, actor=None, now: datetime | None = None) -> Booking:
+def booking_complete(*, booking: Booking, actor: AbstractBaseUser | None = None, now: datetime | None = None) -> Booking:
     """The stay is over (job, ``autocomplete_hours`` after the end, or a moderator after a
     problem): the held CV is consumed, the review window opens (SW-6) and the host's
     credit waits for the guest's review (``contribution_credit``)."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         role = SYSTEM if actor is None else role_of(user=actor, booking=booking)
         if role == SYSTEM and booking.problem_reported_at:
-            raise ValidationError(_("A problem was reported; a moderator completes this stay."))
+            raise ValidationError(
+                _("A problem was reported; a moderator completes this stay."), code="booking.problem_pending"
+            )
         if booking.ends_at > now:
-            raise ValidationError(_("This stay has not ended yet."))
+            raise ValidationError(_("This stay has not ended yet."), code="booking.not_ended")
         _apply(booking, "complete", actor=actor, role=role, now=now)
         _settle_cv(booking, consume=booking.cv_amount, actor=actor)
         booking.used_slots = booking.slots
@@ -610,7 +578,7 @@ def _reviews_open(booking: Booking) -> None:
 
 @transactions.entry_point
 def booking_end_early(
-    *, booking: Booking, actor, reason: str, now: datetime | None = None
+    *, booking: Booking, actor: AbstractBaseUser, reason: str, now: datetime | None = None
 ) -> Booking:
     """The safeguard path (BX-14): the guest, the host or a moderator ends a stay early.
     The guest pays only for the slots used (CV and money); the host is credited only for
@@ -618,9 +586,9 @@ def booking_end_early(
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(_("Say what went wrong."))
+        raise ValidationError(_("Say what went wrong."), code="booking.end_reason_blank")
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         _apply(
             booking,
             "end_early",
@@ -637,7 +605,7 @@ def booking_end_early(
         )
         consume = rules.share(booking.cv_amount, used, booking.slots)
         if booking.money_amount:  # the payment row before the ledger: the lock order
-            _refund_money(
+            payment_refund_record(
                 booking, refund=booking.money_amount * (booking.slots - used) / booking.slots
             )
         _settle_cv(booking, consume=consume, actor=actor)
@@ -656,9 +624,9 @@ def booking_end_early(
             refunded_cv=booking.cv_amount - consume,
             created_at=now,
         )
-        _notify(
+        notify(
             booking,
-            recipients=_moderators(),
+            recipients=moderators(),
             kind="booking.safeguard",
             title=_("Safeguard: stay #%(id)s was ended early.") % {"id": booking.pk},
             body=reason,
@@ -668,18 +636,20 @@ def booking_end_early(
 
 @transactions.entry_point
 def checkin_record(
-    *, booking: Booking, actor, as_agreed: bool, note: str = "", now: datetime | None = None
+    *, booking: Booking, actor: AbstractBaseUser, as_agreed: bool, note: str = "", now: datetime | None = None
 ) -> CheckIn:
     """The mid-stay check-in of an exchange stay; each side answers once. A "no" tells the
     other side and points both to the safeguard path."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         role = role_of(user=actor, booking=booking)
         if role not in (GUEST, OWNER):
-            raise PermissionDenied(_("Only the guest and the host answer the check-in."))
+            raise Forbidden(_("Only the guest and the host answer the check-in."), code="checkin.not_party")
         if not booking.is_exchange or booking.status != S.IN_USE:
-            raise ValidationError(_("Check-ins are for exchange stays that are under way."))
+            raise ValidationError(
+                _("Check-ins are for exchange stays that are under way."), code="checkin.not_open"
+            )
         try:
             with transaction.atomic():
                 checkin = CheckIn.objects.create(
@@ -691,7 +661,9 @@ def checkin_record(
                     created_at=now,
                 )
         except IntegrityError as exc:
-            raise ValidationError(_("You have already answered this check-in.")) from exc
+            raise ValidationError(
+                _("You have already answered this check-in."), code="checkin.already_answered"
+            ) from exc
         audit_log(
             actor=actor,
             action="resources.booking.checkin",
@@ -699,10 +671,10 @@ def checkin_record(
             data={"role": role, "as_agreed": as_agreed},
         )
         if not as_agreed:
-            others = [u for u in [booking.guest, *_owners(booking.resource)] if u != actor]
-            _notify(
+            others = [u for u in [booking.guest, *owners_of(booking.resource)] if u != actor]
+            notify(
                 booking,
-                recipients=others + _moderators(),
+                recipients=others + moderators(),
                 kind="checkin.concern",
                 title=_("Exchange stay #%(id)s is not going as agreed.") % {"id": booking.pk},
                 body=note,
@@ -711,23 +683,25 @@ def checkin_record(
 
 
 @transactions.entry_point
-def payment_confirm(*, booking: Booking, actor, now: datetime | None = None) -> PaymentDue:
+def payment_confirm(*, booking: Booking, actor: AbstractBaseUser, now: datetime | None = None) -> PaymentDue:
     """The owner confirms the money was received, or that a due refund was paid back
     (offline/manual provider: nothing is captured by the platform)."""
     now = now or timezone.now()
     with transactions.atomic():
-        booking = _locked(booking)
+        booking = booking_locked(booking)
         if role_of(user=actor, booking=booking) != OWNER:
-            raise PermissionDenied(_("Only the owner confirms payments."))
+            raise Forbidden(_("Only the owner confirms payments."), code="payment.not_owner")
         payment = PaymentDue.objects.select_for_update(no_key=True).filter(booking=booking).first()
         if payment is None:
-            raise ValidationError(_("Nothing is due in money for this booking."))
+            raise ValidationError(_("Nothing is due in money for this booking."), code="payment.none_due")
         step = {
             PaymentDue.Status.DUE: PaymentDue.Status.RECEIVED,
             PaymentDue.Status.REFUND_DUE: PaymentDue.Status.REFUNDED,
         }.get(payment.status)
         if step is None:
-            raise ValidationError(_("There is nothing to confirm for this payment."))
+            raise ValidationError(
+                _("There is nothing to confirm for this payment."), code="payment.nothing_to_confirm"
+            )
         payment.status, payment.confirmed_by, payment.confirmed_at = step, actor, now
         payment.save()
         audit_log(
@@ -740,7 +714,7 @@ def payment_confirm(*, booking: Booking, actor, now: datetime | None = None) -> 
                 "currency": payment.currency,
             },
         )
-        _notify(
+        notify(
             booking,
             recipients=[booking.guest],
             kind=f"payment.{step}",
@@ -750,66 +724,3 @@ def payment_confirm(*, booking: Booking, actor, now: datetime | None = None) -> 
     return payment
 
 
-# --- the host's contribution (CV-E1) -----------------------------------------------------
-
-
-def _rating_level(booking: Booking, *, now: datetime, params: dict) -> str | None:
-    """good / neutral / bad from the guest's review of the host once it is final (the
-    reviews app's one path to a rating coefficient, with the ledger's dated star
-    thresholds); neutral when none came; None while one may still come. Without a review
-    window (an early end) the rating is neutral ``review_days`` after the stay closed."""
-    return reviews_selectors.rating_level_for_subject(
-        subject=booking.subject,
-        subject_user=booking.resource.owner,
-        levels=ledger_selectors.rating_levels_in_force(on=timezone.localdate(booking.closed_at)),
-        now=now,
-        wait_until=booking.closed_at + timedelta(days=params["review_days"]),
-    )
-
-
-@transactions.entry_point
-def contribution_credit(*, booking: Booking, now: datetime | None = None) -> bool:
-    """Credit the host for a finished stay once the guest's rating is known (or the review
-    window has passed: neutral). Idempotent (key ``resources.booking:<id>:contribution``);
-    returns True when credited now."""
-    now = now or timezone.now()
-    params = rules.rules_in_force(on=timezone.localdate(now))
-    with transactions.atomic():
-        booking = _locked(booking)
-        if booking.credit_status != Booking.Credit.PENDING or not booking.used_slots:
-            return False
-        rating = _rating_level(booking, now=now, params=params)
-        if rating is None:
-            return False
-        on = timezone.localdate(booking.closed_at)
-        # The demand of the stay's own dates, now that every request for them is known
-        # (the booking's ``demand_level`` is what its price used when it was made).
-        demand_index, demand = selectors.demand_index_of_stay(booking=booking, params=params)
-        contribution = ledger.contribution_record(
-            beneficiary=booking.resource.owner,
-            kind="resource",
-            inputs=pricing.host_credit_inputs(
-                booking.resource,
-                slots=booking.used_slots,
-                demand=demand,
-                rating=rating,
-                on=on,
-            ),
-            idempotency_key=f"{booking.subject}:contribution",
-            cause=booking.subject,
-            occurred_on=on,
-        )
-        booking.credit_status = Booking.Credit.CREDITED
-        booking.credited_cv = contribution.credited
-        booking.save(update_fields=["credit_status", "credited_cv"])
-        audit_log(
-            action="resources.booking.credited",
-            subject=booking.subject,
-            region_code=booking.resource.region_code,
-            data={
-                "rating": rating,
-                "demand_index": str(demand_index),
-                "credited": contribution.credited,
-            },
-        )
-    return True

@@ -15,7 +15,7 @@ from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log, notification_send
 from meaningflow.resources import rules, selectors
 from meaningflow.resources.models import Booking, Resource
-from meaningflow.resources.services import bookings
+from meaningflow.resources.services import bookings, contributions
 
 S = Booking.Status
 
@@ -74,7 +74,7 @@ def contributions_credit(*, now: datetime | None = None, stream=None) -> dict:
     pending = Booking.objects.filter(credit_status=Booking.Credit.PENDING)
     credited = 0
     for pk in pending.order_by("pk").values_list("pk", flat=True):
-        if bookings.contribution_credit(booking=Booking(pk=pk), now=now):
+        if contributions.contribution_credit(booking=Booking(pk=pk), now=now):
             credited += 1
     return {"done": credited}
 

@@ -159,7 +159,7 @@ def test_the_rows_a_booking_locks_block_no_foreign_key_check_of_another_writer(o
     def hold_the_locks():
         try:
             with transactions.atomic():
-                bookings._locked(booking)
+                bookings.booking_locked(booking)
                 bookings._guest_lock(guest)
                 bookings._free_unit(resource, *_later_period(resource))
                 locked.set()
