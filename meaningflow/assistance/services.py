@@ -1,7 +1,7 @@
 """Writes of the assistance app: profiles, reveals, pushes, plans, warnings, exports.
 
-Registry imports live in ``imports.py`` (file reading and row checks in ``importing.py``),
-discovery (the batch rules run) in ``discovery.py``.
+Registry imports live in ``imports.py`` (file reading and row checks in the ``importing``
+package), discovery (the batch rules run) in the ``discovery`` package.
 """
 
 import csv

@@ -45,7 +45,7 @@ def test_rows_are_checked_while_the_file_is_read(officer, monkeypatch):
         gaps.append(produced["rows"])
         return real_validate(raw, **kwargs)
 
-    monkeypatch.setattr(importing, "csv", CountingCsv)
+    monkeypatch.setattr(importing.files, "csv", CountingCsv)
     monkeypatch.setattr(importing, "validate_row", validate)
     batch = _import(officer, _rows(120))
     assert batch.status == "applied" and batch.accepted == 120
