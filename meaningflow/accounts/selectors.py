@@ -488,3 +488,10 @@ def organisations_of_types(*, types: list[str]) -> QuerySet[Organisation]:
 def skill_get(*, skill_id: int) -> Skill | None:
     """The taxonomy skill ``skill_id`` (its difficulty weighs a skill contribution, CV-E2)."""
     return Skill.objects.filter(pk=skill_id).first()
+
+# --- Reads the assistance app makes ---------------------------------------------------------
+
+
+def intention_choices() -> list[tuple[str, str]]:
+    """``(value, label)`` of the intentions a person may state, for a form's choices."""
+    return [(value, str(label)) for value, label in Intention.choices]
