@@ -13,7 +13,7 @@ last published checkpoint (a consistency check, as transparency logs make): a hi
 was rewritten, shortened or stripped of its checkpoints is refused, audited and never signed.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from meaningflow.core.services import audit_log
 from meaningflow.ledger import hashing, publication
 from meaningflow.ledger.models import ChainHead, Checkpoint, Posting, Transaction
-from meaningflow.ledger.publication import PublishedCheckpoint
+from meaningflow.ledger.publication import DirectoryStore, PublishedCheckpoint
 from meaningflow.ledger.services.core import ledger_atomic
 
 CHECKPOINT_SPAN = 4096  # transactions per checkpoint: bounds a statement's proof work
@@ -89,7 +89,7 @@ def ledger_seal(*, grace_seconds: float = 5.0, limit: int = 50_000) -> int:
     return sealed
 
 
-def _link_pending(*, head: ChainHead, cutoff, limit: int) -> int:
+def _link_pending(*, head: ChainHead, cutoff: datetime, limit: int) -> int:
     pending = list(
         Transaction.objects.filter(seq__isnull=True, created_at__lte=cutoff)
         .exclude(content_hash="")
@@ -142,7 +142,7 @@ def _checkpoint_new(*, head: ChainHead) -> list[Checkpoint]:
 # --- The consistency check --------------------------------------------------------------
 
 
-def _published_extended(*, head: ChainHead, store) -> None:
+def _published_extended(*, head: ChainHead, store: DirectoryStore) -> None:
     """Refuse unless the database's chain extends the last published checkpoint: the chain
     hash at its ``seq_to`` is the published one, the stored checkpoint there is the published
     one, checkpoints signed but not yet published check out and follow on, and nothing is
@@ -176,7 +176,7 @@ def _published_extended(*, head: ChainHead, store) -> None:
         )
 
 
-def _key_current(store) -> None:
+def _key_current(store: DirectoryStore) -> None:
     """The signing key must not be a retired one: not listed as retired, and not a key the
     published history shows was replaced (a host still holding an old SECRET_KEY)."""
     current = hashing.public_key_hex()
@@ -225,7 +225,7 @@ def _range_problem(checkpoint: Checkpoint, *, after_seq: int, after_chain: str) 
         .order_by("seq")
         .values_list("pk", "seq", "kind", "memo", "cause", "idempotency_key", "created_at", "content_hash", "prev_hash", "chain_hash")
     )
-    postings: dict[int, list] = {}
+    postings: dict[int, list[tuple[int, int, int]]] = {}
     for tx, account, unit, amount in Posting.objects.filter(transaction_id__in=[r[0] for r in rows]).values_list(
         "transaction_id", "account_id", "unit_id", "amount"
     ):

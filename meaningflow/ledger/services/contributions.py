@@ -2,9 +2,12 @@
 (ID-2), and burning by direct use."""
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any, TextIO
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
@@ -17,6 +20,7 @@ from meaningflow.ledger import formulas
 from meaningflow.ledger.models import Account, Contribution, Domain, Transaction, Unit
 from meaningflow.ledger.parameters import parameters_in_force
 from meaningflow.ledger.services.core import (
+    TransactionDraft,
     amount_check,
     idempotent,
     identity_required_for_use,
@@ -32,7 +36,7 @@ from meaningflow.ledger.services.domains import cap_rate_for
 from meaningflow.ledger.services.trust import trust_level_refresh
 
 
-def _formula_inputs(kind: str, inputs: dict) -> dict:
+def _formula_inputs(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """A skill contribution may name the taxonomy skill; its own difficulty then applies."""
     inputs = dict(inputs)
     skill_id = inputs.pop("skill_id", None)
@@ -44,10 +48,10 @@ def _formula_inputs(kind: str, inputs: dict) -> dict:
     return inputs
 
 
-def cap_counted_in_year(*, user, year: int) -> Decimal:
+def cap_counted_in_year(*, user: AbstractBaseUser, year: int) -> Decimal:
     """What the person's credited contributions of ``year`` count against the annual cap,
     across all units (CV-6: Domain CV at its conversion rate)."""
-    return Contribution.objects.filter(beneficiary=user, year=year, status=Contribution.Status.CREDITED).aggregate(
+    return Contribution.objects.filter(beneficiary_id=user.pk, year=year, status=Contribution.Status.CREDITED).aggregate(
         s=Sum("cap_counted")
     )["s"] or Decimal(0)
 
@@ -60,7 +64,7 @@ def credit_within_cap(*, amount: int, rate: Decimal, room: Decimal) -> int:
     return max(0, min(amount, int((room / rate).to_integral_value(rounding=ROUND_FLOOR))))
 
 
-def _lock_for_credit(*, user, units) -> dict[int, Account]:
+def _lock_for_credit(*, user: AbstractBaseUser, units: Iterable[Unit]) -> dict[int, Account]:
     """Lock the person's Global account with their accounts of ``units`` (one statement,
     ascending id), creating missing ones. Every crediting of the person — and every
     recording, verified or not — takes this lock first: the annual cap is one figure across
@@ -72,7 +76,7 @@ def _lock_for_credit(*, user, units) -> dict[int, Account]:
     return {account.unit_id: account for account in person_accounts_lock(pairs=[(user, u) for u in wanted.values()])}
 
 
-def _credit(contributions: list[Contribution], *, accounts: dict[int, Account], actor=None) -> None:
+def _credit(contributions: list[Contribution], *, accounts: dict[int, Account], actor: AbstractBaseUser | None = None) -> None:
     """Credit ``contributions`` (unsaved or waiting, of one person, in order) within the
     annual cap of each one's year and mint what fits, onto ``accounts`` (locked by
     ``_lock_for_credit``)."""
@@ -105,14 +109,14 @@ def _credit(contributions: list[Contribution], *, accounts: dict[int, Account], 
 
 def contribution_record(
     *,
-    beneficiary,
+    beneficiary: AbstractBaseUser,
     kind: str,
-    inputs: dict,
+    inputs: dict[str, Any],
     idempotency_key: str,
     cause: str = "",
     domain: Domain | None = None,
     occurred_on: date | None = None,
-    actor=None,
+    actor: AbstractBaseUser | None = None,
 ) -> Contribution:
     """Record a contribution and mint its CV (the only way CV comes into being).
 
@@ -139,7 +143,9 @@ def contribution_record(
     }
 
     def body(fingerprint: str) -> Contribution:
-        contribution = Contribution(
+        # The user model is settings.AUTH_USER_MODEL, another app's class that cannot be named here
+        # (import-linter), so mypy knows ``beneficiary`` only as AbstractBaseUser.
+        contribution = Contribution(  # type: ignore[misc]
             kind=kind,
             beneficiary=beneficiary,
             unit=unit_for(domain=domain),
@@ -156,7 +162,7 @@ def contribution_record(
             request_hash=fingerprint,
         )
         accounts = _lock_for_credit(user=beneficiary, units=[contribution.unit])
-        if identity_verified(user=beneficiary):
+        if identity_verified(user=beneficiary):  # type: ignore[arg-type] # AbstractBaseUser: see above
             _credit([contribution], accounts=accounts, actor=actor)
         contribution.save()
         audit_log(
@@ -179,14 +185,14 @@ def contribution_record(
 
 
 @transactions.entry_point
-def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
+def contributions_pending_credit(*, user: AbstractBaseUser, actor: AbstractBaseUser | None = None) -> list[Contribution]:
     """Credit the person's waiting contributions now that their identity is verified
     (ID-2): oldest first, each within the annual cap of the year it occurred in, with the
     parameters it was computed with. ``identity_verify`` triggers it in its own database
     transaction (accounts' ``identity_verified`` signal); the periodic job
     ``ledger_credit_pending`` catches any left behind. Idempotent: returns what it credited
     (nothing for a person without a verified identity or without waiting CV)."""
-    waiting = Contribution.objects.filter(beneficiary=user, status=Contribution.Status.PENDING_IDENTITY)
+    waiting = Contribution.objects.filter(beneficiary_id=user.pk, status=Contribution.Status.PENDING_IDENTITY)
     with transactions.atomic():
         # The Global account first: a recording that checked the identity before it was
         # committed has committed its waiting row by the time we hold the lock (and one
@@ -194,7 +200,8 @@ def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
         # the Global account is created first, so it comes first in that order too.
         _lock_for_credit(user=user, units=[])
         units = list(Unit.objects.select_related("domain").filter(pk__in=waiting.values("unit_id")))
-        if not units or not identity_verified(user=user):
+        # The user model cannot be named here (import-linter): mypy knows ``user`` as AbstractBaseUser.
+        if not units or not identity_verified(user=user):  # type: ignore[arg-type]
             return []
         accounts = _lock_for_credit(user=user, units=units)
         # Read again under the lock: only what is still waiting, in the units locked (a
@@ -221,7 +228,7 @@ def contributions_pending_credit(*, user, actor=None) -> list[Contribution]:
     return pending
 
 
-def contributions_pending_credit_all(*, stream=None) -> dict:
+def contributions_pending_credit_all(*, stream: TextIO | None = None) -> dict[str, int]:
     """The periodic job ``ledger_credit_pending``: credit the waiting contributions of every
     person who has verified their identity since (a verification racing with a recording
     can leave one behind). Progress and a summary in core.JobRun."""
@@ -240,13 +247,13 @@ def contributions_pending_credit_all(*, stream=None) -> dict:
 
 def use_record(
     *,
-    user,
+    user: AbstractBaseUser,
     amount: int,
     idempotency_key: str,
     cause: str,
     domain: Domain | None = None,
     memo: str = "",
-    actor=None,
+    actor: AbstractBaseUser | None = None,
 ) -> Transaction:
     """Consume ``amount`` CV of the person's available balance for a use that was not held
     in escrow (a course fee, matching priority …). Raises ValidationError when the
@@ -265,7 +272,7 @@ def use_record(
     consumption = system_account(kind=Account.Kind.CONSUMPTION, unit=unit)
     memo = memo or "use"
 
-    def draft_for(fingerprint: str):
+    def draft_for(fingerprint: str) -> TransactionDraft | None:
         return person_post_draft(
             user=user,
             unit=unit,

@@ -8,13 +8,17 @@ path go through ``driver`` (the driver's own cursor, the one module below Django
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any, TypeVar
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.transaction import Atomic
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,16 +28,21 @@ from meaningflow.ledger import hashing
 from meaningflow.ledger.models import Account, Domain, ParameterSet, Transaction, Unit
 from meaningflow.ledger.parameters import default_document
 from meaningflow.ledger.services import driver
+from meaningflow.ledger.services.driver import Cursor
+
+M = TypeVar("M", bound=models.Model)
 
 # The Global unit and its system accounts are reference rows created by ``migrate``
 # (post_migrate → ledger_bootstrap) and never deleted; caching them saves two queries on
 # every posting. ``caches_clear`` runs after every migrate and flush. Domain units are
 # not cached: they can be created inside a transaction that later rolls back.
-_global_cache: dict = {}
+_global_unit: dict[str, Unit] = {}
+_global_accounts: dict[tuple[str, int], Account] = {}
 
 
 def caches_clear() -> None:
-    _global_cache.clear()
+    _global_unit.clear()
+    _global_accounts.clear()
     _account_ids.clear()
 
 
@@ -41,11 +50,12 @@ class IdempotencyConflict(ValidationError):
     """The idempotency key was used before for a call with a different payload."""
 
 
-def ledger_atomic():
+def ledger_atomic() -> Atomic:
     """``core.transactions.atomic()``: durable at a service entry point; a savepoint when
     another app's service calls us inside its own transaction (a booking that places a hold
     commits with the booking). Kept as a name for the ledger's modules."""
-    return transactions.atomic()
+    block: Atomic = transactions.atomic()
+    return block
 
 
 def ledger_bootstrap() -> None:
@@ -71,13 +81,13 @@ def system_accounts_ensure(*, unit: Unit) -> None:
 
 def unit_for(*, domain: Domain | None) -> Unit:
     if domain is None:
-        if "unit" not in _global_cache:
+        if "unit" not in _global_unit:
             unit = Unit.objects.filter(code=Unit.GLOBAL).first()
             if unit is None:
                 ledger_bootstrap()
                 unit = Unit.objects.get(code=Unit.GLOBAL)
-            _global_cache["unit"] = unit
-        return _global_cache["unit"]
+            _global_unit["unit"] = unit
+        return _global_unit["unit"]
     try:
         return domain.unit
     except Unit.DoesNotExist as exc:
@@ -86,14 +96,14 @@ def unit_for(*, domain: Domain | None) -> Unit:
 
 def system_account(*, kind: str, unit: Unit) -> Account:
     cached = unit.code == Unit.GLOBAL
-    if cached and (kind, unit.pk) in _global_cache:
-        return _global_cache[(kind, unit.pk)]
+    if cached and (kind, unit.pk) in _global_accounts:
+        return _global_accounts[(kind, unit.pk)]
     account = Account.objects.filter(kind=kind, unit=unit).first()
     if account is None:
         system_accounts_ensure(unit=unit)
         account = Account.objects.get(kind=kind, unit=unit)
     if cached:
-        _global_cache[(kind, unit.pk)] = account
+        _global_accounts[(kind, unit.pk)] = account
     return account
 
 
@@ -121,16 +131,17 @@ def _lock_sql(pairs: int, for_update: bool, qmark: bool) -> str:
     return _placeholders(sql, qmark)
 
 
-def _person_rows(db, keys: list[tuple[int, int]]) -> list[tuple]:
+def _person_rows(db: BaseDatabaseWrapper, keys: list[tuple[int, int]]) -> list[tuple[Any, ...]]:
     with driver.cursor(db) as (cursor, qmark):
         cursor.execute(
             _lock_sql(len(keys), db.features.has_select_for_update, qmark),
             [value for key in keys for value in key],
         )
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
-def person_accounts_lock(*, pairs: Iterable[tuple]) -> list[Account]:
+def person_accounts_lock(*, pairs: Iterable[tuple[AbstractBaseUser, Unit]]) -> list[Account]:
     """Lock the person accounts of (user, unit) pairs, creating missing ones first, in
     ascending id order so that two writers can never wait on each other in a cycle.
     Returns them in the order of ``pairs``: accounts with the lock's ``balance`` (the only
@@ -166,7 +177,7 @@ def person_accounts_lock(*, pairs: Iterable[tuple]) -> list[Account]:
     return locked
 
 
-def amount_check(amount) -> int:
+def amount_check(amount: object) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(
             _("The amount must be a whole number of CV greater than zero."), code="ledger.amount_invalid"
@@ -192,7 +203,7 @@ _TOUCH = (
 
 
 @lru_cache(maxsize=64)
-def _post_sql(vendor: str, postings: int, updates: int, activity: bool, qmark: bool) -> tuple:
+def _post_sql(vendor: str, postings: int, updates: int, activity: bool, qmark: bool) -> tuple[str, ...]:
     """The statements that write a transaction with ``postings`` postings and update
     ``updates`` person balances. PostgreSQL: one statement (writable CTEs, one round
     trip); elsewhere the transaction, its postings, then the balance update (executemany
@@ -229,8 +240,18 @@ class TransactionDraft:
     __slots__ = ("tx", "statements", "tx_params", "rows", "updates", "person", "qmark", "vendor")
 
     def __init__(
-        self, *, kind, rows, deltas, idempotency_key, request_hash, cause, memo, activity, person=None
-    ):
+        self,
+        *,
+        kind: str,
+        rows: list[tuple[int, int, int]],
+        deltas: dict[int, int],
+        idempotency_key: str,
+        request_hash: str,
+        cause: str,
+        memo: str,
+        activity: bool,
+        person: tuple[int, int, int, int] | None = None,
+    ) -> None:
         created_at = datetime.now(UTC)  # what timezone.now() returns with USE_TZ
         memo = memo[:300]
         digest = hashing.content_hash(
@@ -249,7 +270,7 @@ class TransactionDraft:
             None, kind, memo, cause, idempotency_key, request_hash, created_at, digest, None, "", ""
         )
         self.tx._state.db = db.alias
-        self.tx_params = [
+        self.tx_params: list[Any] = [
             kind,
             memo,
             cause,
@@ -268,7 +289,7 @@ class TransactionDraft:
             else []
         )
         self.rows = rows
-        self.updates = [[amount, *today, pk] for pk, amount in deltas.items()]
+        self.updates: list[list[Any]] = [[amount, *today, pk] for pk, amount in deltas.items()]
         # person: (account id, owner id, unit id, amount) of a person_post_draft
         self.person = person
         if person is None:
@@ -276,7 +297,7 @@ class TransactionDraft:
         else:
             self.statements = _person_sql(self.vendor, activity, self.qmark)
 
-    def write(self, cursor) -> Transaction:
+    def write(self, cursor: Cursor) -> Transaction:
         """Insert the transaction and its postings and update the balances; the caller
         holds the person rows' locks and has checked their balances."""
         statements = self.statements
@@ -308,14 +329,16 @@ def _not_enough(available: int, needed: int) -> ValidationError:
 
 
 @contextmanager
-def identity_required_for_use(user):
+def identity_required_for_use(user: AbstractBaseUser) -> Iterator[None]:
     """Uses need a verified identity (ID-2). Only verified persons are ever credited, so an
     unverified person's use always fails the balance check; this turns that refusal into
     the one that tells them what to do. Costs nothing on the successful path."""
     try:
         yield
     except ValidationError as exc:
-        if getattr(exc, "code", None) == "ledger.insufficient" and not identity_verified(user=user):
+        # The user model is settings.AUTH_USER_MODEL, another app's class that cannot be named
+        # here (import-linter), so mypy knows ``user`` only as AbstractBaseUser.
+        if getattr(exc, "code", None) == "ledger.insufficient" and not identity_verified(user=user):  # type: ignore[arg-type]
             raise ValidationError(
                 _("Verify your identity first: contribution value is bound to a verified person and can only "
                   "be used by them."),
@@ -332,7 +355,7 @@ def transaction_post(
     request_hash: str,
     cause: str = "",
     memo: str = "",
-    actor=None,
+    actor: AbstractBaseUser | None = None,
     activity: bool = True,
 ) -> Transaction:
     """Write one balanced transaction. Person accounts in ``legs`` must be locked by the
@@ -385,7 +408,7 @@ _account_ids: dict[tuple[int, int], int] = {}
 _ACCOUNT_IDS_MAX = 100_000
 
 
-def _account_ids_remember(rows) -> None:
+def _account_ids_remember(rows: list[tuple[Any, ...]]) -> None:
     if len(_account_ids) > _ACCOUNT_IDS_MAX:
         _account_ids.clear()
     for row in rows:
@@ -394,7 +417,7 @@ def _account_ids_remember(rows) -> None:
 
 def person_post_draft(
     *,
-    user,
+    user: AbstractBaseUser,
     unit: Unit,
     amount: int,
     counter: Account,
@@ -430,7 +453,7 @@ _PERSON_BALANCE = f"SELECT balance FROM ledger_account WHERE {_PERSON_ROW}"  # n
 
 
 @lru_cache(maxsize=16)
-def _person_sql(vendor: str, activity: bool, qmark: bool) -> tuple:
+def _person_sql(vendor: str, activity: bool, qmark: bool) -> tuple[str, ...]:
     """Statements of ``person_post``. The person's row is found by id *and* owner, unit and
     kind, so a stale id matches nothing.
 
@@ -481,14 +504,15 @@ def person_post_standalone(prepare: Callable[[], TransactionDraft | None]) -> Tr
     unique idempotency key. Returns None, having written nothing, when this path does not
     apply (inside an atomic block, queries observed, account id unknown or stale)."""
 
-    def body(cursor) -> Transaction | None:
+    def body(cursor: Cursor) -> Transaction | None:
         draft = prepare()
         return None if draft is None else _person_write(draft, cursor)
 
     return driver.own_transaction(_db(), body)
 
 
-def _person_write(draft: TransactionDraft, cursor) -> Transaction | None:
+def _person_write(draft: TransactionDraft, cursor: Cursor) -> Transaction | None:
+    assert draft.person is not None  # a person_post_draft
     account_id, owner_id, unit_id, amount = draft.person
     row_params = [account_id, owner_id, unit_id]
     statements = draft.statements
@@ -496,7 +520,8 @@ def _person_write(draft: TransactionDraft, cursor) -> Transaction | None:
         cursor.execute(statements[0], row_params)
         found = cursor.fetchone()
         if found is None:
-            return _person_stale(owner_id, unit_id)
+            _person_stale(owner_id, unit_id)
+            return None
         if found[0] + amount < 0:
             raise _not_enough(found[0], -amount)
         return draft.write(cursor)
@@ -506,7 +531,8 @@ def _person_write(draft: TransactionDraft, cursor) -> Transaction | None:
         cursor.execute(statements[3], row_params)
         found = cursor.fetchone()
         if found is None:
-            return _person_stale(owner_id, unit_id)
+            _person_stale(owner_id, unit_id)
+            return None
         raise _not_enough(found[0], -amount)
     cursor.execute(statements[1], draft.tx_params)
     tx_id = cursor.lastrowid
@@ -523,12 +549,12 @@ def _person_stale(owner_id: int, unit_id: int) -> None:
 
 def idempotent(
     *,
-    model: type[models.Model],
+    model: type[M],
     key: str,
-    payload: dict,
-    body: Callable[[str], models.Model],
-    standalone: Callable[[str], models.Model | None] | None = None,
-):
+    payload: dict[str, Any],
+    body: Callable[[str], M],
+    standalone: Callable[[str], M | None] | None = None,
+) -> M:
     """Run ``body(request_hash)`` once per key: a retry with the same payload returns the
     first result; the same key with another payload raises IdempotencyConflict.
 
@@ -543,7 +569,7 @@ def idempotent(
         )
     fingerprint = hashing.request_hash(payload)
 
-    def attempt():
+    def attempt() -> M:
         if standalone is not None and (result := standalone(fingerprint)) is not None:
             return result
         with transactions.atomic():
@@ -556,10 +582,12 @@ def idempotent(
     except (IntegrityError, ValidationError):
         # A retry may also fail a check the first call passed (the CV it moved is gone
         # now): the recorded first result wins over the refusal.
-        existing = model.objects.filter(idempotency_key=key).first()
+        existing = model._default_manager.filter(idempotency_key=key).first()
         if existing is None:
             raise
-    if existing.request_hash != fingerprint:
+    # Every model given here has ``idempotency_key`` and ``request_hash`` fields; they share
+    # no base class that could say so.
+    if existing.request_hash != fingerprint:  # type: ignore[attr-defined]
         raise IdempotencyConflict(
             _("This idempotency key was already used for a different request."),
             code="ledger.idempotency_conflict",

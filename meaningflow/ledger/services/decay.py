@@ -24,13 +24,15 @@ every locked account (balance, carry, ``decayed_through``). A million accounts c
 dozen statements and commits, not a million round trips.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy
 import psycopg
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from meaningflow.core import transactions
@@ -59,7 +61,7 @@ class DecayTerms:
     ramp_days: int
 
     @classmethod
-    def of(cls, document: dict, *, is_global: bool) -> "DecayTerms":
+    def of(cls, document: dict[str, Any], *, is_global: bool) -> "DecayTerms":
         decay = document["decay"]
         return cls(
             rate=float(decay["global_rate"] if is_global else decay["domain_rate"]),
@@ -96,7 +98,7 @@ def decay_step(
     return amount, (balance - amount) * MICRO - decayed
 
 
-def _ramp_factor(through, activity, as_of: int, terms: DecayTerms) -> numpy.ndarray:
+def _ramp_factor(through: numpy.ndarray, activity: numpy.ndarray, as_of: int, terms: DecayTerms) -> numpy.ndarray:
     """What the inactivity ramp keeps between ``through`` and ``as_of``: 1 before the ramp,
     ``(R − k₂) / (R − k₁)`` inside it, 0 at or after its end."""
     never = activity == NO_ACTIVITY
@@ -156,7 +158,7 @@ _PG_BALANCES = (
 _BALANCE = "UPDATE ledger_account SET balance = balance - %s, decay_remainder = %s, decayed_through = %s WHERE id = %s"
 
 
-def _write_pg(db, params: dict, digest) -> tuple[int, int]:
+def _write_pg(db: BaseDatabaseWrapper, params: dict[str, Any], digest: Callable[[], str]) -> tuple[int, int]:
     """PostgreSQL; returns (balances updated, postings written). ``digest()`` computes the
     content hash; in pipeline mode it runs while the server runs the statements (the
     transaction row is written with an empty hash and gets its hash before the commit).
@@ -180,7 +182,7 @@ def _write_pg(db, params: dict, digest) -> tuple[int, int]:
     return updated.rowcount, inserted.rowcount if params["total"] else 0
 
 
-def _write_other(db, params: dict, digest) -> tuple[int, int]:
+def _write_other(db: BaseDatabaseWrapper, params: dict[str, Any], digest: Callable[[], str]) -> tuple[int, int]:
     """SQLite, whose IMMEDIATE transaction locks the whole database: the same writes with
     ``executemany``."""
     with db.cursor() as cursor:
@@ -207,7 +209,7 @@ def _write_other(db, params: dict, digest) -> tuple[int, int]:
 
 
 @transactions.entry_point
-def _chunk(*, sql_params: dict, terms: DecayTerms, after: int, limit: int) -> tuple[int, int, int]:
+def _chunk(*, sql_params: dict[str, Any], terms: DecayTerms, after: int, limit: int) -> tuple[int, int, int]:
     """Decay the next ``limit`` due accounts after id ``after`` in one transaction.
     Returns (accounts decayed, CV posted, last id); (0, 0, after) when none is due."""
     db = connection
@@ -266,17 +268,17 @@ def _chunk(*, sql_params: dict, terms: DecayTerms, after: int, limit: int) -> tu
     return len(ids), total, hi
 
 
-def decay_run(*, as_of: date, chunk_size: int = CHUNK_SIZE, stream: TextIO | None = None) -> dict:
+def decay_run(*, as_of: date, chunk_size: int = CHUNK_SIZE, stream: TextIO | None = None) -> dict[str, int]:
     """Post decay up to ``as_of`` for every unit with the parameters in force that day.
     Idempotent (an account decays at most once per day: ``decayed_through``) and resumable (a
     chunk commits as a whole; a rerun continues with the accounts still due); progress and a
     summary go to core.JobRun under job ``ledger.decay`` and key ``<date>:<unit>``, and one
     audit event per unit that decayed. Returns, per unit code, the accounts decayed."""
     document = parameters_in_force(on=as_of).document
-    summary = {}
+    summary: dict[str, int] = {}
     for unit in Unit.objects.select_related("domain").order_by("pk"):
         terms = DecayTerms.of(document, is_global=unit.is_global)
-        sql_params = {
+        sql_params: dict[str, Any] = {
             "as_of": as_of,
             "now": timezone.now(),
             "unit": unit.pk,

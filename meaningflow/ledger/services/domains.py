@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import F, Max
 from django.utils import timezone
@@ -31,7 +32,7 @@ def domain_create(
     name_en: str,
     conversion_rate: Decimal | None = None,
     conversion_budget: int | None = None,
-    actor=None,
+    actor: AbstractBaseUser | None = None,
 ) -> Domain:
     """Create a domain with its unit, system accounts and first conversion terms (version 1,
     in force from today). Rate and budget default to the parameters in force. The
@@ -72,7 +73,7 @@ def domain_terms_publish(
     conversion_budget: int,
     effective_from: date,
     note: str = "",
-    actor=None,
+    actor: AbstractBaseUser | None = None,
 ) -> DomainTerms:
     """Publish a new version of the domain's conversion terms from ``effective_from`` (today
     or later). Conversions already made keep the version they used."""
@@ -123,12 +124,13 @@ def cap_rate_for(*, unit: Unit, on: date) -> Decimal:
     """Global CV per CV of ``unit`` for the annual cap: 1 for Global CV, the domain's
     conversion rate in force on ``on`` for Domain CV (its first terms for a day before
     them: a contribution may be recorded for a day before the domain's terms began)."""
-    if unit.domain_id is None:
+    domain = unit.domain  # None without a query for Global CV
+    if domain is None:
         return Decimal(1)
     try:
-        return domain_terms_in_force(domain=unit.domain, on=on).conversion_rate
+        return domain_terms_in_force(domain=domain, on=on).conversion_rate
     except ValidationError:
-        first = DomainTerms.objects.filter(domain_id=unit.domain_id).order_by("effective_from", "version").first()
+        first = DomainTerms.objects.filter(domain=domain).order_by("effective_from", "version").first()
         if first is None:
             raise
         return first.conversion_rate
@@ -139,7 +141,7 @@ def converted_amount(*, terms: DomainTerms, amount: int) -> int:
 
 
 def domain_convert(
-    *, user, domain: Domain, amount: int, idempotency_key: str, actor=None, on: date | None = None
+    *, user: AbstractBaseUser, domain: Domain, amount: int, idempotency_key: str, actor: AbstractBaseUser | None = None, on: date | None = None
 ) -> Transaction:
     """Convert ``amount`` Domain CV of ``domain`` into Global CV at the rate of the domain's
     terms in force on ``on`` (today), in one transaction through the conversion accounts of

@@ -31,28 +31,33 @@ Django internals read here: ``queries_logged``, ``execute_wrappers``, ``in_atomi
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 T = TypeVar("T")
 
+# A cursor of this module: the driver's own (psycopg's or sqlite3's) or Django's wrapper
+# when queries are observed. Their interfaces differ only where this module does not go.
+Cursor = Any
 
-def connection():
+
+def connection() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def observed(db) -> bool:
+def observed(db: BaseDatabaseWrapper) -> bool:
     return bool(db.queries_logged or db.execute_wrappers)
 
 
-def uses_qmark(db) -> bool:
+def uses_qmark(db: BaseDatabaseWrapper) -> bool:
     """Whether ``cursor(db)`` will want ``?`` placeholders (sqlite3's own cursor)."""
     return db.vendor == "sqlite" and not observed(db)
 
 
-def _raw(db):
+def _raw(db: BaseDatabaseWrapper) -> Cursor:
     """The driver's own cursor: psycopg's plain one binds parameters on the server (so
     psycopg prepares these few fixed statements when the connection's
     ``prepare_threshold`` allows it); sqlite3's takes ``?`` placeholders."""
@@ -61,7 +66,7 @@ def _raw(db):
     return db.connection.cursor()
 
 
-def _open(db) -> tuple:
+def _open(db: BaseDatabaseWrapper) -> tuple[Cursor, bool]:
     watched = observed(db)
     db.ensure_connection()
     if db.vendor == "postgresql":
@@ -78,7 +83,7 @@ def _open(db) -> tuple:
 
 
 @contextmanager
-def cursor(db) -> Iterator[tuple]:
+def cursor(db: BaseDatabaseWrapper) -> Iterator[tuple[Cursor, bool]]:
     handle, qmark = _open(db)
     try:
         with db.wrap_database_errors:
@@ -89,11 +94,11 @@ def cursor(db) -> Iterator[tuple]:
 
 # The driver cursor of each connection for ``own_transaction``, reused: creating one per
 # posting measured a tenth of the posting's cost on SQLite.
-_own_cursors: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_own_cursors: weakref.WeakKeyDictionary[BaseDatabaseWrapper, Cursor] = weakref.WeakKeyDictionary()
 _BEGIN = {True: "BEGIN IMMEDIATE", False: "BEGIN"}  # SQLite: take the write lock at once
 
 
-def own_transaction(db, body: Callable[[object], T | None]) -> T | None:
+def own_transaction(db: BaseDatabaseWrapper, body: Callable[[Cursor], T | None]) -> T | None:
     raw = db.connection
     if raw is None or db.in_atomic_block or not db.autocommit or db.queries_logged or db.execute_wrappers:
         return None

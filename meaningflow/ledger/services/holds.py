@@ -7,6 +7,7 @@ its own. Transitions: active → released | consumed | expired; anything else is
 
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -25,7 +26,7 @@ from meaningflow.ledger.services.core import (
     unit_for,
 )
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     Hold.Status.ACTIVE: {Hold.Status.RELEASED, Hold.Status.CONSUMED, Hold.Status.EXPIRED},
 }
 
@@ -44,13 +45,13 @@ def _transition(hold: Hold, target: str) -> None:
 
 def hold_place(
     *,
-    user,
+    user: AbstractBaseUser,
     amount: int,
     cause: str,
     idempotency_key: str,
     domain: Domain | None = None,
     expires_at: datetime | None = None,
-    actor=None,
+    actor: AbstractBaseUser | None = None,
 ) -> Hold:
     """Hold ``amount`` CV of the person's available balance in escrow for ``cause`` (e.g.
     ``resources.booking:7``). Raises ValidationError when not enough CV is available
@@ -81,7 +82,9 @@ def hold_place(
                 (system_account(kind=Account.Kind.ESCROW, unit=unit), amount),
             ],
         )
-        return Hold.objects.create(
+        # The user model is settings.AUTH_USER_MODEL, another app's class that cannot be named here
+        # (import-linter), so mypy knows ``user`` only as AbstractBaseUser.
+        return Hold.objects.create(  # type: ignore[misc]
             owner=user,
             account=account,
             amount=amount,
@@ -96,7 +99,7 @@ def hold_place(
 
 
 @transactions.entry_point
-def _settle(*, hold: Hold, consume: int, target: str, actor=None) -> Hold:
+def _settle(*, hold: Hold, consume: int, target: str, actor: AbstractBaseUser | None = None) -> Hold:
     """Close an active hold: ``consume`` CV go to consumption, the rest back to the person.
     Locks the hold row (only it: the account comes with it unlocked), then the person's
     account (the documented order)."""
@@ -136,13 +139,13 @@ def _settle(*, hold: Hold, consume: int, target: str, actor=None) -> Hold:
         return hold
 
 
-def hold_release(*, hold: Hold, actor=None) -> Hold:
+def hold_release(*, hold: Hold, actor: AbstractBaseUser | None = None) -> Hold:
     """Give the whole hold back to the person (booking declined, cancelled, bid lost).
     Releasing a released hold again returns it unchanged."""
     return _settle(hold=hold, consume=0, target=Hold.Status.RELEASED, actor=actor)
 
 
-def hold_consume(*, hold: Hold, amount: int | None = None, actor=None) -> Hold:
+def hold_consume(*, hold: Hold, amount: int | None = None, actor: AbstractBaseUser | None = None) -> Hold:
     """Consume the hold at use; a partial ``amount`` consumes that much and releases the
     rest in the same transaction. A retry with the same amount returns the hold unchanged."""
     consume = hold.amount if amount is None else amount_check(amount)

@@ -1,7 +1,9 @@
 """Publishing a new dated version of the formula parameters (CV-7)."""
 
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
@@ -15,7 +17,12 @@ from meaningflow.ledger.parameters import validate_document
 
 @transactions.entry_point
 def parameter_set_publish(
-    *, document: dict, effective_from: date, note: str = "", actor=None, allow_past: bool = False
+    *,
+    document: dict[str, Any],
+    effective_from: date,
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+    allow_past: bool = False,
 ) -> ParameterSet:
     """Publish a new version from ``effective_from``. Records already computed keep their
     version; a date in the past is refused (it would silently re-price nothing, and

@@ -1,9 +1,12 @@
 """Trust levels (TR-2, BX-5) and the penalty reset (TR-4) the reputation app calls."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from typing import Any, TextIO
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError
 from django.db.models import Count, Max, Q, Subquery, Sum
 from django.utils import timezone
@@ -66,7 +69,7 @@ class TrustStanding:
         return [str(REASONS[code]) for code in self.reasons]
 
 
-def _penalty_counted(taken_by_unit: dict[int, int], units: dict[int, Unit], on) -> Decimal:
+def _penalty_counted(taken_by_unit: dict[int, int], units: dict[int, Unit], on: date) -> Decimal:
     """Penalty postings (negative) in Global-CV terms: Domain CV at its rate in force."""
     return sum(
         (Decimal(taken) * cap_rate_for(unit=units[unit_id], on=on) for unit_id, taken in taken_by_unit.items() if taken),
@@ -74,14 +77,14 @@ def _penalty_counted(taken_by_unit: dict[int, int], units: dict[int, Unit], on) 
     )
 
 
-def net_credited_of(*, user) -> int:
+def net_credited_of(*, user: AbstractBaseUser) -> int:
     """Lifetime credited CV net of penalties, in Global CV: Domain CV counts at its
     conversion rate, as for the annual cap (CV-6, TR-2)."""
-    credited = Contribution.objects.filter(beneficiary=user, status=Contribution.Status.CREDITED).aggregate(
+    credited = Contribution.objects.filter(beneficiary_id=user.pk, status=Contribution.Status.CREDITED).aggregate(
         s=Sum("cap_counted")
     )["s"] or Decimal(0)
     taken = dict(
-        Posting.objects.filter(account__owner=user, transaction__kind=Transaction.Kind.PENALTY)
+        Posting.objects.filter(account__owner_id=user.pk, transaction__kind=Transaction.Kind.PENALTY)
         .values("unit_id")
         .annotate(taken=Sum("amount"))
         .values_list("unit_id", "taken")
@@ -90,20 +93,20 @@ def net_credited_of(*, user) -> int:
     return max(0, int(credited + _penalty_counted(taken, units, timezone.localdate())))
 
 
-def trust_standing_compute(*, user) -> TrustStanding:
+def trust_standing_compute(*, user: AbstractBaseUser) -> TrustStanding:
     """The level the recorded facts give, why, and what the next level needs."""
     net = net_credited_of(user=user)
     return trust_level_for(
         net_credited=net,
         has_contribution=Contribution.objects.filter(
-            beneficiary=user, amount__gt=0, status=Contribution.Status.CREDITED
+            beneficiary_id=user.pk, amount__gt=0, status=Contribution.Status.CREDITED
         ).exists(),
-        facts=set(TrustFact.objects.filter(user=user).values_list("kind", flat=True)),
+        facts=set(TrustFact.objects.filter(user_id=user.pk).values_list("kind", flat=True)),
         thresholds=parameters_in_force().document["trust"],
     )
 
 
-def trust_level_for(*, net_credited: int, has_contribution: bool, facts: set, thresholds: dict) -> TrustStanding:
+def trust_level_for(*, net_credited: int, has_contribution: bool, facts: set[str], thresholds: dict[str, Any]) -> TrustStanding:
     """TR-2 as a pure function of the recorded facts: L2 after a first contribution, L3–L5
     by lifetime credited CV net of penalties, L4 also needing a community recommendation
     and L5 a governance contribution."""
@@ -142,7 +145,7 @@ def trust_level_for(*, net_credited: int, has_contribution: bool, facts: set, th
     return TrustStanding(level=level, reasons=reasons, net_credited=net, next_needs=needs)
 
 
-def trust_levels_refresh(*, stream=None) -> dict:
+def trust_levels_refresh(*, stream: TextIO | None = None) -> dict[str, int]:
     """Bring every stored trust level in line with the facts and the parameters in force
     today: a parameter set that takes effect can move the thresholds without any ledger
     event of the people concerned (the daily job ``ledger_trust_refresh``).
@@ -172,7 +175,7 @@ def trust_levels_refresh(*, stream=None) -> dict:
     units = Unit.objects.select_related("domain").in_bulk()
     today = timezone.localdate()
     penalties = {owner_id: _penalty_counted(by_unit, units, today) for owner_id, by_unit in taken.items()}
-    facts: dict[int, set] = {}
+    facts: dict[int, set[str]] = {}
     for user_id, kind in TrustFact.objects.values_list("user_id", "kind"):
         facts.setdefault(user_id, set()).add(kind)
     latest = TrustLevelChange.objects.values("user_id").annotate(last=Max("id")).values_list("last", flat=True)
@@ -203,17 +206,19 @@ def trust_levels_refresh(*, stream=None) -> dict:
 
 
 @transactions.entry_point
-def trust_level_refresh(*, user) -> TrustLevelChange | None:
+def trust_level_refresh(*, user: AbstractBaseUser) -> TrustLevelChange | None:
     """Store a TrustLevelChange when the computed level differs from the last stored one."""
     standing = trust_standing_compute(user=user)
-    last = TrustLevelChange.objects.filter(user=user).first()
+    last = TrustLevelChange.objects.filter(user_id=user.pk).first()
     previous = last.level if last else 1
     if previous == standing.level and last is not None:
         return None
     if last is None and standing.level == 1:
         return None
     with transactions.atomic():
-        change = TrustLevelChange.objects.create(
+        # The user model is settings.AUTH_USER_MODEL, another app's class that cannot be named here
+        # (import-linter), so mypy knows ``user`` only as AbstractBaseUser.
+        change = TrustLevelChange.objects.create(  # type: ignore[misc]
             user=user,
             level=standing.level,
             previous_level=previous,
@@ -236,12 +241,14 @@ def trust_level_refresh(*, user) -> TrustLevelChange | None:
 
 
 @transactions.entry_point
-def trust_fact_record(*, user, kind: str, cause: str, recorded_by=None) -> TrustFact:
+def trust_fact_record(*, user: AbstractBaseUser, kind: str, cause: str, recorded_by: AbstractBaseUser | None = None) -> TrustFact:
     """Record a community recommendation or a governance contribution (idempotent per cause)."""
     TrustFact.Kind(kind)  # refuses an unknown kind with ValueError
     try:
         with transactions.atomic():
-            fact = TrustFact.objects.create(
+            # The user model is settings.AUTH_USER_MODEL, another app's class that cannot be named here
+            # (import-linter), so mypy knows ``user`` and ``recorded_by`` only as AbstractBaseUser.
+            fact = TrustFact.objects.create(  # type: ignore[misc]
                 user=user, kind=kind, cause=cause, recorded_by=recorded_by
             )
             audit_log(
@@ -251,13 +258,13 @@ def trust_fact_record(*, user, kind: str, cause: str, recorded_by=None) -> Trust
                 data={"kind": kind, "cause": cause},
             )
     except IntegrityError:
-        return TrustFact.objects.get(user=user, kind=kind, cause=cause)
+        return TrustFact.objects.get(user_id=user.pk, kind=kind, cause=cause)
     trust_level_refresh(user=user)
     return fact
 
 
 def penalty_reset(
-    *, user, reason: str, cause: str, idempotency_key: str, actor=None
+    *, user: AbstractBaseUser, reason: str, cause: str, idempotency_key: str, actor: AbstractBaseUser | None = None
 ) -> Transaction:
     """TR-4 first offence: every available balance of the person (all units) goes to the
     penalty account of its unit. Active escrow holds are left to settle with their
@@ -267,7 +274,7 @@ def penalty_reset(
     def body(fingerprint: str) -> Transaction:
         pairs = [
             (user, a.unit)
-            for a in Account.objects.filter(owner=user, kind=Account.Kind.PERSON).select_related(
+            for a in Account.objects.filter(owner_id=user.pk, kind=Account.Kind.PERSON).select_related(
                 "unit"
             )
         ]
