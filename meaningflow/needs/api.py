@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 
-from meaningflow.accounts.models import Organisation
+from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.core.idempotency import idempotent
 from meaningflow.core.routers import ApiRouter
 from meaningflow.core.validators import Id
@@ -27,7 +27,7 @@ from meaningflow.needs.schemas import (
     TransitionIn,
     WeightsOut,
 )
-from meaningflow.places.models import City, Division
+from meaningflow.places import selectors as places_selectors
 
 router = ApiRouter(tags=["needs"])
 
@@ -52,13 +52,15 @@ def application_out(application: Application) -> dict:
 def _place(payload) -> dict:
     out = {}
     if payload.division_code:
-        out["division"] = Division.objects.filter(code=payload.division_code).first()
+        out["division"] = places_selectors.division_get(payload.division_code)
         if out["division"] is None:
-            raise ValidationError({"division_code": [_("Unknown region code.")]})
+            raise ValidationError(
+                {"division_code": ValidationError(_("Unknown region code."), code="need.region_unknown")}
+            )
     if payload.city_geonameid:
-        out["city"] = City.objects.filter(geonameid=payload.city_geonameid).first()
+        out["city"] = places_selectors.city_by_geonameid(payload.city_geonameid)
         if out["city"] is None:
-            raise ValidationError({"city_geonameid": [_("Unknown city.")]})
+            raise ValidationError({"city_geonameid": ValidationError(_("Unknown city."), code="need.city_unknown")})
     return out
 
 
@@ -82,7 +84,7 @@ class SearchParams(Schema):
 def need_search(request, params: Query[SearchParams]):
     """Browse and full-text search (Chinese and English) with filters, sorting, pages."""
     if len(params.q) > 200:
-        raise ValidationError({"q": [_("The search text is too long.")]})
+        raise ValidationError({"q": ValidationError(_("The search text is too long."), code="search.query_too_long")})
     result = selectors.need_search(
         q=params.q,
         region=params.region,
@@ -109,7 +111,7 @@ def need_search(request, params: Query[SearchParams]):
 @router.post("/", response={201: NeedOut})
 @idempotent
 def need_create(request, payload: NeedIn):
-    organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
+    organisation = accounts_selectors.organisation_get(organisation_id=payload.organisation_id)
     if organisation is None:
         raise Http404
     data = payload.dict(exclude={"organisation_id", "division_code", "city_geonameid", "skills", "publish"})

@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from meaningflow.accounts.models import Membership, Organisation, User
+from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.needs import services
 from meaningflow.needs.models import Need
-from meaningflow.places.models import Division
+from meaningflow.places import selectors as places_selectors
 
 # (title_zh, title_en, type, [(skill, level)], description_zh, description_en, reward, public category)
 TEMPLATES = [
@@ -262,21 +262,15 @@ ABROAD_TEMPLATES = [
 STATES = ["applied", "shortlisted", "accepted", "in_progress", "completed", "declined", "withdrawn", "reviewed"]
 
 
-def _poster(organisation: Organisation) -> User:
-    membership = (
-        Membership.objects.filter(organisation=organisation, status=Membership.Status.ACTIVE)
-        .order_by("pk")
-        .select_related("user")
-        .first()
-    )
-    return membership.user
+def _poster(organisation):
+    return accounts_selectors.first_active_member(organisation=organisation)
 
 
 def _chinese_need(rng, organisation, index, now) -> dict:
     zh, en, type_, skills, desc_zh, desc_en, reward, category = TEMPLATES[index % len(TEMPLATES)]
     public = bool(category) and (organisation.type == "government_agency" or rng.random() < 0.3)
     start = now + timedelta(days=rng.randint(2, 60), hours=rng.randint(0, 10))
-    districts = list(Division.objects.filter(parent=organisation.division.parent)) if organisation.division else []
+    districts = list(places_selectors.division_children(organisation.division.parent)) if organisation.division else []
     division = organisation.division
     if districts and rng.random() < 0.3:
         division = rng.choice(districts)
@@ -355,7 +349,7 @@ def _abroad_need(rng, organisation, index, now) -> dict:
     }
 
 
-def _applications(rng, needs: list[Need], people: list[User]) -> int:
+def _applications(rng, needs: list[Need], people: list) -> int:
     count = 0
     selection = [n for n in needs if n.allocation == "selection" and not n.is_remote][:40]
     for i, need in enumerate(selection):
@@ -399,7 +393,7 @@ def load(stdout) -> dict[str, int]:
     rng = random.Random(20261)
     now = timezone.now()
     needs: list[Need] = []
-    organisations = list(Organisation.objects.order_by("pk"))
+    organisations = list(accounts_selectors.organisation_list().order_by("pk"))
     per_org = 22
     for organisation in organisations:
         poster = _poster(organisation)
@@ -410,9 +404,7 @@ def load(stdout) -> dict[str, int]:
                 data = _abroad_need(rng, organisation, i, now)
             need = services.need_create(actor=poster, organisation=organisation, publish=i % 11 != 10, **data)
             needs.append(need)
-    people = list(
-        User.objects.filter(is_superuser=False, staff_roles__isnull=True, identity__isnull=False).order_by("pk")
-    )
+    people = list(accounts_selectors.verified_people())
     applications = _applications(rng, [n for n in needs if n.status == "published"], people)
     return {
         "needs": len(needs),

@@ -4,11 +4,10 @@ The numbers come from ``matching.scoring``; this module only puts them into word
 the few recommendations shown (so it may read names from the objects it is given).
 """
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from meaningflow.accounts.models import Intention, SkillLevel
-from meaningflow.accounts.selectors import language_name
+from meaningflow.accounts.selectors import intention_labels, language_name, skill_level_label
 from meaningflow.needs.matching import scoring
 from meaningflow.needs.models import Need
 
@@ -53,8 +52,6 @@ def _row(name: str, value: float, weights: dict, text: str) -> dict:
 
 
 def _lang(code: str) -> str:
-    from django.utils.translation import get_language
-
     return language_name(code, get_language() or "en")
 
 
@@ -70,8 +67,8 @@ def _skills_text(*, have: dict, domains: dict, need: Need) -> str:
                 _("You know %(skill)s at level %(have)s (asks for %(need)s).")
                 % {
                     "skill": ns.skill.name,
-                    "have": SkillLevel(level).label,
-                    "need": SkillLevel(ns.level).label,
+                    "have": skill_level_label(level),
+                    "need": skill_level_label(ns.level),
                 }
             )
         elif domains.get(ns.skill.domain_id):
@@ -125,7 +122,7 @@ def _reward_text(*, intentions, need: Need) -> str:
         return _("Reward: %(reward)s. Tell us your intentions to match rewards better.") % {
             "reward": need.get_reward_display()
         }
-    labels = ", ".join(str(Intention(i).label) for i in intentions if i in Intention.values)
+    labels = ", ".join(intention_labels(list(intentions)))
     return _("Reward: %(reward)s; type: %(type)s; your intentions: %(intentions)s.") % {
         "reward": need.get_reward_display(),
         "type": need.get_type_display(),
@@ -173,10 +170,13 @@ def _candidate_skills_text(*, profile, need: Need) -> str:
         if levels.get(ns.skill_id):
             sentences.append(
                 _("Knows %(skill)s (%(level)s).")
-                % {"skill": ns.skill.name, "level": SkillLevel(levels[ns.skill_id]).label}
+                % {"skill": ns.skill.name, "level": skill_level_label(levels[ns.skill_id])}
             )
         elif ns.skill.domain_id in domains:
-            sentences.append(_("Knows the field of %(skill)s (%(domain)s).") % {"skill": ns.skill.name, "domain": ns.skill.domain.name})
+            sentences.append(
+                _("Knows the field of %(skill)s (%(domain)s).")
+                % {"skill": ns.skill.name, "domain": ns.skill.domain.name}
+            )
     return " ".join(sentences) or _("No matching skill yet.")
 
 
@@ -222,7 +222,9 @@ def _candidate_language_text(*, profile, need: Need) -> str:
         return _("Speaks a working language of the need: %(langs)s.") % {"langs": ", ".join(_lang(c) for c in shared)}
     if not person:
         return _("Has not listed the languages they speak.")
-    return _("Does not list a working language of the need (%(langs)s).") % {"langs": ", ".join(_lang(c) for c in codes)}
+    return _("Does not list a working language of the need (%(langs)s).") % {
+        "langs": ", ".join(_lang(c) for c in codes)
+    }
 
 
 def _candidate_reward_text(*, profile, value: float) -> str:

@@ -1,15 +1,27 @@
 """Forms of the Dream Garden pages. They parse input; the services validate and write."""
 
 from django import forms
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from meaningflow.accounts.models import Interest, Organisation, Skill, SkillLevel
+from meaningflow.accounts import selectors as accounts_selectors
 from meaningflow.accounts.selectors import language_codes, language_name
 from meaningflow.core.validators import EVENT, MAX_AMOUNT, date_validator
 from meaningflow.needs.models import DESCRIPTION_MAX, MESSAGE_MAX, Application, Need
-from meaningflow.places.models import City, Division
+from meaningflow.needs.services import NEED_FIELDS
+from meaningflow.places import selectors as places_selectors
 
 SKILL_SLOTS = 3
+# The need form shows the fields the services accept (``NEED_FIELDS``, in that order), with
+# the organisation first and the interests after the working languages.
+_AFTER_LANGUAGES = NEED_FIELDS.index("working_languages") + 1
+NEED_FORM_FIELDS = [
+    "organisation",
+    *NEED_FIELDS[:_AFTER_LANGUAGES],
+    "interests",
+    *NEED_FIELDS[_AFTER_LANGUAGES:],
+]
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -17,8 +29,6 @@ class DateTimeInput(forms.DateTimeInput):
 
     def format_value(self, value):
         if hasattr(value, "strftime"):
-            from django.utils import timezone
-
             if timezone.is_aware(value):
                 value = timezone.localtime(value)
             return value.strftime("%Y-%m-%dT%H:%M")
@@ -26,16 +36,14 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class NeedForm(forms.ModelForm):
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Posted by"))
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Posted by"))
     division = forms.ModelChoiceField(
-        queryset=Division.objects.order_by("code"),
+        queryset=places_selectors.division_choices(),
         required=False,
         label=_("Region in China"),
     )
     city = forms.ModelChoiceField(
-        queryset=City.objects.filter(division__isnull=True, population__gte=300_000)
-        .exclude(country_code="CN")
-        .order_by("-population"),
+        queryset=places_selectors.abroad_city_choices(),
         required=False,
         label=_("City abroad"),
     )
@@ -46,7 +54,7 @@ class NeedForm(forms.ModelForm):
         label=_("Working languages"),
     )
     interests = forms.ModelMultipleChoiceField(
-        queryset=Interest.objects.all(),
+        queryset=accounts_selectors.interest_list(),
         required=False,
         to_field_name="code",
         label=_("Interests"),
@@ -59,37 +67,7 @@ class NeedForm(forms.ModelForm):
 
     class Meta:
         model = Need
-        fields = [
-            "organisation",
-            "type",
-            "language",
-            "title",
-            "title_zh",
-            "title_en",
-            "description",
-            "working_languages",
-            "interests",
-            "is_remote",
-            "division",
-            "city",
-            "starts_at",
-            "ends_at",
-            "application_deadline",
-            "hours_per_week",
-            "total_hours",
-            "places",
-            "allocation",
-            "reward",
-            "reward_note",
-            "money_amount",
-            "money_currency",
-            "cv_threshold",
-            "source",
-            "is_public_need",
-            "public_category",
-            "subsidy_note",
-            "impact_people",
-        ]
+        fields = NEED_FORM_FIELDS
         widgets = {
             "starts_at": DateTimeInput(),
             "ends_at": DateTimeInput(),
@@ -98,18 +76,13 @@ class NeedForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        from meaningflow.accounts.selectors import organisations_of
-
-        org_ids = [m.organisation_id for m in organisations_of(user=user) if m.status == "active"]
-        self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=org_ids)
-        from django.utils.translation import get_language
-
+        self.fields["organisation"].queryset = accounts_selectors.active_organisations_of(user=user)
         lang = get_language() or "en"
         self.fields["working_languages"].choices = [(c, language_name(c, lang)) for c in language_codes()[:8]]
         # Places may be entered as any integer so that the service explains a bad value.
         self.fields["places"] = forms.IntegerField(label=_("Places"), initial=1)
-        levels = [("", "—"), *[(v, label) for v, label in SkillLevel.choices]]
-        skills = [("", "—")] + [(s.code, f"{s.domain.name} · {s.name}") for s in Skill.objects.select_related("domain")]
+        levels = [("", "—"), *accounts_selectors.skill_level_choices()]
+        skills = [("", "—"), *accounts_selectors.skill_choices()]
         for i in range(1, SKILL_SLOTS + 1):
             self.fields[f"skill_{i}"] = forms.ChoiceField(
                 choices=skills, required=False, label=_("Skill %(n)d") % {"n": i}
@@ -145,15 +118,8 @@ class NeedForm(forms.ModelForm):
         return out
 
     def need_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        for name in (
-            "organisation",
-            "publish",
-            "interests",
-            *[f"skill_{i}" for i in range(1, 4)],
-            *[f"level_{i}" for i in range(1, 4)],
-        ):
-            data.pop(name, None)
+        """The need's own fields (``NEED_FIELDS``) and the interest codes, for the services."""
+        data = {name: self.cleaned_data[name] for name in NEED_FIELDS if name in self.cleaned_data}
         data["interests"] = [i.code for i in self.cleaned_data.get("interests") or []]
         return data
 
@@ -181,10 +147,16 @@ class SearchForm(forms.Form):
     )
     public = forms.BooleanField(required=False, label=_("Government public needs only"))
     starts_after = forms.DateField(
-        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=[date_validator(EVENT)]
+        required=False,
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_validator(EVENT)],
     )
     ends_before = forms.DateField(
-        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}), validators=[date_validator(EVENT)]
+        required=False,
+        label=_("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_validator(EVENT)],
     )
     sort = forms.ChoiceField(
         required=False,

@@ -4,28 +4,35 @@ Object-level permissions live here once: ``need_get_for_user`` and
 ``application_get_for_user`` return the object or raise Http404.
 """
 
+import json
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
 import numpy as np
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OrderBy, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts import selectors as accounts_selectors
-from meaningflow.accounts.models import AvailabilityWindow, Profile, ProfileSkill, Skill, User
+from meaningflow.conversations import selectors as conversation_selectors
+from meaningflow.core.errors import Forbidden
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.needs import explain, search
 from meaningflow.needs.matching import scoring
 from meaningflow.needs.matching.index import NEVER, NeedColumns, NeedIndex, Scope
 from meaningflow.needs.models import Application, Need, NeedSkill, NeedView
 from meaningflow.needs.services import can_manage_need, weights_in_force
+from meaningflow.needs.services.common import AccountsModel
 from meaningflow.places.selectors import normalise_region_prefix
 
 PUBLIC_STATUSES = (
@@ -40,7 +47,11 @@ LANGUAGE_BITS = {code: i for i, code in enumerate(accounts_selectors.language_co
 K_SKILLS = 4
 
 
-def _language_mask(codes) -> int:
+# Who is asking: a signed-in person, the anonymous visitor, or nobody (a job).
+Viewer = AbstractBaseUser | AnonymousUser | None
+
+
+def _language_mask(codes: Iterable[str] | None) -> int:
     mask = 0
     for code in codes or []:
         if code in LANGUAGE_BITS:
@@ -55,7 +66,7 @@ def _interest_bit(interest_id: int) -> int:
 # --- single objects and permissions ----------------------------------------------------
 
 
-def need_get_for_user(*, user, need_id: int) -> Need:
+def need_get_for_user(*, user: Viewer, need_id: int) -> Need:
     """A need the user may see: public once published; drafts only to the organisation."""
     need = Need.objects.select_related("organisation", "division", "city", "created_by").filter(pk=need_id).first()
     if need is None:
@@ -65,26 +76,26 @@ def need_get_for_user(*, user, need_id: int) -> Need:
     return need
 
 
-def need_get_for_manager(*, user, need_id: int) -> Need:
+def need_get_for_manager(*, user: Viewer, need_id: int) -> Need:
     need = need_get_for_user(user=user, need_id=need_id)
     if not can_manage_need(user=user, need=need):
-        raise PermissionDenied
+        raise Forbidden(_("Only members of the posting organisation can manage this need."), code="need.not_manager")
     return need
 
 
-def application_get_for_user(*, user, application_id: int) -> Application:
+def application_get_for_user(*, user: Viewer, application_id: int) -> Application:
     """The applicant and the posting organisation's members see an application; others 404."""
     application = (
         Application.objects.select_related("need__organisation", "applicant").filter(pk=application_id).first()
     )
-    if application is None or not getattr(user, "is_authenticated", False):
+    if application is None or user is None or not user.is_authenticated:
         raise Http404
     if application.applicant_id != user.pk and not can_manage_need(user=user, need=application.need):
         raise Http404
     return application
 
 
-def applications_of(*, user) -> QuerySet[Application]:
+def applications_of(*, user: AccountsModel) -> QuerySet[Application]:
     return Application.objects.filter(applicant=user).select_related("need__organisation")
 
 
@@ -92,13 +103,13 @@ def applications_for_need(*, need: Need) -> QuerySet[Application]:
     return need.applications.select_related("applicant").prefetch_related("bid").order_by("created_at", "pk")
 
 
-def application_of(*, user, need: Need) -> Application | None:
-    if not getattr(user, "is_authenticated", False):
+def application_of(*, user: Viewer, need: Need) -> Application | None:
+    if user is None or not user.is_authenticated:
         return None
-    return Application.objects.filter(need=need, applicant=user).first()
+    return Application.objects.filter(need=need, applicant_id=user.pk).first()
 
 
-def needs_of_organisations(*, user) -> QuerySet[Need]:
+def needs_of_organisations(*, user: AccountsModel) -> QuerySet[Need]:
     org_ids = [m.organisation_id for m in accounts_selectors.organisations_of(user=user) if m.status == "active"]
     return Need.objects.filter(organisation_id__in=org_ids).select_related("organisation").order_by("-created_at")
 
@@ -107,13 +118,12 @@ def need_skills(*, need: Need) -> QuerySet[NeedSkill]:
     return need.skills.select_related("skill__domain")
 
 
-def unread_for_application(*, user, application: Application) -> int:
-    from meaningflow.conversations import selectors as conversation_selectors
-
+def unread_for_application(*, user: AccountsModel, application: Application) -> int:
     if not application.thread_id:
         return 0
     thread = conversation_selectors.threads_for(user=user).filter(pk=application.thread_id).first()
-    return thread.unread if thread else 0
+    # ``unread`` is annotated on every thread by ``threads_for``.
+    return int(getattr(thread, "unread", 0)) if thread else 0
 
 
 # --- browse and search (DG-2) -----------------------------------------------------------
@@ -121,7 +131,7 @@ def unread_for_application(*, user, application: Application) -> int:
 
 @dataclass
 class SearchResult:
-    page: object
+    page: Page[Any]
     sort: str
     tokens: list[str]
 
@@ -140,17 +150,15 @@ def _match(qs: QuerySet[Need], q_tokens: list[str]) -> QuerySet[Need]:
     )
 
 
-def _rank_order(q_tokens: list[str]):
+def _rank_order(q_tokens: list[str]) -> OrderBy:
     """An ORDER BY expression for relevance (best first)."""
-    from django.db.models.expressions import RawSQL
-
     if connection.vendor == "postgresql":
         rank = RawSQL("ts_rank(needs_need.search_vector, to_tsquery('simple', %s))", [search.tsquery(q_tokens)])
         return rank.desc()
     return RawSQL("bm25(needs_need_fts)", []).asc()  # bm25: lower is better
 
 
-def _paginate(qs: QuerySet[Need], per_page: int, page):
+def _paginate(qs: QuerySet[Need], per_page: int, page: int | str) -> Page[Any]:
     """Page through ids only (narrow rows, no joins), counting the match without ranking
     it, then load the needs of the one page with their organisation and place."""
     paginator = Paginator(qs.values_list("pk", flat=True), per_page)
@@ -158,7 +166,7 @@ def _paginate(qs: QuerySet[Need], per_page: int, page):
     current = paginator.get_page(page)
     ids = list(current.object_list)
     loaded = Need.objects.select_related("organisation", "division", "city").in_bulk(ids)
-    current.object_list = [loaded[pk] for pk in ids if pk in loaded]
+    current.object_list = [loaded[pk] for pk in ids if pk in loaded]  # type: ignore[misc]  # ids, then the needs
     return current
 
 
@@ -166,18 +174,18 @@ def need_search(
     *,
     q: str = "",
     region: str = "",
-    types: list[str] | tuple = (),
+    types: Sequence[str] = (),
     reward: str = "",
-    skills: list[str] | tuple = (),
+    skills: Sequence[str] = (),
     remote: bool | None = None,
     public_only: bool = False,
     starts_after: datetime | None = None,
     ends_before: datetime | None = None,
     include_closed: bool = False,
     sort: str = "",
-    page: int = 1,
+    page: int | str = 1,
     per_page: int = 20,
-    user=None,
+    user: Viewer = None,
 ) -> SearchResult:
     """One selector for browsing and full-text search on either database.
 
@@ -212,7 +220,7 @@ def need_search(
     if sort == "relevance" and not q_tokens:
         sort = "newest"
     per_page = max(1, min(int(per_page or 20), PER_PAGE_MAX))
-    if sort == "best_match" and getattr(user, "is_authenticated", False):
+    if sort == "best_match" and user is not None and user.is_authenticated:
         ordered = _best_match_order(user=user, qs=qs)
         return SearchResult(page=Paginator(ordered, per_page).get_page(page), sort=sort, tokens=q_tokens)
     if sort == "relevance":
@@ -227,7 +235,7 @@ def need_search(
 BEST_MATCH_LIMIT = 2000
 
 
-def _best_match_order(*, user, qs: QuerySet[Need]) -> list[Need]:
+def _best_match_order(*, user: AccountsModel, qs: QuerySet[Need]) -> list[Need]:
     """The first BEST_MATCH_LIMIT filtered needs, ordered by the person's matching score."""
     needs = list(qs.order_by("-published_at", "-id")[:BEST_MATCH_LIMIT])
     if not needs:
@@ -237,8 +245,8 @@ def _best_match_order(*, user, qs: QuerySet[Need]) -> list[Need]:
     scores, _parts = scoring.score_needs(person.features, features, weights_in_force().as_dict())
     by_id = dict(zip(features.ids.tolist(), scores.tolist(), strict=True))
     for need in needs:
-        need.match_score = by_id.get(need.pk, 0.0)
-    return sorted(needs, key=lambda n: (-n.match_score, -n.pk))
+        need.match_score = by_id.get(need.pk, 0.0)  # type: ignore[attr-defined]  # shown beside each result
+    return sorted(needs, key=lambda n: (-by_id.get(n.pk, 0.0), -n.pk))
 
 
 # --- features for matching -------------------------------------------------------------
@@ -246,12 +254,12 @@ def _best_match_order(*, user, qs: QuerySet[Need]) -> list[Need]:
 
 @dataclass
 class Person:
-    user: User
+    user: AccountsModel
     features: scoring.PersonFeatures
     scope: Scope
-    profile: Profile
-    skills: list[ProfileSkill]
-    interest_ids: set | None = None
+    profile: AccountsModel
+    skills: list[AccountsModel]
+    interest_ids: set[int] | None = None
 
 
 def _epoch(value: datetime | None) -> int:
@@ -271,7 +279,11 @@ def engagement_by_type(*, user_ids: list[int], now: datetime | None = None) -> d
     counts: dict[int, np.ndarray] = {}
     sources = (
         (NeedView.objects.filter(user_id__in=user_ids, last_viewed_at__gte=since), "user_id", 1),
-        (Application.objects.filter(applicant_id__in=user_ids, created_at__gte=since), "applicant_id", APPLICATION_WEIGHT),
+        (
+            Application.objects.filter(applicant_id__in=user_ids, created_at__gte=since),
+            "applicant_id",
+            APPLICATION_WEIGHT,
+        ),
     )
     for queryset, who, weight in sources:
         for user_id, need_type, n in queryset.values_list(who, "need__type").annotate(n=Count("pk")).order_by():
@@ -281,12 +293,9 @@ def engagement_by_type(*, user_ids: list[int], now: datetime | None = None) -> d
     return counts
 
 
-def person_features(*, user: User, now: datetime | None = None) -> Person:
+def person_features(*, user: AccountsModel, now: datetime | None = None) -> Person:
     """What matching knows about a person, read from their profile and the ledger."""
-    from meaningflow.ledger import selectors as ledger_selectors
-
-    profile = accounts_selectors.profile_of(user=user)
-    profile = Profile.objects.select_related("home_division", "home_city__division").get(pk=profile.pk)
+    profile = accounts_selectors.profile_for_matching(user=user)
     skills = list(accounts_selectors.profile_skills(user=user))
     skill_levels = {ps.skill_id: ps.level for ps in skills}
     domain_levels: dict[int, int] = {}
@@ -296,17 +305,13 @@ def person_features(*, user: User, now: datetime | None = None) -> Person:
     interest_mask = 0
     for interest_id in interest_ids:
         interest_mask |= _interest_bit(interest_id)
-    hours = 0.0
-    for window in AvailabilityWindow.objects.filter(profile=profile):
-        start = window.start_time.hour * 60 + window.start_time.minute
-        end = window.end_time.hour * 60 + window.end_time.minute
-        hours += max(0, end - start) / 60
-    place = profile.home_division or profile.home_city
-    if profile.home_division_id:
-        region, country = int(profile.home_division.code), "CN"
-    elif profile.home_city_id:
-        city = profile.home_city
-        region, country = (int(city.division.code) if city.division_id else 0), city.country_code
+    hours = accounts_selectors.weekly_hours_by_profile(profile_ids=[profile.pk]).get(profile.pk, 0.0)
+    home_division, city = profile.home_division, profile.home_city
+    place = home_division or city
+    if home_division is not None:
+        region, country = int(home_division.code), "CN"
+    elif city is not None:
+        region, country = (int(city.division.code) if city.division is not None else 0), city.country_code
     else:
         region, country = 0, ""
     standing = ledger_selectors.trust_standing_of(user)
@@ -371,7 +376,11 @@ NEED_COLUMNS = (
 )
 
 
-def _arrays_from_rows(rows, skills_by_need, interests_by_need) -> tuple[scoring.NeedArrays, NeedColumns, list[str]]:
+def _arrays_from_rows(
+    rows: list[tuple[Any, ...]],
+    skills_by_need: dict[int, list[tuple[int, int, int]]],
+    interests_by_need: dict[int, int],
+) -> tuple[scoring.NeedArrays, NeedColumns, list[str]]:
     n = len(rows)
     countries: list[str] = []
     country_slot: dict[str, int] = {}
@@ -412,8 +421,6 @@ def _arrays_from_rows(rows, skills_by_need, interests_by_need) -> tuple[scoring.
         ends[i] = _epoch(end)
         deadline[i] = _epoch(dl)
         if isinstance(wl, str):
-            import json
-
             wl = json.loads(wl or "[]")
         languages[i] = _language_mask(wl or [lang])
         interests[i] = interests_by_need.get(pk, 0)
@@ -440,7 +447,7 @@ def _arrays_from_rows(rows, skills_by_need, interests_by_need) -> tuple[scoring.
 def _load(need_qs: QuerySet[Need]) -> tuple[scoring.NeedArrays, NeedColumns, list[str]]:
     rows = list(need_qs.order_by("pk").values_list(*NEED_COLUMNS))
     ids = [r[0] for r in rows]
-    skills_by_need: dict[int, list] = {}
+    skills_by_need: dict[int, list[tuple[int, int, int]]] = {}
     interests_by_need: dict[int, int] = {}
     chunk = 50_000
     for start in range(0, len(ids), chunk):
@@ -469,7 +476,7 @@ REBUILD_SECONDS = 600
 # Changes committed out of order (a slow transaction) are caught by re-reading this much
 # before the watermark; the periodic full rebuild catches anything else.
 WATERMARK_OVERLAP = timedelta(seconds=60)
-_cache: dict = {}
+_cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
 
 
@@ -489,7 +496,7 @@ def need_index(*, now: datetime | None = None) -> NeedIndex:
     now = now or timezone.now()
     latest = Need.objects.aggregate(m=Max("updated_at"))["m"]
     with _cache_lock:
-        index = _cache.get("index")
+        index: NeedIndex | None = _cache.get("index")
         stale = (
             index is None
             or _cache.get("alias") != connection.settings_dict.get("NAME")
@@ -497,7 +504,7 @@ def need_index(*, now: datetime | None = None) -> NeedIndex:
             or index.appended_rows > max(1000, index.base_rows // 20)
             or (latest is not None and _cache["watermark"] is not None and latest < _cache["watermark"])
         )
-        if stale:
+        if index is None or stale:
             features, columns, countries = _load(_open_needs(now))
             index = NeedIndex(features=features, columns=columns, countries=countries)
             _cache.update(
@@ -523,15 +530,13 @@ def need_index(*, now: datetime | None = None) -> NeedIndex:
 @dataclass
 class Recommendation:
     need: Need | None
-    person: User | None
+    person: AccountsModel | None
     score: float
-    parts: list[dict]
+    parts: list[dict[str, Any]]
 
 
-def recommended_needs(*, user: User, limit: int = 10, now: datetime | None = None) -> list[Recommendation]:
+def recommended_needs(*, user: AccountsModel, limit: int = 10, now: datetime | None = None) -> list[Recommendation]:
     """The best open needs for ``user``, each with its score's parts explained."""
-    from meaningflow.needs import explain
-
     person = person_features(user=user, now=now)
     weights = weights_in_force().as_dict()
     index = need_index(now=now)
@@ -560,31 +565,21 @@ def recommended_needs(*, user: User, limit: int = 10, now: datetime | None = Non
 PEOPLE_CANDIDATES_MAX = 5000
 
 
-def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[int, Profile]]:
-    profiles = {
-        p.pk: p
-        for p in Profile.objects.select_related("user", "home_division", "home_city")
-        .prefetch_related("interests")
-        .filter(pk__in=profile_ids)
-    }
+def _people_arrays(profile_ids: list[int]) -> tuple[scoring.PeopleArrays, dict[int, AccountsModel]]:
+    profiles = accounts_selectors.profiles_for_matching(profile_ids=profile_ids)
     order = sorted(profiles)
     m = len(order)
-    max_skill = Skill.objects.aggregate(m=Max("pk"))["m"] or 0
-    max_domain = Skill.objects.aggregate(m=Max("domain_id"))["m"] or 0
+    max_skill, max_domain = accounts_selectors.skill_id_bounds()
     skill_matrix = np.zeros((m, max_skill + 1), np.int8)
     domain_matrix = np.zeros((m, max_domain + 1), np.int8)
     row_of = {pk: i for i, pk in enumerate(order)}
-    for profile_id, skill_id, domain_id, level in ProfileSkill.objects.filter(profile_id__in=order).values_list(
-        "profile_id", "skill_id", "skill__domain_id", "level"
-    ):
+    for profile_id, skill_id, domain_id, level in accounts_selectors.profile_skill_rows(profile_ids=order):
         i = row_of[profile_id]
         skill_matrix[i, skill_id] = level
         domain_matrix[i, domain_id] = max(domain_matrix[i, domain_id], level)
     hours = np.zeros(m, np.float32)
-    for window in AvailabilityWindow.objects.filter(profile_id__in=order):
-        start = window.start_time.hour * 60 + window.start_time.minute
-        end = window.end_time.hour * 60 + window.end_time.minute
-        hours[row_of[window.profile_id]] += max(0, end - start) / 60
+    for profile_id, weekly in accounts_selectors.weekly_hours_by_profile(profile_ids=order).items():
+        hours[row_of[profile_id]] = weekly
     lat, lon = np.full(m, np.nan), np.full(m, np.nan)
     radius, interests, languages = (
         np.zeros(m, np.float32),
@@ -633,7 +628,7 @@ class CandidatesHidden(PermissionDenied):
     code = "needs.candidates.not_allowed"
 
 
-def candidates_refusal(*, user, need: Need) -> CandidatesHidden | None:
+def candidates_refusal(*, user: AccountsModel, need: Need) -> CandidatesHidden | None:
     """Why ``user``, who manages ``need``, may not see the people suggested for it, or None.
 
     Suggested people are shown to members of verified organisations and to posters whose
@@ -654,7 +649,7 @@ def candidates_refusal(*, user, need: Need) -> CandidatesHidden | None:
     )
 
 
-def candidates_check(*, user, need: Need) -> None:
+def candidates_check(*, user: AccountsModel, need: Need) -> None:
     """Raise ``CandidatesHidden`` (403 with its reason and code) unless ``user`` may see
     the people suggested for ``need``."""
     refusal = candidates_refusal(user=user, need=need)
@@ -662,22 +657,14 @@ def candidates_check(*, user, need: Need) -> None:
         raise refusal
 
 
-def _candidate_profiles(need: Need) -> QuerySet[Profile]:
+def _candidate_profiles(need: Need) -> QuerySet[Any]:
     """Profiles that may be suggested for ``need``: active people who agreed to be suggested
     (purpose ``matching``), have a skill in one of the need's skill domains (any, when it
     asks for none), have not applied and are not in the posting organisation."""
     domains = list(need.skills.values_list("skill__domain_id", flat=True))
-    candidates = (
-        Profile.objects.filter(
-            user__is_active=True,
-            user__in=accounts_selectors.consenting_users(purpose="matching"),
-        )
-        .exclude(user__in=need.applications.values("applicant_id"))
-        .exclude(user__memberships__organisation=need.organisation)
+    return accounts_selectors.suggestable_profiles(
+        excluding_users=need.applications.values("applicant_id"), outside=need.organisation, domain_ids=domains
     )
-    if domains:
-        candidates = candidates.filter(skills__skill__domain_id__in=domains)
-    return candidates
 
 
 def recommended_people(*, need: Need, limit: int = 10) -> list[Recommendation]:
@@ -719,21 +706,22 @@ def _score_people(*, need: Need, profile_ids: list[int], limit: int) -> list[Rec
     return out
 
 
-def candidate_get(*, need: Need, user_id: int) -> tuple[Recommendation, dict]:
+def candidate_get(*, need: Need, user_id: int) -> tuple[Recommendation, dict[str, Any]]:
     """One suggested person of ``need`` with the reasons and the profile fields a poster may
     see (``accounts.selectors.candidate_profile`` and the trust level). Http404 when the
     person is not (or no longer) a candidate of this need: nobody's profile can be probed
     through a need. The caller has checked ``candidates_check`` and logs the opening."""
     profile_ids = list(_candidate_profiles(need).filter(user_id=user_id).values_list("pk", flat=True)[:1])
     recs = _score_people(need=need, profile_ids=profile_ids, limit=1)
-    if not recs:
+    person = recs[0].person if recs else None
+    if person is None:
         raise Http404
-    details = accounts_selectors.candidate_profile(user=recs[0].person)
-    details["trust_level"] = ledger_selectors.trust_level_of(recs[0].person)
+    details = accounts_selectors.candidate_profile(user=person)
+    details["trust_level"] = ledger_selectors.trust_level_of(person)
     return recs[0], details
 
 
-def matching_rules() -> dict:
+def matching_rules() -> dict[str, Any]:
     """What /needs/how-matching-works/ publishes: the weights in force and the constants."""
     weights = weights_in_force()
     return {
@@ -749,26 +737,33 @@ def matching_rules() -> dict:
     }
 
 
-def open_needs_q(now=None) -> Q:
+def open_needs_q(now: datetime | None = None) -> Q:
     now = now or timezone.now()
     return Q(status=Need.Status.PUBLISHED, ends_at__gt=now)
 
 
 # Which service need of a registered person (assistance.ServiceNeed) a need answers.
-SERVICE_NEED_OF_TYPE = {Need.Type.TRAINING: "training", Need.Type.STARTUP: "startup"}
+SERVICE_NEED_OF_TYPE: dict[str, str] = {Need.Type.TRAINING: "training", Need.Type.STARTUP: "startup"}
 
 
-def opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]:
+class Opportunity(TypedDict):
+    ref: str
+    title: str
+    region_code: str
+    skills: list[str]
+    service_need: str
+
+
+def opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[Opportunity]:
     """Open, placed needs under a GB/T 2260 prefix, newest first, for the assistance app's
     proactive discovery (GV-4): the contract of ``assistance.opportunities``. Training and
     start-up needs answer those service needs; every other kind is participation on the
     way to a job."""
-    needs = (
+    needs = list(
         Need.objects.filter(open_needs_q(), is_remote=False, region_code__startswith=region_prefix)
         .exclude(region_code="")
         .order_by("-published_at", "-id")[:limit]
     )
-    needs = list(needs)
     skills: dict[int, list[str]] = {}
     for need_id, code in NeedSkill.objects.filter(need__in=needs).values_list("need_id", "skill__code"):
         skills.setdefault(need_id, []).append(code)

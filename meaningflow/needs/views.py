@@ -1,5 +1,7 @@
 """Pages of the Dream Garden: thin views that parse, authorise and call services."""
 
+from datetime import datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,9 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meaningflow.conversations import selectors as conversation_selectors
+from meaningflow.conversations import services as conversation_services
 from meaningflow.core.errors import add_errors_to_form, validation_messages
 from meaningflow.needs import forms, selectors, services
 from meaningflow.needs.models import Application, Need
+from meaningflow.reviews import selectors as review_selectors
 
 
 def _flash_error(request, exc) -> None:
@@ -21,8 +26,6 @@ def _flash_error(request, exc) -> None:
 def _aware(value, end=False):
     if value is None:
         return None
-    from datetime import datetime, time
-
     return timezone.make_aware(datetime.combine(value, time.max if end else time.min))
 
 
@@ -182,9 +185,7 @@ def candidate_detail(request, need_id: int, user_id: int):
         return render(request, "needs/candidate_refused.html", {"need": need, "reason": str(refusal)}, status=403)
     recommendation, details = selectors.candidate_get(need=need, user_id=user_id)
     services.candidate_view_log(viewer=request.user, need=need, candidate=recommendation.person)
-    return render(
-        request, "needs/candidate.html", {"need": need, "rec": recommendation, "person": details}
-    )
+    return render(request, "needs/candidate.html", {"need": need, "rec": recommendation, "person": details})
 
 
 @login_required
@@ -240,9 +241,6 @@ def my_applications(request):
 @login_required
 def application_detail(request, application_id: int):
     application = selectors.application_get_for_user(user=request.user, application_id=application_id)
-    from meaningflow.conversations import selectors as conversation_selectors
-    from meaningflow.reviews import selectors as review_selectors
-
     thread = None
     thread_messages = []
     if application.thread_id:
@@ -275,8 +273,6 @@ def application_detail(request, application_id: int):
         "S": Application.Status,
     }
     if thread is not None:
-        from meaningflow.conversations import services as conversation_services
-
         conversation_services.thread_mark_read(thread=thread, user=request.user)
     return render(request, "needs/application_detail.html", context)
 
@@ -290,7 +286,7 @@ def application_action(request, application_id: int):
         if action == "propose":
             form = forms.OutcomeForm(request.POST)
             if not form.is_valid():
-                raise ValidationError([e for errors in form.errors.values() for e in errors])
+                raise ValidationError(form.errors.as_data())
             services.application_outcome_propose(
                 application=application,
                 actor=request.user,
@@ -304,17 +300,14 @@ def application_action(request, application_id: int):
                 application=application, actor=request.user, role=request.POST.get("role", "")
             )
         elif action == "message":
-            from meaningflow.conversations import selectors as conversation_selectors
-            from meaningflow.conversations import services as conversation_services
-
             thread = conversation_selectors.thread_for_subject(subject=application.subject)
             if thread is None:
-                raise ValidationError(_("This application has no conversation."))
+                raise ValidationError(_("This application has no conversation."), code="application.no_thread")
             conversation_services.message_post(thread=thread, sender=request.user, body=request.POST.get("body", ""))
         elif action == "review":
             form = forms.ReviewForm(request.POST)
             if not form.is_valid():
-                raise ValidationError([e for errors in form.errors.values() for e in errors])
+                raise ValidationError(form.errors.as_data())
             services.review_write(
                 application=application,
                 author=request.user,

@@ -4,19 +4,20 @@ participant's role. Moves of the state machine go through ``transitions``."""
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.models import User
 from meaningflow.conversations import services as conversation_services
 from meaningflow.core import transactions
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.services import audit_log
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.ledger import services as ledger_services
 from meaningflow.needs.models import MESSAGE_MAX, Application, Bid, Need
 from meaningflow.needs.services.common import (
+    Person,
     S,
     _need_team,
     _notify,
@@ -37,13 +38,15 @@ OUTCOME_ACTION = {
 ROLE_OPEN = frozenset({S.ACCEPTED, S.IN_PROGRESS})
 
 
-def lifetime_cv_of(user: User) -> int:
+def lifetime_cv_of(user: Person) -> int:
     """Lifetime credited CV net of penalties (the ledger's trust standing)."""
     return ledger_selectors.trust_standing_of(user).net_credited
 
 
 @transactions.entry_point
-def application_create(*, need: Need, applicant: User, message: str = "", bid_amount: int | None = None) -> Application:
+def application_create(
+    *, need: Need, applicant: Person, message: str = "", bid_amount: int | None = None
+) -> Application:
     """Apply to a published need with a message. Opens the application's conversation
     thread and, for CV bidding, holds the bid in escrow through the ledger.
 
@@ -54,33 +57,49 @@ def application_create(*, need: Need, applicant: User, message: str = "", bid_am
     message = (message or "").strip()
     if len(message) > MESSAGE_MAX:
         raise ValidationError(
-            {"message": [_("The message can be at most %(n)d characters long.") % {"n": MESSAGE_MAX}]}
+            {
+                "message": ValidationError(
+                    _("The message can be at most %(n)d characters long.") % {"n": MESSAGE_MAX},
+                    code="application.message_too_long",
+                )
+            }
         )
     with transactions.atomic():
         need = Need.objects.select_related("organisation").get(pk=need.pk)
         now = timezone.now()
         if need.status != Need.Status.PUBLISHED:
-            raise ValidationError(_("This need is not open for applications."))
+            raise ValidationError(_("This need is not open for applications."), code="need.not_open")
         if (need.application_deadline and need.application_deadline <= now) or need.ends_at <= now:
-            raise ValidationError(_("Applications for this need have closed."))
+            raise ValidationError(_("Applications for this need have closed."), code="need.applications_closed")
         if can_manage_need(user=applicant, need=need):
-            raise PermissionDenied(_("You cannot apply to a need of your own organisation."))
+            raise Forbidden(
+                _("You cannot apply to a need of your own organisation."), code="application.own_organisation"
+            )
         if Application.objects.filter(need=need, applicant=applicant).exists():
-            raise ValidationError(_("You have already applied to this need."))
+            raise ValidationError(_("You have already applied to this need."), code="application.duplicate")
         if need.cv_threshold and lifetime_cv_of(applicant) < need.cv_threshold:
             raise ValidationError(
                 _("This need asks for at least %(cv)d contribution value; you have %(have)d.")
-                % {"cv": need.cv_threshold, "have": lifetime_cv_of(applicant)}
+                % {"cv": need.cv_threshold, "have": lifetime_cv_of(applicant)},
+                code="application.cv_below_threshold",
             )
         if need.allocation == Need.Allocation.BIDDING and not bid_amount:
-            raise ValidationError({"bid_amount": [_("This need allocates places by CV bids: offer an amount.")]})
+            raise ValidationError(
+                {
+                    "bid_amount": ValidationError(
+                        _("This need allocates places by CV bids: offer an amount."), code="bid.missing"
+                    )
+                }
+            )
         if bid_amount is not None and need.allocation != Need.Allocation.BIDDING:
-            raise ValidationError({"bid_amount": [_("This need does not take bids.")]})
+            raise ValidationError(
+                {"bid_amount": ValidationError(_("This need does not take bids."), code="bid.not_taken")}
+            )
         try:
             with transaction.atomic():
                 application = Application.objects.create(need=need, applicant=applicant, message=message)
         except IntegrityError as exc:  # a concurrent double click
-            raise ValidationError(_("You have already applied to this need.")) from exc
+            raise ValidationError(_("You have already applied to this need."), code="application.duplicate") from exc
         if bid_amount is not None:
             _bid_place(application=application, amount=bid_amount)
         _thread_open(application=application, need=need)
@@ -113,7 +132,9 @@ def _thread_open(*, application: Application, need: Need) -> None:
 
 def _bid_place(*, application: Application, amount: int) -> Bid:
     if not isinstance(amount, int) or amount < 1:
-        raise ValidationError({"bid_amount": [_("A bid is a whole number of CV, at least 1.")]})
+        raise ValidationError(
+            {"bid_amount": ValidationError(_("A bid is a whole number of CV, at least 1."), code="bid.amount_invalid")}
+        )
     hold = ledger_services.hold_place(
         user=application.applicant,
         amount=amount,
@@ -126,20 +147,28 @@ def _bid_place(*, application: Application, amount: int) -> Bid:
 
 @transactions.entry_point
 def application_outcome_propose(
-    *, application: Application, actor: User, outcome: str, hours: Decimal | None = None
+    *, application: Application, actor: Person, outcome: str, hours: Decimal | None = None
 ) -> Application:
     """The poster states how it went (completed, partly, not completed) and the hours
     given; the applicant then confirms, or ``applications_auto_confirm`` does after
     AUTO_CONFIRM_DAYS days."""
     if outcome not in Application.Outcome.values:
-        raise ValidationError({"outcome": [_("Choose completed, partly completed or not completed.")]})
+        raise ValidationError(
+            {
+                "outcome": ValidationError(
+                    _("Choose completed, partly completed or not completed."), code="application.outcome_unknown"
+                )
+            }
+        )
     if hours is not None and (hours <= 0 or hours > 10_000):
-        raise ValidationError({"hours": [_("Give the hours as a positive number.")]})
+        raise ValidationError(
+            {"hours": ValidationError(_("Give the hours as a positive number."), code="application.hours_invalid")}
+        )
     with transactions.atomic():
         need, application = _lock(application)
         _require_manager(actor=actor, need=need)
         if application.status != S.IN_PROGRESS:
-            raise ValidationError(_("Only work in progress can be completed."))
+            raise ValidationError(_("Only work in progress can be completed."), code="application.not_in_progress")
         application.proposed_outcome = outcome
         application.proposed_at = timezone.now()
         application.hours = hours
@@ -165,7 +194,7 @@ def application_outcome_propose(
 
 
 @transactions.entry_point
-def application_outcome_confirm(*, application: Application, actor: User | None) -> Application:
+def application_outcome_confirm(*, application: Application, actor: Person | None) -> Application:
     """The applicant confirms the proposed outcome (``actor=None``: the auto-confirm job).
     Completes the application and opens the double-blind review window. A project or
     community need (CV-E3) records the contribution now, and the organiser's once the
@@ -174,10 +203,12 @@ def application_outcome_confirm(*, application: Application, actor: User | None)
     with transactions.atomic():
         need, application = _lock(application)
         if actor is not None and actor.pk != application.applicant_id:
-            raise PermissionDenied(_("Only the applicant can confirm the outcome."))
+            raise Forbidden(_("Only the applicant can confirm the outcome."), code="application.not_applicant")
         if application.status != S.IN_PROGRESS or not application.proposed_outcome:
-            raise ValidationError(_("There is no outcome waiting for confirmation."))
-        action = OUTCOME_ACTION[application.proposed_outcome]
+            raise ValidationError(
+                _("There is no outcome waiting for confirmation."), code="application.no_outcome_proposed"
+            )
+        action = OUTCOME_ACTION[Application.Outcome(application.proposed_outcome)]
         # The table's role for completion is the applicant; the job confirms on their behalf.
         _apply_application_transition(
             application=application,
@@ -197,27 +228,27 @@ def application_outcome_confirm(*, application: Application, actor: User | None)
 
 
 @transactions.entry_point
-def application_role_set(*, application: Application, actor: User, role: str) -> Application:
+def application_role_set(*, application: Application, actor: Person, role: str) -> Application:
     """The poster names a participant's part in a project or community need: participant
     (the default) or core organiser, whose CV-E3 personal share is larger. Possible while
     the application holds a place and its outcome is not confirmed. Raises
     PermissionDenied for anyone but the posting organisation's members, ValidationError
-    (code ``role_unknown``, ``role_not_applicable`` for skill and training needs, which earn
-    CV-E2, or ``role_fixed`` once the outcome is confirmed) otherwise; nothing changes then."""
+    (code ``application.role_unknown``, ``application.role_not_applicable`` for skill and training needs, which earn
+    CV-E2, or ``application.role_fixed`` once the outcome is confirmed) otherwise; nothing changes then."""
     if role not in Application.Role.values:
-        raise ValidationError(_("Choose participant or core organiser."), code="role_unknown")
+        raise ValidationError(_("Choose participant or core organiser."), code="application.role_unknown")
     with transactions.atomic():
         need, application = _lock(application)
         _require_manager(actor=actor, need=need)
         if need.type in SKILL_TYPES:
             raise ValidationError(
                 _("Roles count for project and community needs; skill sharing earns by hours."),
-                code="role_not_applicable",
+                code="application.role_not_applicable",
             )
         if application.status not in ROLE_OPEN:
             raise ValidationError(
                 _("The role can be set while the person holds a place and before the outcome is confirmed."),
-                code="role_fixed",
+                code="application.role_fixed",
             )
         before = application.role
         application.role = role

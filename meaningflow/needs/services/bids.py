@@ -5,31 +5,31 @@ applications in id order, then the ledger's holds and accounts (the global order
 ``core.transactions``)."""
 
 import secrets
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.models import User
 from meaningflow.core import transactions
 from meaningflow.core.services import audit_log
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.needs import allocation
 from meaningflow.needs.models import Application, Bid, LotteryDraw, MatchingWeights, Need
-from meaningflow.needs.services.common import OPEN_APPLICATION, S, _require_manager
+from meaningflow.needs.services.common import OPEN_APPLICATION, Person, S, _require_manager
 from meaningflow.needs.services.transitions import _apply_application_transition, _bid_settle
 
 
 @transactions.entry_point
-def bids_allocate(*, need: Need, actor: User) -> list[Application]:
+def bids_allocate(*, need: Need, actor: Person) -> list[Application]:
     """Allocate the free places of a bidding need: the highest bids win (ties: earlier
     bid); winners' holds are consumed, losers' released and their applications declined."""
     with transactions.atomic():
         need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
         _require_manager(actor=actor, need=need)
         if need.allocation != Need.Allocation.BIDDING:
-            raise ValidationError(_("This need does not allocate places by bids."))
+            raise ValidationError(_("This need does not allocate places by bids."), code="need.not_bidding")
         open_apps = list(
             Application.objects.select_for_update(no_key=True)
             .filter(need=need, status__in=OPEN_APPLICATION)
@@ -72,13 +72,13 @@ def bids_allocate(*, need: Need, actor: User) -> list[Application]:
     return accepted
 
 
-def weights_in_force(*, on=None) -> MatchingWeights:
+def weights_in_force(*, on: date | None = None) -> MatchingWeights:
     """The matching weights row in force on ``on`` (today), or the defaults (unsaved)."""
     on = on or timezone.localdate()
     return MatchingWeights.objects.filter(effective_from__lte=on).first() or MatchingWeights(effective_from=on)
 
 
-def is_newcomer(user: User) -> bool:
+def is_newcomer(user: Person) -> bool:
     """A newcomer has no completed contribution: nothing in the ledger, no completed need."""
     if ledger_selectors.contributions_of(user).exists():
         return False
@@ -88,7 +88,7 @@ def is_newcomer(user: User) -> bool:
 
 
 @transactions.entry_point
-def lottery_draw(*, need: Need, actor: User, seed: str | None = None) -> LotteryDraw:
+def lottery_draw(*, need: Need, actor: Person, seed: str | None = None) -> LotteryDraw:
     """Draw the free places of a lottery need among the open applications and record the
     draw (seed, candidates with weights, winners) so it can be replayed. Winners are
     accepted, the others declined."""
@@ -96,9 +96,9 @@ def lottery_draw(*, need: Need, actor: User, seed: str | None = None) -> Lottery
         need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
         _require_manager(actor=actor, need=need)
         if need.allocation != Need.Allocation.LOTTERY:
-            raise ValidationError(_("This need does not allocate places by lottery."))
+            raise ValidationError(_("This need does not allocate places by lottery."), code="need.not_lottery")
         if LotteryDraw.objects.filter(need=need).exists():
-            raise ValidationError(_("The lottery of this need has already been drawn."))
+            raise ValidationError(_("The lottery of this need has already been drawn."), code="lottery.already_drawn")
         open_apps = list(
             Application.objects.select_for_update(no_key=True, of=("self",))
             .select_related("applicant")
@@ -106,7 +106,7 @@ def lottery_draw(*, need: Need, actor: User, seed: str | None = None) -> Lottery
             .order_by("pk")
         )
         if not open_apps:
-            raise ValidationError(_("There is nobody to draw from yet."))
+            raise ValidationError(_("There is nobody to draw from yet."), code="lottery.no_candidates")
         newcomer_weight = weights_in_force().newcomer_weight
         candidates = []
         for application in open_apps:

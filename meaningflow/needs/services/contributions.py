@@ -2,8 +2,9 @@
 recording the applicant's contribution, and completing a whole need with its organiser's
 share. Nothing here takes a lock: the callers hold the need row (and the application)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -24,11 +25,12 @@ COMPLETION_INPUT = {
 }
 
 
-def _parameters(on):
-    return parameters_in_force(on=on).document
+def _parameters(on: date) -> dict[str, Any]:
+    document: dict[str, Any] = parameters_in_force(on=on).document
+    return document
 
 
-def _skill_hours(*, application: Application, need: Need, on) -> Decimal:
+def _skill_hours(*, application: Application, need: Need, on: date) -> Decimal:
     """CV-E2's service time. The hours the poster stated are the hours actually given, so
     a partly completed contribution is already reduced by them; only when none were
     stated are the planned hours reduced by the ledger's partial-completion factor
@@ -47,14 +49,14 @@ def _project_type(need: Need) -> str:
 
 
 def contribution_inputs(
-    *, application: Application, need: Need, learner_rating: str = "neutral", on=None
-) -> tuple[str, dict]:
+    *, application: Application, need: Need, learner_rating: str = "neutral", on: date | None = None
+) -> tuple[str, dict[str, Any]]:
     """(ledger contribution kind, formula inputs) for a completed application: CV-E2 for
     skill needs and training with the learner's rating level (good / neutral / bad, from
     the poster's review), CV-E3 for everything else with the person's role."""
     if need.type in SKILL_TYPES:
         hours = _skill_hours(application=application, need=need, on=on or timezone.localdate())
-        inputs = {
+        inputs: dict[str, Any] = {
             "hours": str(hours),
             "learners": max(1, need.impact_people or 1),
             "learner_rating": learner_rating,
@@ -67,7 +69,7 @@ def contribution_inputs(
         "project_type": _project_type(need),
         "role": application.role,
         "people_reached": int(need.impact_people or 0),
-        "completion": str(COMPLETION_INPUT[application.proposed_outcome]),
+        "completion": str(COMPLETION_INPUT[Application.Outcome(application.proposed_outcome)]),
     }
 
 

@@ -2,36 +2,43 @@
 remember who looked at which (DG-3's browsing signal). Their state machine is in
 ``transitions``."""
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts import selectors as accounts_selectors
-from meaningflow.accounts.models import Interest, Organisation, Skill, User
 from meaningflow.core import transactions
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.services import audit_log
 from meaningflow.core.validators import EVENT, check_datetime
 from meaningflow.needs import search
 from meaningflow.needs.models import DESCRIPTION_MAX, Need, NeedSkill, NeedView
-from meaningflow.needs.services.common import _require_manager
+from meaningflow.needs.services.common import AccountsModel, Person, _require_manager
 from meaningflow.needs.services.transitions import need_transition
-from meaningflow.places.models import City, Division
 
 MAX_SKILLS = 8
 
 
-def _place_fields(*, is_remote: bool, division: Division | None, city: City | None) -> dict:
+def _place_fields(*, need: Need) -> dict[str, Any]:
+    """The region, country and coordinates of the need's place: a division in China or a
+    city abroad (a city's division, when it has one, gives the region)."""
+    division, city = need.division, need.city
     if division is not None and city is not None:
-        raise ValidationError({"city": [_("Choose a region in China or a city abroad, not both.")]})
+        raise ValidationError(
+            {"city": ValidationError(_("Choose a region in China or a city abroad, not both."), code="need.two_places")}
+        )
     place = division or city
     if place is None:
         return {"region_code": "", "country_code": "", "latitude": None, "longitude": None}
-    if isinstance(place, Division):
-        region, country = place.code, "CN"
+    if division is not None:
+        region, country = division.code, "CN"
     else:
-        region, country = (place.division.code if place.division_id else ""), place.country_code
+        assert city is not None  # noqa: S101 - one of the two is set (checked above)
+        region, country = (city.division.code if city.division is not None else ""), city.country_code
     return {
         "region_code": region,
         "country_code": country,
@@ -40,20 +47,24 @@ def _place_fields(*, is_remote: bool, division: Division | None, city: City | No
     }
 
 
-def _skills_resolve(skills: list[tuple[str, int]]) -> list[tuple[Skill, int]]:
+def _skills_error(message: str, code: str) -> ValidationError:
+    return ValidationError({"skills": ValidationError(message, code=code)})
+
+
+def _skills_resolve(skills: list[tuple[str, int]]) -> list[tuple[AccountsModel, int]]:
     if len(skills) > MAX_SKILLS:
-        raise ValidationError({"skills": [_("Ask for at most %(n)d skills.") % {"n": MAX_SKILLS}]})
+        raise _skills_error(_("Ask for at most %(n)d skills.") % {"n": MAX_SKILLS}, "need.too_many_skills")
     codes = [code for code, _level in skills]
     if len(set(codes)) != len(codes):
-        raise ValidationError({"skills": [_("Each skill can be listed only once.")]})
-    found = {s.code: s for s in Skill.objects.filter(code__in=codes)}
+        raise _skills_error(_("Each skill can be listed only once."), "need.skill_repeated")
+    found = accounts_selectors.skills_by_code(codes=codes)
     unknown = [code for code in codes if code not in found]
     if unknown:
-        raise ValidationError({"skills": [_("Unknown skill: %(codes)s") % {"codes": ", ".join(unknown)}]})
-    resolved = []
+        raise _skills_error(_("Unknown skill: %(codes)s") % {"codes": ", ".join(unknown)}, "need.skill_unknown")
+    resolved: list[tuple[AccountsModel, int]] = []
     for code, level in skills:
         if not isinstance(level, int) or not 1 <= level <= 5:
-            raise ValidationError({"skills": [_("Skill levels go from 1 to 5.")]})
+            raise _skills_error(_("Skill levels go from 1 to 5."), "need.skill_level_invalid")
         resolved.append((found[code], level))
     return resolved
 
@@ -62,7 +73,7 @@ def _dates_validate(need: Need) -> None:
     """Every date of the need in the window of activities (a start in the year 10000 once
     was stored and broke every page showing it); checked first, as the other checks
     compare the dates."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     for name in ("starts_at", "ends_at", "application_deadline"):
         try:
             setattr(need, name, check_datetime(getattr(need, name), window=EVENT))
@@ -74,36 +85,53 @@ def _dates_validate(need: Need) -> None:
 
 def _need_validate(need: Need) -> None:
     _dates_validate(need)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
+
+    def refuse(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
     if len(need.description or "") > DESCRIPTION_MAX:
-        errors["description"] = [_("The description can be at most %(n)d characters long.") % {"n": DESCRIPTION_MAX}]
+        refuse(
+            "description",
+            _("The description can be at most %(n)d characters long.") % {"n": DESCRIPTION_MAX},
+            "need.description_too_long",
+        )
     if need.starts_at and need.ends_at and need.ends_at <= need.starts_at:
-        errors["ends_at"] = [_("The end must be after the start.")]
+        refuse("ends_at", _("The end must be after the start."), "need.ends_before_start")
     if need.application_deadline and need.ends_at and need.application_deadline > need.ends_at:
-        errors["application_deadline"] = [_("Applications must close before the need ends.")]
+        refuse("application_deadline", _("Applications must close before the need ends."), "need.deadline_after_end")
     if need.places is not None and need.places < 1:
-        errors["places"] = [_("There must be at least one place.")]
+        refuse("places", _("There must be at least one place."), "need.no_places")
     if not need.is_remote and not need.division_id and not need.city_id:
-        errors["division"] = [_("Choose where it takes place, or mark it as remote.")]
+        refuse("division", _("Choose where it takes place, or mark it as remote."), "need.no_place")
     if need.is_public_need and not need.public_category:
-        errors["public_category"] = [_("Choose the category of the public need.")]
+        refuse("public_category", _("Choose the category of the public need."), "need.public_category_missing")
     if not need.is_public_need and need.public_category:
-        errors["public_category"] = [_("Only government public needs have a public category.")]
+        errors["public_category"] = [
+            ValidationError(
+                _("Only government public needs have a public category."), code="need.public_category_not_public"
+            )
+        ]
     if need.money_amount is not None:
         if need.money_amount < 0:
-            errors["money_amount"] = [_("The amount cannot be negative.")]
+            refuse("money_amount", _("The amount cannot be negative."), "need.money_negative")
         if not need.money_currency or len(need.money_currency) != 3 or not need.money_currency.isalpha():
-            errors["money_currency"] = [_("Give a three-letter currency code (e.g. CNY) with the amount.")]
+            refuse(
+                "money_currency",
+                _("Give a three-letter currency code (e.g. CNY) with the amount."),
+                "need.currency_invalid",
+            )
     for code in need.working_languages or []:
         if code not in accounts_selectors.language_codes():
-            errors.setdefault("working_languages", []).append(_("Unknown language: %(code)s") % {"code": code})
+            refuse("working_languages", _("Unknown language: %(code)s") % {"code": code}, "need.language_unknown")
     if errors:
         raise ValidationError(errors)
     need.money_currency = (need.money_currency or "").upper()
     try:
         need.full_clean(exclude=["organisation", "created_by", "search_document", "interests"])
     except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
+        # Django's own codes (max_length, invalid_choice, …) stay with each field's error.
+        raise ValidationError(exc.error_dict) from exc
 
 
 def need_search_document(need: Need) -> str:
@@ -128,13 +156,15 @@ def _search_sync(need: Need) -> None:
     search.index_update(need_id=need.pk, document_text=need.search_document)
 
 
+# The fields of a need that a poster sets, in the order the form shows them; the form
+# (``forms.NeedForm``) is built from this list, so the two cannot drift apart.
 NEED_FIELDS = (
     "type",
     "language",
     "title",
-    "description",
     "title_zh",
     "title_en",
+    "description",
     "working_languages",
     "is_remote",
     "division",
@@ -145,6 +175,7 @@ NEED_FIELDS = (
     "hours_per_week",
     "total_hours",
     "places",
+    "allocation",
     "reward",
     "reward_note",
     "money_amount",
@@ -154,26 +185,33 @@ NEED_FIELDS = (
     "is_public_need",
     "public_category",
     "subsidy_note",
-    "allocation",
     "impact_people",
 )
+
+
+def _unknown_fields(names: set[str]) -> None:
+    unknown = names - set(NEED_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown field: %(names)s") % {"names": ", ".join(sorted(unknown))}, code="need.field_unknown"
+        )
 
 
 @transactions.entry_point
 def need_create(
     *,
-    actor: User,
-    organisation: Organisation,
+    actor: Person,
+    organisation: AccountsModel,
     type: str,
     title: str,
     description: str,
     language: str,
     starts_at: datetime,
     ends_at: datetime,
-    skills: list[tuple[str, int]] = (),
-    interests: list[str] = (),
+    skills: Sequence[tuple[str, int]] = (),
+    interests: Sequence[str] = (),
     publish: bool = False,
-    **fields,
+    **fields: Any,
 ) -> Need:
     """Create a need of ``organisation`` (draft, or published with ``publish=True``).
 
@@ -182,11 +220,9 @@ def need_create(
     actor is an active member of the organisation; ValidationError (and nothing is saved)
     for bad input: end before start, no places, unknown skills, oversized text …
     """
-    unknown = set(fields) - set(NEED_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown field: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    _unknown_fields(set(fields))
     if not accounts_selectors.user_is_active_member(user=actor, organisation=organisation):
-        raise PermissionDenied(_("Only members of the organisation can post needs for it."))
+        raise Forbidden(_("Only members of the organisation can post needs for it."), code="need.not_member")
     with transactions.atomic():
         need = Need(
             organisation=organisation,
@@ -199,14 +235,14 @@ def need_create(
             ends_at=ends_at,
             **fields,
         )
-        for name, value in _place_fields(is_remote=need.is_remote, division=need.division, city=need.city).items():
+        for name, value in _place_fields(need=need).items():
             setattr(need, name, value)
         _need_validate(need)
         resolved = _skills_resolve(list(skills))
         need.save()
         NeedSkill.objects.bulk_create([NeedSkill(need=need, skill=skill, level=level) for skill, level in resolved])
         if interests:
-            need.interests.set(Interest.objects.filter(code__in=list(interests)))
+            need.interests.set(accounts_selectors.interests_by_code(codes=list(interests)))
         _search_sync(need)
         audit_log(
             actor=actor,
@@ -222,40 +258,45 @@ def need_create(
 @transactions.entry_point
 def need_update(
     *,
-    actor: User,
+    actor: Person,
     need: Need,
-    skills: list[tuple[str, int]] | None = None,
-    interests: list[str] | None = None,
-    **changes,
+    skills: Sequence[tuple[str, int]] | None = None,
+    interests: Sequence[str] | None = None,
+    **changes: Any,
 ) -> Need:
     """Change a draft or published need. Same checks as ``need_create``; places cannot go
     below the places already filled."""
-    unknown = set(changes) - set(NEED_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown field: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    _unknown_fields(set(changes))
     with transactions.atomic():
         need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
         _require_manager(actor=actor, need=need)
         if need.status not in (Need.Status.DRAFT, Need.Status.PUBLISHED):
-            raise ValidationError(_("Only draft or published needs can be changed."))
+            raise ValidationError(_("Only draft or published needs can be changed."), code="need.not_editable")
         for name, value in changes.items():
             setattr(
                 need,
                 name,
                 value.strip() if isinstance(value, str) and name in ("title", "description") else value,
             )
-        for name, value in _place_fields(is_remote=need.is_remote, division=need.division, city=need.city).items():
+        for name, value in _place_fields(need=need).items():
             setattr(need, name, value)
         _need_validate(need)
         if need.places < need.filled_places:
-            raise ValidationError({"places": [_("%(n)d places are already filled.") % {"n": need.filled_places}]})
+            raise ValidationError(
+                {
+                    "places": ValidationError(
+                        _("%(n)d places are already filled.") % {"n": need.filled_places},
+                        code="need.places_below_filled",
+                    )
+                }
+            )
         need.save()
         if skills is not None:
             resolved = _skills_resolve(list(skills))
             need.skills.all().delete()
             NeedSkill.objects.bulk_create([NeedSkill(need=need, skill=s, level=lv) for s, lv in resolved])
         if interests is not None:
-            need.interests.set(Interest.objects.filter(code__in=list(interests)))
+            need.interests.set(accounts_selectors.interests_by_code(codes=list(interests)))
         _search_sync(need)
         audit_log(
             actor=actor,
@@ -267,7 +308,7 @@ def need_update(
     return need
 
 
-def need_view_record(*, user, need: Need, now: datetime | None = None) -> None:
+def need_view_record(*, user: Person, need: Need, now: datetime | None = None) -> None:
     """Remember that ``user`` opened ``need`` (DG-3's browsing signal): one row per person
     and need, its time moved forward; idempotent and safe beside a concurrent view."""
     NeedView.objects.bulk_create(
@@ -278,9 +319,8 @@ def need_view_record(*, user, need: Need, now: datetime | None = None) -> None:
     )
 
 
-def need_views_forget(*, user) -> int:
+def need_views_forget(*, user: Person) -> int:
     """Erase what ``user`` looked at; matching then treats that part as neutral."""
     deleted, _details = NeedView.objects.filter(user=user).delete()
     audit_log(actor=user, action="needs.views.forgotten", subject=f"accounts.user:{user.pk}", data={"rows": deleted})
     return deleted
-

@@ -2,17 +2,18 @@
 reviews written through it, and settling an application once the learner's rating is
 final (a skill or training need is credited then, CV-E2)."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.models import User
 from meaningflow.core import transactions
+from meaningflow.core.errors import Forbidden
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.needs.models import Application, Need
-from meaningflow.needs.services.common import S, _need_team, can_manage_need
+from meaningflow.needs.services.common import Person, S, _need_team, can_manage_need
 from meaningflow.needs.services.contributions import SKILL_TYPES, _contribution_record
 from meaningflow.needs.services.transitions import _apply_application_transition, _lock
 from meaningflow.reviews import selectors as review_selectors
@@ -67,7 +68,9 @@ def _application_settle(*, application: Application, now: datetime) -> bool:
     return True
 
 
-def applications_mark_reviewed(*, applications=None, now: datetime | None = None) -> int:
+def applications_mark_reviewed(
+    *, applications: Iterable[Application] | None = None, now: datetime | None = None
+) -> int:
     """Job (part of ``needs_auto_confirm``, also called after a review is written):
     completed applications whose learner's rating is final — the review window revealed
     or closed, or no window and its length passed — become ``reviewed``; skill and
@@ -85,14 +88,14 @@ def applications_mark_reviewed(*, applications=None, now: datetime | None = None
     return count
 
 
-def review_write(*, application: Application, author: User, rating: int, comment: str = "") -> None:
+def review_write(*, application: Application, author: Person, rating: int, comment: str = "") -> None:
     """Write the author's review of the other party of a completed application (through
     the reviews app), then mark the application reviewed if the window is now revealed."""
     window = review_selectors.window_for_subject(subject=application.subject)
     if window is None:
-        raise ValidationError(_("Reviews open when the work is completed."))
+        raise ValidationError(_("Reviews open when the work is completed."), code="review.not_open")
     others = [p.user for p in review_selectors.parties_of(window=window) if p.user_id != author.pk]
     if not others:
-        raise PermissionDenied(_("Only the people who took part can write a review."))
+        raise Forbidden(_("Only the people who took part can write a review."), code="review.not_a_party")
     review_services.review_submit(window=window, author=author, subject_user=others[0], rating=rating, comment=comment)
     applications_mark_reviewed(applications=[application])

@@ -6,20 +6,21 @@ the ledger (``_lock``; docs/MATCHING.md, "Allocation and locking"; the global or
 ``core.transactions``): only those rows (``of=("self",)``), ``FOR NO KEY UPDATE``. Public
 functions are ``transactions.entry_point``s: a deadlock runs them again."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.models import User
 from meaningflow.core import transactions
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.services import audit_log
+from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.ledger import services as ledger_services
-from meaningflow.ledger.models import Hold
 from meaningflow.needs.models import Application, Bid, Need
 from meaningflow.needs.services.common import (
     HOLDS_PLACE,
     OPEN_APPLICATION,
+    Person,
     S,
     _need_team,
     _notify,
@@ -31,7 +32,7 @@ from meaningflow.needs.services.contributions import _need_complete
 
 # --- need state machine -----------------------------------------------------------------
 
-NEED_TRANSITIONS: dict[str, tuple[frozenset, str]] = {
+NEED_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "publish": (frozenset({Need.Status.DRAFT}), Need.Status.PUBLISHED),
     "fill": (frozenset({Need.Status.PUBLISHED}), Need.Status.FILLED),
     "reopen": (frozenset({Need.Status.FILLED}), Need.Status.PUBLISHED),
@@ -44,7 +45,7 @@ NEED_TRANSITIONS: dict[str, tuple[frozenset, str]] = {
 
 # --- application state machine: action → (from, to, who may do it) ----------------------
 
-APPLICATION_TRANSITIONS: dict[str, tuple[frozenset, str, str]] = {
+APPLICATION_TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "shortlist": (frozenset({S.APPLIED}), S.SHORTLISTED, "poster"),
     "accept": (OPEN_APPLICATION, S.ACCEPTED, "poster"),
     "decline": (OPEN_APPLICATION, S.DECLINED, "poster"),
@@ -63,12 +64,12 @@ APPLICATION_TRANSITIONS: dict[str, tuple[frozenset, str, str]] = {
 
 
 @transactions.entry_point
-def need_transition(*, need: Need, action: str, actor: User | None = None, reason: str = "") -> Need:
+def need_transition(*, need: Need, action: str, actor: Person | None = None, reason: str = "") -> Need:
     """Apply ``action`` (publish, fill, reopen, close, expire) to the need. ``actor`` None
     means a system job; otherwise the actor must manage the need. Illegal moves raise
     ValidationError and change nothing."""
     if action not in NEED_TRANSITIONS:
-        raise ValidationError(_("Unknown action."))
+        raise ValidationError(_("Unknown action."), code="transition.unknown_action")
     sources, target = NEED_TRANSITIONS[action]
     with transactions.atomic():
         need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=need.pk)
@@ -77,10 +78,13 @@ def need_transition(*, need: Need, action: str, actor: User | None = None, reaso
         if need.status not in sources:
             raise ValidationError(
                 _("A need that is %(status)s cannot be %(action)s.")
-                % {"status": need.get_status_display(), "action": action}
+                % {"status": need.get_status_display(), "action": action},
+                code="need.transition_not_allowed",
             )
         if action == "publish" and need.ends_at <= timezone.now():
-            raise ValidationError(_("This need has already ended; change its dates before publishing."))
+            raise ValidationError(
+                _("This need has already ended; change its dates before publishing."), code="need.already_ended"
+            )
         before = need.status
         need.status = target
         update = ["status", "updated_at"]
@@ -111,7 +115,11 @@ def _lock(application: Application) -> tuple[Need, Application]:
     """Lock the need, then the application (the documented order): only those rows, not
     the organisation or the applicant read with them."""
     transactions.require_transaction()
-    need = Need.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=application.need_id)
+    need = (
+        Need.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("organisation")
+        .get(pk=application.need_id)
+    )
     application = (
         Application.objects.select_for_update(no_key=True, of=("self",))
         .select_related("applicant")
@@ -122,7 +130,7 @@ def _lock(application: Application) -> tuple[Need, Application]:
 
 @transactions.entry_point
 def application_transition(
-    *, application: Application, action: str, actor: User | None, reason: str = ""
+    *, application: Application, action: str, actor: Person | None, reason: str = ""
 ) -> Application:
     """Apply ``action`` to the application (see APPLICATION_TRANSITIONS).
 
@@ -132,7 +140,7 @@ def application_transition(
     guard). Raises ValidationError for illegal moves and PermissionDenied for others.
     """
     if action not in APPLICATION_TRANSITIONS:
-        raise ValidationError(_("Unknown action."))
+        raise ValidationError(_("Unknown action."), code="transition.unknown_action")
     with transactions.atomic():
         need, application = _lock(application)
         _authorise(application=application, need=need, action=action, actor=actor)
@@ -144,22 +152,23 @@ def application_transition(
         return application
 
 
-def _authorise(*, application: Application, need: Need, action: str, actor) -> None:
+def _authorise(*, application: Application, need: Need, action: str, actor: Person | None) -> None:
     role = APPLICATION_TRANSITIONS[action][2]
     if role == "poster" and not can_manage_need(user=actor, need=need):
-        raise PermissionDenied(_("Only members of the posting organisation can do this."))
+        raise Forbidden(_("Only members of the posting organisation can do this."), code="application.not_poster")
     if role == "applicant" and (actor is None or actor.pk != application.applicant_id):
-        raise PermissionDenied(_("Only the applicant can do this."))
+        raise Forbidden(_("Only the applicant can do this."), code="application.not_applicant")
     if role == "system" and actor is not None:
-        raise PermissionDenied(_("This happens automatically."))
+        raise Forbidden(_("This happens automatically."), code="application.system_only")
     if action == "accept" and need.allocation != Need.Allocation.SELECTION:
         raise ValidationError(
-            _("Places of this need are allocated by %(mode)s.") % {"mode": need.get_allocation_display()}
+            _("Places of this need are allocated by %(mode)s.") % {"mode": need.get_allocation_display()},
+            code="application.allocated_otherwise",
         )
 
 
 def _apply_application_transition(
-    *, application: Application, need: Need, action: str, actor, reason: str = ""
+    *, application: Application, need: Need, action: str, actor: Person | None, reason: str = ""
 ) -> Application:
     """The move itself; the caller holds the locks and has authorised it."""
     transactions.require_transaction()
@@ -167,7 +176,8 @@ def _apply_application_transition(
     if application.status not in sources:
         raise ValidationError(
             _("An application that is %(status)s cannot be changed that way.")
-            % {"status": application.get_status_display()}
+            % {"status": application.get_status_display()},
+            code="application.transition_not_allowed",
         )
     before = application.status
     if target == S.ACCEPTED:
@@ -196,7 +206,7 @@ def _apply_application_transition(
 
 def _take_place(*, need: Need) -> None:
     if need.filled_places >= need.places:
-        raise ValidationError(_("All %(n)d places of this need are taken.") % {"n": need.places})
+        raise ValidationError(_("All %(n)d places of this need are taken.") % {"n": need.places}, code="need.full")
     # The counter moves with F(); the check constraint filled_places <= places is the
     # database's own guard should a writer ever skip the lock.
     Need.objects.filter(pk=need.pk).update(filled_places=F("filled_places") + 1, updated_at=timezone.now())
@@ -214,7 +224,7 @@ def _free_place(*, need: Need) -> None:
         need.refresh_from_db(fields=["status"])
 
 
-def _notify_transition(*, application: Application, need: Need, actor) -> None:
+def _notify_transition(*, application: Application, need: Need, actor: Person | None) -> None:
     applicant = application.applicant
     to_applicant = actor is None or actor.pk != applicant.pk
     users = [applicant] if to_applicant else _need_team(need)
@@ -239,7 +249,7 @@ def _bid_settle(*, application: Application, won: bool) -> None:
     bid = Bid.objects.filter(application=application, status=Bid.Status.ACTIVE).first()
     if bid is None:
         return
-    hold = Hold.objects.get(pk=bid.hold_id)
+    hold = ledger_selectors.hold_get(hold_id=bid.hold_id)
     if won:
         ledger_services.hold_consume(hold=hold, actor=None)
     else:

@@ -8,16 +8,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from meaningflow.core.errors import error_codes
+from meaningflow.ledger import selectors as ledger_selectors
+from meaningflow.ledger import services as ledger_services
 from meaningflow.needs import allocation, services
 from meaningflow.needs.models import Application, Bid, LotteryDraw, Need
+from meaningflow.reviews import selectors as review_selectors
 
 pytestmark = pytest.mark.django_db
 
 
 def mint(user, amount_hint=2000):
     """Give ``user`` some CV through the ledger (a recorded project contribution)."""
-    from meaningflow.ledger import services as ledger_services
-
     return ledger_services.contribution_record(
         beneficiary=user,
         kind="project",
@@ -36,19 +38,23 @@ def test_apply_accept_and_double_apply(make_need, person, alice):
     need = make_need()
     application = services.application_create(need=need, applicant=person, message="我会包饺子")
     assert application.thread_id
-    with pytest.raises(ValidationError, match="already applied"):
+    with pytest.raises(ValidationError) as twice:
         services.application_create(need=need, applicant=person, message="again")
+    assert error_codes(twice.value) == ["application.duplicate"]
     assert Application.objects.count() == 1
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as own:
         services.application_create(need=need, applicant=alice, message="own need")
-    with pytest.raises(ValidationError):
+    assert error_codes(own.value) == ["application.own_organisation"]
+    with pytest.raises(ValidationError) as long_message:
         services.application_create(need=need, applicant=person, message="x" * 2001)
+    assert error_codes(long_message.value) == ["application.message_too_long"]
     services.application_transition(application=application, action="shortlist", actor=alice)
     services.application_transition(application=application, action="accept", actor=alice)
     need.refresh_from_db()
     assert need.filled_places == 1
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as again:
         services.application_transition(application=application, action="accept", actor=alice)
+    assert error_codes(again.value) == ["application.transition_not_allowed"]
 
 
 @pytest.mark.postgres
@@ -59,8 +65,9 @@ def test_accept_beyond_capacity_is_refused(make_need, make_user, alice):
     services.application_transition(application=first, action="accept", actor=alice)
     need.refresh_from_db()
     assert need.status == Need.Status.FILLED
-    with pytest.raises(ValidationError, match="places"):
+    with pytest.raises(ValidationError) as full:
         services.application_transition(application=second, action="accept", actor=alice)
+    assert error_codes(full.value) == ["need.full"]
     second.refresh_from_db()
     need.refresh_from_db()
     assert second.status == "applied" and need.filled_places == 1
@@ -74,14 +81,16 @@ def test_accept_beyond_capacity_is_refused(make_need, make_user, alice):
 def test_only_the_right_side_moves_an_application(make_need, person, alice, charlie):
     need = make_need()
     application = services.application_create(need=need, applicant=person, message="")
-    with pytest.raises(PermissionDenied):
-        services.application_transition(application=application, action="accept", actor=charlie)
-    with pytest.raises(PermissionDenied):
-        services.application_transition(application=application, action="accept", actor=person)
-    with pytest.raises(PermissionDenied):
-        services.application_transition(application=application, action="withdraw", actor=alice)
-    with pytest.raises(PermissionDenied):
-        services.application_transition(application=application, action="expire", actor=alice)
+    refusals = [
+        ("accept", charlie, "application.not_poster"),
+        ("accept", person, "application.not_poster"),
+        ("withdraw", alice, "application.not_applicant"),
+        ("expire", alice, "application.system_only"),
+    ]
+    for action, actor, code in refusals:
+        with pytest.raises(PermissionDenied) as refused:
+            services.application_transition(application=application, action=action, actor=actor)
+        assert error_codes(refused.value) == [code]
 
 
 @pytest.mark.postgres
@@ -117,28 +126,29 @@ def test_applicants_see_only_their_own(client, make_need, person, charlie, alice
 @pytest.mark.postgres
 def test_cv_threshold(make_need, person):
     need = make_need(cv_threshold=100)
-    with pytest.raises(ValidationError, match="contribution value"):
+    with pytest.raises(ValidationError) as below:
         services.application_create(need=need, applicant=person, message="")
+    assert error_codes(below.value) == ["application.cv_below_threshold"]
     mint(person)
     assert services.application_create(need=need, applicant=person, message="").status == "applied"
 
 
 @pytest.mark.postgres
 def test_cv_bidding_holds_and_settles(make_need, make_user, alice):
-    from meaningflow.ledger import selectors as ledger_selectors
-
     need = make_need(places=1, allocation="bidding")
     rich, poor = make_user("rich"), make_user("poor")
     mint(rich)
     mint(poor)
     before = ledger_selectors.available_balance_of(rich)
-    with pytest.raises(ValidationError):
-        services.application_create(need=need, applicant=rich, message="")  # no bid
+    with pytest.raises(ValidationError) as no_bid:
+        services.application_create(need=need, applicant=rich, message="")
+    assert error_codes(no_bid.value) == ["bid.missing"]
     high = services.application_create(need=need, applicant=rich, message="", bid_amount=50)
     low = services.application_create(need=need, applicant=poor, message="", bid_amount=20)
     assert ledger_selectors.available_balance_of(rich) == before - 50
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as by_bids:
         services.application_transition(application=high, action="accept", actor=alice)
+    assert error_codes(by_bids.value) == ["application.allocated_otherwise"]
     services.bids_allocate(need=need, actor=alice)
     high.refresh_from_db()
     low.refresh_from_db()
@@ -164,8 +174,9 @@ def test_lottery_is_recorded_and_replayable(make_need, make_user, alice, client)
     assert weights[people[0].pk] == "1" and weights[people[1].pk] == "2.00"
     accepted = set(Application.objects.filter(need=need, status="accepted").values_list("pk", flat=True))
     assert accepted == set(draw.winners)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as drawn:
         services.lottery_draw(need=need, actor=alice)
+    assert error_codes(drawn.value) == ["lottery.already_drawn"]
     assert LotteryDraw.objects.count() == 1
     audit = client.get(f"/api/v1/needs/{need.pk}/lottery").json()
     assert audit["replay_matches"] is True and audit["seed"] == "audit-seed-0001"
@@ -190,17 +201,17 @@ def _in_progress(make_need, person, alice, **kw):
 
 @pytest.mark.postgres
 def test_completion_credits_cv_and_opens_reviews(make_need, person, alice):
-    from meaningflow.ledger import selectors as ledger_selectors
-    from meaningflow.reviews import selectors as review_selectors
-
     need, application = _in_progress(make_need, person, alice, type="community_service", impact_people=120)
-    with pytest.raises(ValidationError):
-        services.application_outcome_confirm(application=application, actor=person)  # nothing proposed
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError) as nothing_proposed:
+        services.application_outcome_confirm(application=application, actor=person)
+    assert error_codes(nothing_proposed.value) == ["application.no_outcome_proposed"]
+    with pytest.raises(PermissionDenied) as not_poster:
         services.application_outcome_propose(application=application, actor=person, outcome="completed")
+    assert error_codes(not_poster.value) == ["need.not_manager"]
     services.application_outcome_propose(application=application, actor=alice, outcome="completed")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as not_applicant:
         services.application_outcome_confirm(application=application, actor=alice)
+    assert error_codes(not_applicant.value) == ["application.not_applicant"]
     services.application_outcome_confirm(application=application, actor=person)
     application.refresh_from_db()
     assert application.status == "completed"
@@ -225,8 +236,6 @@ def test_completion_credits_cv_and_opens_reviews(make_need, person, alice):
 
 @pytest.mark.postgres
 def test_skill_need_uses_cv_e2_and_auto_confirm(make_need, person, alice):
-    from meaningflow.ledger import selectors as ledger_selectors
-
     need, application = _in_progress(make_need, person, alice, type="skill")
     services.application_outcome_propose(application=application, actor=alice, outcome="partly_completed", hours=10)
     Application.objects.filter(pk=application.pk).update(proposed_at=timezone.now() - timedelta(days=8))

@@ -1,12 +1,19 @@
 """Matching (DG-3, BX-2, TR-6): pure scoring, the index against brute force, reasons."""
 
+from datetime import date, timedelta
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from meaningflow.accounts import privacy
+from meaningflow.accounts.services import organisation_decide_verification
+from meaningflow.core.models import AuditEvent
+from meaningflow.needs import selectors, services
 from meaningflow.needs.matching import scoring
 from meaningflow.needs.matching.index import NEVER, NeedColumns, NeedIndex, Scope, brute_force
+from meaningflow.needs.models import MatchingWeights, NeedView
 
 WEIGHTS = {
     "skills": 0.3,
@@ -119,7 +126,6 @@ def test_index_filters_closed_out_of_reach_and_threshold():
 def test_recommendations_both_ways_with_reasons(make_need, person, client, alice, superuser):
     near = make_need()
     make_need(title="Python 编程课", skills=[("software.python", 3)])
-    from meaningflow.needs import selectors
 
     recs = selectors.recommended_needs(user=person)
     assert recs[0].need == near
@@ -133,8 +139,6 @@ def test_recommendations_both_ways_with_reasons(make_need, person, client, alice
     page = client.get("/needs/recommended/").content.decode()
     assert "包饺子文化体验" in page or "Dumpling-making" in page
     # People for a need: only those who agreed, and only for a verified organisation (item 7).
-    from meaningflow.accounts import privacy
-    from meaningflow.accounts.services import organisation_decide_verification
 
     privacy.consent_set(user=person, purpose="matching", granted=True)
     organisation_decide_verification(moderator=superuser, organisation=near.organisation, approve=True)
@@ -145,9 +149,6 @@ def test_recommendations_both_ways_with_reasons(make_need, person, client, alice
 
 @pytest.mark.django_db
 def test_weights_are_dated_and_published(client):
-    from datetime import date, timedelta
-
-    from meaningflow.needs.models import MatchingWeights
 
     MatchingWeights.objects.create(effective_from=date.today() - timedelta(days=1), skills=0.5)
     MatchingWeights.objects.create(effective_from=date.today() + timedelta(days=30), skills=0.9)
@@ -166,10 +167,9 @@ def test_behaviour_part_is_the_share_of_engagement_and_neutral_without_any():
 
 @pytest.mark.postgres  # the view upsert (ON CONFLICT) runs on both databases
 @pytest.mark.django_db
-def test_what_a_person_looked_at_and_applied_to_counts_and_can_be_forgotten(make_need, person, client, alice, superuser):
-    from meaningflow.core.models import AuditEvent
-    from meaningflow.needs import selectors, services
-    from meaningflow.needs.models import NeedView
+def test_what_a_person_looked_at_and_applied_to_counts_and_can_be_forgotten(
+    make_need, person, client, alice, superuser
+):
 
     cultural = make_need()
     training = make_need(type="training", title="包饺子培训", title_en="Dumpling training")
@@ -186,16 +186,19 @@ def test_what_a_person_looked_at_and_applied_to_counts_and_can_be_forgotten(make
     assert client.get(f"/needs/{training.pk}/").status_code == 200  # a second look: still one row
     assert NeedView.objects.filter(user=person).count() == 1
     assert behaviour(training)["value"] == 1.0 and behaviour(cultural)["value"] == 0.0
-    assert behaviour(training)["text"] == "Training and knowledge sharing needs are what you looked at and applied to most lately."
+    assert (
+        behaviour(training)["text"]
+        == "Training and knowledge sharing needs are what you looked at and applied to most lately."
+    )
     # An application counts three looks: the cultural need now leads.
     services.application_create(need=cultural, applicant=person)
     engagement = selectors.engagement_by_type(user_ids=[person.pk])[person.pk]
-    assert engagement[scoring.NEED_TYPES.index("cultural")] == 3 and engagement[scoring.NEED_TYPES.index("training")] == 1
+    assert (
+        engagement[scoring.NEED_TYPES.index("cultural")] == 3 and engagement[scoring.NEED_TYPES.index("training")] == 1
+    )
     assert behaviour(training)["value"] == pytest.approx(1 / 3, abs=1e-3)
     # A poster never sees it: browsing ranks needs for the person, never the person for a
     # poster (issue 12, item 7).
-    from meaningflow.accounts import privacy
-    from meaningflow.accounts.services import organisation_decide_verification
 
     privacy.consent_set(user=person, purpose="matching", granted=True)
     organisation_decide_verification(moderator=superuser, organisation=training.organisation, approve=True)

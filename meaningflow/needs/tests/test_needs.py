@@ -5,8 +5,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from meaningflow.accounts.models import Membership
+from meaningflow.core.errors import error_codes
 from meaningflow.core.models import AuditEvent
 from meaningflow.needs import services
 from meaningflow.needs.models import Need, NeedSkill
@@ -40,32 +43,31 @@ def test_member_posts_a_public_need_with_every_field(make_need):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("overrides", "field"),
+    ("overrides", "field", "code"),
     [
-        ({"ends_at": timezone.now()}, "ends_at"),
-        ({"places": -1}, "places"),
-        ({"places": 0}, "places"),
-        ({"skills": [("no.such_skill", 2)]}, "skills"),
-        ({"skills": [("food.dumplings", 9)]}, "skills"),
-        ({"description": "长" * 10_001}, "description"),
-        ({"title": "t" * 201}, "title"),
-        ({"is_public_need": True}, "public_category"),
-        ({"money_amount": -5, "money_currency": "CNY"}, "money_amount"),
-        ({"division": None, "is_remote": False}, "division"),
-        ({"working_languages": ["xx"]}, "working_languages"),
+        ({"ends_at": timezone.now()}, "ends_at", "need.ends_before_start"),
+        ({"places": -1}, "places", "need.no_places"),
+        ({"places": 0}, "places", "need.no_places"),
+        ({"skills": [("no.such_skill", 2)]}, "skills", "need.skill_unknown"),
+        ({"skills": [("food.dumplings", 9)]}, "skills", "need.skill_level_invalid"),
+        ({"description": "长" * 10_001}, "description", "need.description_too_long"),
+        ({"title": "t" * 201}, "title", "max_length"),
+        ({"is_public_need": True}, "public_category", "need.public_category_missing"),
+        ({"money_amount": -5, "money_currency": "CNY"}, "money_amount", "need.money_negative"),
+        ({"division": None, "is_remote": False}, "division", "need.no_place"),
+        ({"working_languages": ["xx"]}, "working_languages", "need.language_unknown"),
     ],
 )
-def test_bad_input_is_refused_and_nothing_is_saved(make_need, overrides, field):
+def test_bad_input_is_refused_and_nothing_is_saved(make_need, overrides, field, code):
     with pytest.raises(ValidationError) as excinfo:
         make_need(**overrides)
     assert field in excinfo.value.message_dict
+    assert code in error_codes(excinfo.value)
     assert not Need.objects.exists() and not NeedSkill.objects.exists()
 
 
 @pytest.mark.postgres
 def test_database_refuses_end_before_start_and_overfilling(make_need):
-    from django.db import IntegrityError, transaction
-
     need = make_need()
     with pytest.raises(IntegrityError), transaction.atomic():
         Need.objects.filter(pk=need.pk).update(ends_at=need.starts_at - timedelta(hours=1))
@@ -77,19 +79,21 @@ def test_database_refuses_end_before_start_and_overfilling(make_need):
 
 @pytest.mark.postgres
 def test_only_the_posting_organisation_manages(make_need, organisation, charlie, bob):
-    from meaningflow.accounts.models import Membership
-
     need = make_need(publish=False)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as publish:
         services.need_transition(need=need, action="publish", actor=charlie)
-    with pytest.raises(PermissionDenied):
+    assert error_codes(publish.value) == ["need.not_manager"]
+    with pytest.raises(PermissionDenied) as create:
         services.need_create(actor=charlie, organisation=organisation, **need_kwargs())
-    with pytest.raises(PermissionDenied):
+    assert error_codes(create.value) == ["need.not_member"]
+    with pytest.raises(PermissionDenied) as update:
         services.need_update(actor=charlie, need=need, title="hijacked")
+    assert error_codes(update.value) == ["need.not_manager"]
     # A pending member does not manage either; an active plain member does.
     Membership.objects.create(organisation=organisation, user=bob, status=Membership.Status.PENDING)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as pending:
         services.need_update(actor=bob, need=need, title="not yet")
+    assert error_codes(pending.value) == ["need.not_manager"]
     Membership.objects.filter(user=bob).update(status=Membership.Status.ACTIVE)
     services.need_update(actor=bob, need=need, title="社区包饺子")
     need.refresh_from_db()
@@ -98,15 +102,21 @@ def test_only_the_posting_organisation_manages(make_need, organisation, charlie,
 
 def test_state_machine_refuses_illegal_moves(make_need, alice):
     need = make_need(publish=False)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as fill:
         services.need_transition(need=need, action="fill", actor=alice)
+    assert error_codes(fill.value) == ["need.transition_not_allowed"]
     need = services.need_transition(need=need, action="publish", actor=alice)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as publish:
         services.need_transition(need=need, action="publish", actor=alice)
+    assert error_codes(publish.value) == ["need.transition_not_allowed"]
     need = services.need_transition(need=need, action="close", actor=alice)
     assert need.status == Need.Status.CLOSED
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as reopen:
         services.need_transition(need=need, action="reopen", actor=alice)
+    assert error_codes(reopen.value) == ["need.transition_not_allowed"]
+    with pytest.raises(ValidationError) as unknown:
+        services.need_transition(need=need, action="teleport", actor=alice)
+    assert error_codes(unknown.value) == ["transition.unknown_action"]
 
 
 def test_expiry_job_expires_ended_needs_and_late_applications(make_need, person):
@@ -162,7 +172,7 @@ def test_create_page_shows_errors_and_saves_nothing(client, alice, organisation)
         },
     )
     assert response.status_code == 200
-    assert "The end must be after the start." in response.content.decode()
+    assert response.context["form"].errors.as_data()["ends_at"][0].code == "need.ends_before_start"
     assert not Need.objects.exists()
     response = client.post(
         "/needs/new/",
@@ -208,14 +218,18 @@ def test_api_crud_and_permissions(client, alice, charlie, organisation):
         "publish": True,
     }
     client.force_login(charlie)
-    assert client.post("/api/v1/needs/", body, content_type="application/json").status_code == 403
+    outsider = client.post("/api/v1/needs/", body, content_type="application/json")
+    assert outsider.status_code == 403 and outsider.json()["code"] == "need.not_member"
     client.force_login(alice)
     bad = client.post("/api/v1/needs/", {**body, "places": -1}, content_type="application/json")
-    assert bad.status_code == 400 and "places" in bad.json()["detail"].lower() or bad.status_code == 400
+    assert bad.status_code == 400 and bad.json()["code"] == "need.no_places"
+    assert [(e["field"], e["code"]) for e in bad.json()["errors"]] == [("places", "need.no_places")]
     unknown = client.post(
         "/api/v1/needs/", {**body, "skills": [{"code": "x.y", "level": 1}]}, content_type="application/json"
     )
-    assert unknown.status_code == 400 and "Unknown skill" in unknown.json()["detail"]
+    assert unknown.status_code == 400 and unknown.json()["code"] == "need.skill_unknown"
+    nowhere = client.post("/api/v1/needs/", {**body, "division_code": "999999"}, content_type="application/json")
+    assert nowhere.status_code == 400 and nowhere.json()["code"] == "need.region_unknown"
     huge = client.post("/api/v1/needs/", {**body, "description": "x" * 10_001}, content_type="application/json")
     assert huge.status_code == 422
     assert not Need.objects.exists()
@@ -227,8 +241,9 @@ def test_api_crud_and_permissions(client, alice, charlie, organisation):
     )
     assert patched.status_code == 200 and patched.json()["title"] == "English corner at No. 1 school"
     client.force_login(charlie)
-    assert client.patch(f"/api/v1/needs/{need_id}", {"title": "x"}, content_type="application/json").status_code == 403
-    assert client.get(f"/api/v1/needs/{need_id}/applications").status_code == 403
+    hijack = client.patch(f"/api/v1/needs/{need_id}", {"title": "x"}, content_type="application/json")
+    assert hijack.status_code == 403 and hijack.json()["code"] == "need.not_manager"
+    assert client.get(f"/api/v1/needs/{need_id}/applications").json()["code"] == "need.not_manager"
     client.logout()
     assert client.get(f"/api/v1/needs/{need_id}").status_code == 200
     assert client.get("/api/v1/needs/weights").json()["weights"]["skills"] == 0.3

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from meaningflow.needs import search, selectors
+from meaningflow.needs import search, selectors, services
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,5 @@ def test_search_page_and_api(client, needs):
 
 
 def test_updates_keep_the_index_in_sync(needs, alice):
-    from meaningflow.needs import services
-
     services.need_update(actor=alice, need=needs["phones"], title="社区老人学用手机与饺子外卖")
     assert {n.pk for n in selectors.need_search(q="饺子").page} == {needs["dumplings"].pk, needs["phones"].pk}
