@@ -26,7 +26,6 @@ from meaningflow.places import selectors as places_selectors
 from meaningflow.resources import pricing, rules, selectors, services
 from meaningflow.resources.models import BlockedPeriod, Booking, Resource
 from meaningflow.resources.periods import period_check, period_for
-from meaningflow.resources.services.parties import GUEST, OWNER
 from meaningflow.resources.schemas import (
     ActionIn,
     BlockIn,
@@ -39,6 +38,7 @@ from meaningflow.resources.schemas import (
     ResourceOut,
     ResourcePatch,
 )
+from meaningflow.resources.services.parties import GUEST, OWNER
 from meaningflow.reviews import selectors as reviews_selectors
 
 router = ApiRouter(tags=["resources"])

@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.utils import timezone
 
+from meaningflow.resources.models import CancellationPolicy, RuleSet
+
 DEFAULTS: dict = {
     # SW-4: the owner answers a request within this many hours, or it expires.
     "response_hours": 24,
@@ -173,8 +175,6 @@ def deadline(now: datetime, hours: int, *, not_after: datetime | None = None) ->
 
 
 def rules_in_force(*, on: date | None = None) -> dict:
-    from meaningflow.resources.models import RuleSet
-
     on = on or timezone.localdate()
     found = RuleSet.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
     return merged(found.values if found else {})
@@ -182,8 +182,6 @@ def rules_in_force(*, on: date | None = None) -> dict:
 
 def policy_in_force(code: str, *, on: date | None = None):
     """The version of cancellation policy ``code`` in force on ``on`` (today by default)."""
-    from meaningflow.resources.models import CancellationPolicy
-
     on = on or timezone.localdate()
     found = (
         CancellationPolicy.objects.filter(code=code, effective_from__lte=on)

@@ -3,13 +3,16 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from meaningflow.accounts import selectors as accounts_selectors
+from meaningflow.places import selectors as places_selectors
 from meaningflow.resources import rules
 from meaningflow.resources.models import (
     BlockedPeriod,
@@ -18,6 +21,7 @@ from meaningflow.resources.models import (
     Resource,
     ResourceUnit,
 )
+from meaningflow.resources.periods import search_window
 
 
 @dataclass
@@ -35,7 +39,7 @@ class SearchFilters:
     q: str = ""
 
 
-def overlapping_bookings(*, unit_id, starts_at: datetime, blocked_until: datetime) -> QuerySet:
+def overlapping_bookings(*, unit_id: int, starts_at: datetime, blocked_until: datetime) -> QuerySet[Booking]:
     """Blocking bookings of a unit that overlap [starts_at, blocked_until)."""
     return Booking.objects.filter(
         unit_id=unit_id,
@@ -45,7 +49,9 @@ def overlapping_bookings(*, unit_id, starts_at: datetime, blocked_until: datetim
     )
 
 
-def blocks_overlapping(*, resource_id, unit_id, starts_at: datetime, ends_at: datetime) -> QuerySet:
+def blocks_overlapping(
+    *, resource_id: int, unit_id: int | None, starts_at: datetime, ends_at: datetime
+) -> QuerySet[BlockedPeriod]:
     return BlockedPeriod.objects.filter(
         Q(unit__isnull=True) | Q(unit_id=unit_id),
         resource_id=resource_id,
@@ -54,7 +60,7 @@ def blocks_overlapping(*, resource_id, unit_id, starts_at: datetime, ends_at: da
     )
 
 
-def free_units(resource: Resource, *, starts_at: datetime, blocked_until: datetime) -> QuerySet:
+def free_units(resource: Resource, *, starts_at: datetime, blocked_until: datetime) -> QuerySet[ResourceUnit]:
     """Active units of ``resource`` with no blocking booking or block in the period."""
     return (
         ResourceUnit.objects.filter(resource=resource, active=True)
@@ -105,11 +111,9 @@ def _free_in(starts_at: datetime, ends_at: datetime) -> Q:
     return Q(Exists(unit_free)) & ~Q(Exists(resource_block))
 
 
-def search_timezone(region: str):
-    if region.startswith("geo:"):
-        from meaningflow.places.models import City
-
-        city = City.objects.filter(geonameid=region[4:]).only("timezone").first()
+def search_timezone(region: str) -> ZoneInfo:
+    if region.startswith("geo:") and region[4:].isdigit():
+        city = places_selectors.city_by_geonameid(int(region[4:]))
         if city and city.timezone:
             return ZoneInfo(city.timezone)
     return ZoneInfo(settings.TIME_ZONE)
@@ -119,8 +123,6 @@ def resource_search(filters: SearchFilters, *, now: datetime | None = None) -> Q
     """Listed resources matching the filters (SW-3). With dates, only resources that can
     really be booked then: a free unit, not blocked, duration within the resource's
     limits and the lead time met (``periods.search_window`` explains the window)."""
-    from meaningflow.resources.periods import search_window
-
     qs = Resource.objects.filter(status=Resource.Status.ACTIVE)
     if filters.type:
         qs = qs.filter(type=filters.type)
@@ -171,49 +173,54 @@ def resource_get(pk: int) -> Resource | None:
     )
 
 
-def can_manage_resource(*, user, resource: Resource) -> bool:
+def can_manage_resource(*, user: AbstractBaseUser | AnonymousUser | None, resource: Resource) -> bool:
     """The person who listed it, or a manager of the organisation it belongs to."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return False
     if resource.owner_id == user.pk:
         return True
-    return bool(resource.organisation_id) and accounts_selectors.user_can_manage_organisation(
-        user=user, organisation=resource.organisation
+    organisation = resource.organisation
+    return organisation is not None and accounts_selectors.user_can_manage_organisation(
+        user=user,  # type: ignore[arg-type]  # request.user is typed AbstractBaseUser; it is accounts' User
+        organisation=organisation,
     )
 
 
-def resources_managed_by(*, user) -> QuerySet[Resource]:
+def resources_managed_by(*, user: AbstractBaseUser) -> QuerySet[Resource]:
     org_ids = [
-        m.organisation_id for m in accounts_selectors.organisations_of(user=user) if m.can_manage
+        m.organisation_id
+        # request.user is typed AbstractBaseUser; at run time it is accounts' User (AUTH_USER_MODEL).
+        for m in accounts_selectors.organisations_of(user=user)  # type: ignore[arg-type]
+        if m.can_manage
     ]
     return Resource.objects.filter(Q(owner=user) | Q(organisation_id__in=org_ids)).distinct()
 
 
-def bookings_of_guest(*, user) -> QuerySet[Booking]:
-    return Booking.objects.filter(guest=user).select_related("resource", "unit")
+def bookings_of_guest(*, user: AbstractBaseUser) -> QuerySet[Booking]:
+    return Booking.objects.filter(guest_id=user.pk).select_related("resource", "unit")
 
 
-def bookings_for_owner(*, user) -> QuerySet[Booking]:
+def bookings_for_owner(*, user: AbstractBaseUser) -> QuerySet[Booking]:
     return Booking.objects.filter(resource__in=resources_managed_by(user=user)).select_related(
         "resource", "unit", "guest"
     )
 
 
-def bookings_of_resource(*, resource: Resource, since: datetime | None = None) -> QuerySet:
+def bookings_of_resource(*, resource: Resource, since: datetime | None = None) -> QuerySet[Booking]:
     qs = Booking.objects.filter(resource=resource).select_related("unit")
     if since:
         qs = qs.filter(blocked_until__gte=since)
     return qs
 
 
-def active_bookings_count(*, user, now: datetime) -> int:
+def active_bookings_count(*, user: AbstractBaseUser, now: datetime) -> int:
     """Bookings that count against the person's quota: blocking and not yet over."""
-    return Booking.objects.filter(guest=user, status__in=Booking.BLOCKING, ends_at__gt=now).count()
+    return Booking.objects.filter(guest_id=user.pk, status__in=Booking.BLOCKING, ends_at__gt=now).count()
 
 
-def no_shows_recent(*, user, now: datetime, months: int) -> int:
+def no_shows_recent(*, user: AbstractBaseUser, now: datetime, months: int) -> int:
     return NoShow.objects.filter(
-        user=user, created_at__gte=now - timedelta(days=30 * months)
+        user_id=user.pk, created_at__gte=now - timedelta(days=30 * months)
     ).count()
 
 
@@ -223,7 +230,7 @@ def _active_units(region_key: str) -> int:
     ).count()
 
 
-def demand_for_region(*, region_key: str, now: datetime, params: dict) -> tuple[int, int]:
+def demand_for_region(*, region_key: str, now: datetime, params: dict[str, Any]) -> tuple[int, int]:
     """(booking requests in the region within the window, active units in the region)."""
     since = now - timedelta(days=params["demand"]["window_days"])
     requests = Booking.objects.filter(
@@ -232,7 +239,7 @@ def demand_for_region(*, region_key: str, now: datetime, params: dict) -> tuple[
     return requests, _active_units(region_key)
 
 
-def demand_index_of(*, region_key: str, now: datetime, params: dict) -> tuple[Decimal, str]:
+def demand_index_of(*, region_key: str, now: datetime, params: dict[str, Any]) -> tuple[Decimal, str]:
     """The demand index of a region now (requests of the last ``window_days``), and the
     level it maps to: what a booking's CV price uses when it is made."""
     requests, units = demand_for_region(region_key=region_key, now=now, params=params)
@@ -240,7 +247,7 @@ def demand_index_of(*, region_key: str, now: datetime, params: dict) -> tuple[De
     return index, rules.demand_level(params, index)
 
 
-def demand_index_of_stay(*, booking: Booking, params: dict) -> tuple[Decimal, str]:
+def demand_index_of_stay(*, booking: Booking, params: dict[str, Any]) -> tuple[Decimal, str]:
     """CV-E1's demand index of a finished stay (资源需求指数: 该地区该时段的需求热度), measured
     over the stay's own dates, and the level it maps to.
 
@@ -265,7 +272,7 @@ def demand_index_of_stay(*, booking: Booking, params: dict) -> tuple[Decimal, st
     return index, rules.demand_level(params, index)
 
 
-def booking_can_view(*, user, booking: Booking) -> bool:
+def booking_can_view(*, user: AbstractBaseUser | AnonymousUser, booking: Booking) -> bool:
     return (
         booking.guest_id == user.pk
         or can_manage_resource(user=user, resource=booking.resource)
@@ -283,7 +290,7 @@ START_UP_RESOURCE_TYPES = (
 )
 
 
-def opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict]:
+def opportunities_for_discovery(*, region_prefix: str, limit: int) -> list[dict[str, Any]]:
     """Listed start-up spaces and tools in China under a GB/T 2260 prefix, public ones
     first, then the newest, for discovery (GV-4): the contract of
     ``assistance.opportunities``."""
@@ -360,7 +367,7 @@ def resource_utilisation(*, region_prefix: str, start: datetime, end: datetime) 
         .annotate(bookable_units=Count("units", filter=Q(units__active=True)))
         .order_by("region_key", "pk")
     )
-    intervals: dict[int, list] = {}
+    intervals: dict[int, list[tuple[datetime, datetime]]] = {}
     for resource_id, starts_at, ends_at in (
         Booking.objects.filter(
             resource__in=Resource.objects.filter(listed).values("pk"),  # a subquery, not a list of ids
@@ -390,14 +397,11 @@ def resource_utilisation(*, region_prefix: str, start: datetime, end: datetime) 
 
 def region_utilisation(rows: list[ResourceUtilisation]) -> list[RegionUtilisation]:
     """The rows of ``resource_utilisation`` summed per prefecture."""
-    totals: dict[str, list] = {}
+    totals: dict[str, tuple[int, int, float, float]] = {}
     for row in rows:
         code = row.resource.region_key[:4].ljust(6, "0")
-        entry = totals.setdefault(code, [0, 0, 0.0, 0.0])
-        entry[0] += 1
-        entry[1] += row.idle
-        entry[2] += row.booked_hours
-        entry[3] += row.available_hours
+        count, idle, booked, available = totals.get(code, (0, 0, 0.0, 0.0))
+        totals[code] = (count + 1, idle + row.idle, booked + row.booked_hours, available + row.available_hours)
     return [
         RegionUtilisation(code, count, idle, round(booked, 2), round(available, 2))
         for code, (count, idle, booked, available) in sorted(totals.items())

@@ -27,11 +27,10 @@ concurrent writers never wait on them. Every public function is a
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -70,13 +69,12 @@ from meaningflow.resources.services.parties import (
     role_of,
 )
 from meaningflow.resources.services.payments import payment_due_open, payment_refund_record
-from meaningflow.reviews import selectors as reviews_selectors
 from meaningflow.reviews import services as reviews
 
 User = get_user_model()
 S = Booking.Status
 # Who acts: a person, or nobody (None) when a job does.
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = AbstractBaseUser | None
 
 # action: (states it may leave, state it reaches, who may take it)
 TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
@@ -88,6 +86,11 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     "no_show": (frozenset({S.ACCEPTED, S.IN_USE}), S.NO_SHOW, frozenset({OWNER})),
     "complete": (frozenset({S.IN_USE}), S.COMPLETED, frozenset({SYSTEM, MODERATOR})),
     "end_early": (frozenset({S.IN_USE}), S.ENDED_EARLY, frozenset({GUEST, OWNER, MODERATOR})),
+}
+# payment status → the status the owner's confirmation moves it to
+PAYMENT_STEPS: dict[str, str] = {
+    PaymentDue.Status.DUE: PaymentDue.Status.RECEIVED,
+    PaymentDue.Status.REFUND_DUE: PaymentDue.Status.REFUNDED,
 }
 ACTION_LABELS = {
     "request": gettext_lazy("requested"),
@@ -145,7 +148,7 @@ def _history(
         action=action,
         from_status=previous,
         to_status=booking.status,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         reason=reason[:500],
         at=now,
     )
@@ -192,7 +195,10 @@ def _guest_check(
             % {"need": resource.min_trust_level, "have": level},
             code="booking.trust_level_too_low",
         )
-    if resource.requires_verified_identity and not accounts_selectors.identity_verified(user=guest):
+    # request.user is typed AbstractBaseUser; at run time it is accounts' User (AUTH_USER_MODEL).
+    if resource.requires_verified_identity and not accounts_selectors.identity_verified(
+        user=guest  # type: ignore[arg-type]
+    ):
         raise Forbidden(
             _("This resource needs a verified identity (real-name check)."), code="booking.identity_required"
         )
@@ -233,7 +239,7 @@ def _free_unit(resource: Resource, period: Period, blocked_until: datetime) -> R
     # IMMEDIATE transaction already serialises writers). The exclusion constraint is the
     # last line of defence on PostgreSQL.
     list(ResourceUnit.objects.select_for_update(no_key=True).filter(resource=resource).order_by("pk"))
-    unit = selectors.free_units(
+    unit: ResourceUnit | None = selectors.free_units(
         resource, starts_at=period.starts_at, blocked_until=blocked_until
     ).first()
     if unit is None:
@@ -285,7 +291,7 @@ def booking_create(
         booking = Booking(
             resource=resource,
             unit=unit,
-            guest=guest,
+            guest_id=guest.pk,
             status=S.ACCEPTED if instant else S.REQUESTED,
             starts_at=period.starts_at,
             ends_at=period.ends_at,
@@ -496,7 +502,7 @@ def booking_report_no_show(*, booking: Booking, actor: AbstractBaseUser, now: da
         _apply(booking, "no_show", actor=actor, role=role_of(user=actor, booking=booking), now=now)
         _settle_cv(booking, consume=booking.cv_amount, actor=actor)
         NoShow.objects.create(
-            user=booking.guest, booking=booking, reported_by=actor, created_at=now
+            user=booking.guest, booking=booking, reported_by_id=actor.pk, created_at=now
         )
     return booking
 
@@ -618,7 +624,7 @@ def booking_end_early(
         booking.save(update_fields=["used_slots", "credit_status"])
         SafeguardCase.objects.create(
             booking=booking,
-            opened_by=actor,
+            opened_by_id=actor.pk,
             reason=reason[:1000],
             used_slots=used,
             refunded_cv=booking.cv_amount - consume,
@@ -654,7 +660,7 @@ def checkin_record(
             with transaction.atomic():
                 checkin = CheckIn.objects.create(
                     booking=booking,
-                    user=actor,
+                    user_id=actor.pk,
                     role=CheckIn.Role.GUEST if role == GUEST else CheckIn.Role.HOST,
                     as_agreed=as_agreed,
                     note=(note or "")[:1000],
@@ -694,15 +700,12 @@ def payment_confirm(*, booking: Booking, actor: AbstractBaseUser, now: datetime 
         payment = PaymentDue.objects.select_for_update(no_key=True).filter(booking=booking).first()
         if payment is None:
             raise ValidationError(_("Nothing is due in money for this booking."), code="payment.none_due")
-        step = {
-            PaymentDue.Status.DUE: PaymentDue.Status.RECEIVED,
-            PaymentDue.Status.REFUND_DUE: PaymentDue.Status.REFUNDED,
-        }.get(payment.status)
+        step = PAYMENT_STEPS.get(payment.status)
         if step is None:
             raise ValidationError(
                 _("There is nothing to confirm for this payment."), code="payment.nothing_to_confirm"
             )
-        payment.status, payment.confirmed_by, payment.confirmed_at = step, actor, now
+        payment.status, payment.confirmed_by_id, payment.confirmed_at = step, actor.pk, now
         payment.save()
         audit_log(
             actor=actor,

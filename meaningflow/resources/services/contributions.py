@@ -17,18 +17,19 @@ from meaningflow.resources.services.bookings import booking_locked
 from meaningflow.reviews import selectors as reviews_selectors
 
 
-
-def _rating_level(booking: Booking, *, now: datetime, params: dict) -> str | None:
+def _rating_level(booking: Booking, *, now: datetime, params: dict[str, Any]) -> str | None:
     """good / neutral / bad from the guest's review of the host once it is final (the
     reviews app's one path to a rating coefficient, with the ledger's dated star
     thresholds); neutral when none came; None while one may still come. Without a review
     window (an early end) the rating is neutral ``review_days`` after the stay closed."""
+    closed_at = booking.closed_at
+    assert closed_at is not None  # a finished stay (completed or ended early) is closed
     return reviews_selectors.rating_level_for_subject(
         subject=booking.subject,
         subject_user=booking.resource.owner,
-        levels=ledger_selectors.rating_levels_in_force(on=timezone.localdate(booking.closed_at)),
+        levels=ledger_selectors.rating_levels_in_force(on=timezone.localdate(closed_at)),
         now=now,
-        wait_until=booking.closed_at + timedelta(days=params["review_days"]),
+        wait_until=closed_at + timedelta(days=params["review_days"]),
     )
 
 

@@ -4,9 +4,12 @@
 own transaction and re-checked under its row lock, so a job that runs twice, or beside a
 person acting on the same booking, does nothing twice. ``now`` is injectable for tests."""
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any, TextIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -18,9 +21,18 @@ from meaningflow.resources.models import Booking, Resource
 from meaningflow.resources.services import bookings, contributions
 
 S = Booking.Status
+# A job's summary: how many bookings it changed (``done``) and passed over.
+JobResult = dict[str, int]
 
 
-def _run(job: str, queryset, step, *, now: datetime, stream=None) -> dict:
+def _run(
+    job: str,
+    queryset: QuerySet[Booking],
+    step: Callable[..., object],
+    *,
+    now: datetime,
+    stream: TextIO | None = None,
+) -> JobResult:
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     done = skipped = 0
     key = now.strftime("%Y-%m-%dT%H:%M:%S")
@@ -36,21 +48,21 @@ def _run(job: str, queryset, step, *, now: datetime, stream=None) -> dict:
     return {"done": done, "skipped": skipped}
 
 
-def bookings_expire(*, now: datetime | None = None, stream=None) -> dict:
+def bookings_expire(*, now: datetime | None = None, stream: TextIO | None = None) -> JobResult:
     """Requests the owner did not answer in time → expired, CV released."""
     now = now or timezone.now()
     due = Booking.objects.filter(status=S.REQUESTED, respond_by__lte=now)
     return _run("resources.expire_requests", due, bookings.booking_expire, now=now, stream=stream)
 
 
-def stays_start(*, now: datetime | None = None, stream=None) -> dict:
+def stays_start(*, now: datetime | None = None, stream: TextIO | None = None) -> JobResult:
     """Accepted bookings whose start has come → in use."""
     now = now or timezone.now()
     due = Booking.objects.filter(status=S.ACCEPTED, starts_at__lte=now)
     return _run("resources.start_stays", due, bookings.booking_start, now=now, stream=stream)
 
 
-def bookings_autocomplete(*, now: datetime | None = None, stream=None) -> dict:
+def bookings_autocomplete(*, now: datetime | None = None, stream: TextIO | None = None) -> JobResult:
     """Stays over for ``autocomplete_hours`` without a reported problem → completed; then
     the host credits that are due (``contributions_credit``)."""
     now = now or timezone.now()
@@ -60,7 +72,7 @@ def bookings_autocomplete(*, now: datetime | None = None, stream=None) -> dict:
         status=S.IN_USE, ends_at__lte=cutoff, problem_reported_at__isnull=True
     )
 
-    def complete(*, booking, now):
+    def complete(*, booking: Booking, now: datetime) -> None:
         bookings.booking_complete(booking=booking, now=now)
 
     result = _run("resources.autocomplete", due, complete, now=now, stream=stream)
@@ -68,7 +80,7 @@ def bookings_autocomplete(*, now: datetime | None = None, stream=None) -> dict:
     return result
 
 
-def contributions_credit(*, now: datetime | None = None, stream=None) -> dict:
+def contributions_credit(*, now: datetime | None = None, stream: TextIO | None = None) -> JobResult:
     """Credit hosts whose guest's rating is now known (or whose review window passed)."""
     now = now or timezone.now()
     pending = Booking.objects.filter(credit_status=Booking.Credit.PENDING)
@@ -79,7 +91,7 @@ def contributions_credit(*, now: datetime | None = None, stream=None) -> dict:
     return {"done": credited}
 
 
-def idle_resources_prompt(*, now: datetime | None = None, stream=None) -> dict:
+def idle_resources_prompt(*, now: datetime | None = None, stream: TextIO | None = None) -> JobResult:
     """SW-8: tell the owner (or the public body's manager) of every idle listed resource —
     listed the whole utilisation window and booked for none of it — how to activate it;
     at most once every ``prompt_every_days`` per resource, so the job may run daily."""
@@ -98,7 +110,7 @@ def idle_resources_prompt(*, now: datetime | None = None, stream=None) -> dict:
 
 
 @transactions.entry_point
-def _idle_prompt(*, resource_id: int, today, params: dict) -> bool:
+def _idle_prompt(*, resource_id: int, today: date, params: dict[str, Any]) -> bool:
     """Prompt one idle resource's owner unless prompted within the interval; True if now."""
     with transactions.atomic():
         # Row lock: a second run beside this one prompts nobody twice.

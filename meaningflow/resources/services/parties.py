@@ -27,7 +27,7 @@ def booking_url(booking: Booking) -> str:
 def owners_of(resource: Resource) -> list[AbstractBaseUser]:
     """The person who listed ``resource`` and the managers of its organisation."""
     people: dict[int, AbstractBaseUser] = {resource.owner_id: resource.owner}
-    if resource.organisation_id:
+    if resource.organisation is not None:
         for user in accounts_selectors.organisation_managers(organisation=resource.organisation):
             people.setdefault(user.pk, user)
     return list(people.values())

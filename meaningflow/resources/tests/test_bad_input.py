@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.resources import services
@@ -123,8 +124,6 @@ def test_resource_bad_fields(owner, world):
 
 
 def test_photo_is_resized_and_exif_stripped(owner, world, settings, tmp_path):
-    from PIL import Image
-
     settings.MEDIA_ROOT = tmp_path
     image = Image.new("RGB", (3000, 2000), (200, 50, 50))
     exif = Image.Exif()

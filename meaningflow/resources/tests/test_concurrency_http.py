@@ -11,6 +11,7 @@ import random
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from meaningflow.ledger.models import Account
 from meaningflow.ledger.verify import ledger_verify
 from meaningflow.resources import services
 from meaningflow.resources.models import Booking, BookingTransition
+from meaningflow.resources.periods import period_for
 from meaningflow.resources.services import bookings
 from meaningflow.resources.tests.factories import days, mint, room
 
@@ -192,9 +194,5 @@ def test_the_rows_a_booking_locks_block_no_foreign_key_check_of_another_writer(o
 
 
 def _later_period(resource):
-    from datetime import timedelta
-
-    from meaningflow.resources.periods import period_for
-
     period = period_for(resource, days(20), days(22))
     return period, period.ends_at + timedelta(minutes=resource.preparation_minutes)
