@@ -39,10 +39,7 @@ class ParameterSetForm(forms.ModelForm):
             and Contribution.objects.filter(parameters=self.instance).exists()
         ):
             raise ValidationError(
-                _(
-                    "This version has been used by recorded contributions; publish a new "
-                    "version instead."
-                ),
+                _("This version has been used by recorded contributions; publish a new version instead."),
                 code="ledger.parameters_in_use",
             )
         return cleaned

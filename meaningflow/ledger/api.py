@@ -34,9 +34,7 @@ def _tx_out(tx, user) -> dict:
         "content_hash": tx.content_hash,
         "seq": tx.seq,
         "chain_hash": tx.chain_hash,
-        "postings": [
-            {"account": p.account_id, "unit": p.unit.code, "amount": p.amount} for p in postings
-        ],
+        "postings": [{"account": p.account_id, "unit": p.unit.code, "amount": p.amount} for p in postings],
     }
 
 
@@ -54,7 +52,12 @@ def headroom(request):
 def pending(request):
     """CV recorded for you that waits for your verified identity (ID-2)."""
     return [
-        {"unit": row["unit"].code, "amount": row["amount"], "contributions": row["contributions"], "reason": str(selectors.PENDING_REASON)}
+        {
+            "unit": row["unit"].code,
+            "amount": row["amount"],
+            "contributions": row["contributions"],
+            "reason": str(selectors.PENDING_REASON),
+        }
         for row in selectors.pending_of(request.user)
     ]
 

@@ -20,9 +20,7 @@ def svg_line_chart(series: dict[str, list[tuple[str, int]]], *, title: str) -> S
     top = max(1, max(v for _d, v in points))
 
     def xy(day: str, value: int) -> str:
-        x = PAD + (date.fromisoformat(day).toordinal() - first) / max(1, last - first) * (
-            WIDTH - 2 * PAD
-        )
+        x = PAD + (date.fromisoformat(day).toordinal() - first) / max(1, last - first) * (WIDTH - 2 * PAD)
         y = HEIGHT - PAD - value / top * (HEIGHT - 2 * PAD)
         return f"{x:.1f},{y:.1f}"
 

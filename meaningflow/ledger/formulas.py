@@ -167,9 +167,7 @@ def cv_project(
     base = _choice(table["base"], project_type, _("project type"))
     share = _choice(table["share"], role, _("role"))
     reached = _positive(people_reached, _("People reached"), allow_zero=True, integer=True)
-    impact = _dec(
-        table["impact_high"] if reached >= table["impact_threshold"] else table["impact_normal"]
-    )
+    impact = _dec(table["impact_high"] if reached >= table["impact_threshold"] else table["impact_normal"])
     done = _choice(table["completion"], completion, _("completion"))
     return FormulaResult(
         amount=_round(base * share * impact * done),
@@ -251,16 +249,13 @@ FORMULAS = {
 def cv_for(kind: str, params: dict, inputs: dict) -> FormulaResult:
     """Dispatch on the contribution kind; unknown input names are refused, not ignored."""
     if kind not in FORMULAS:
-        raise ValidationError(
-            _("Unknown contribution kind “%(kind)s”.") % {"kind": kind}, code="ledger.kind_unknown"
-        )
+        raise ValidationError(_("Unknown contribution kind “%(kind)s”.") % {"kind": kind}, code="ledger.kind_unknown")
     if not isinstance(inputs, dict):
         raise ValidationError(_("The inputs must be an object."), code="ledger.inputs_not_object")
     try:
         return FORMULAS[kind](params, **inputs)
     except TypeError as exc:
         raise ValidationError(
-            _("The inputs do not fit the %(kind)s formula: %(error)s")
-            % {"kind": kind, "error": exc},
+            _("The inputs do not fit the %(kind)s formula: %(error)s") % {"kind": kind, "error": exc},
             code="ledger.inputs_mismatch",
         ) from exc

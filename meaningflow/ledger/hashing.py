@@ -34,9 +34,7 @@ _REQUEST_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=
 _sha256 = hashlib.sha256
 
 
-def canonical_header(
-    *, kind: str, memo: str, cause: str, idempotency_key: str, created_at: str
-) -> bytes:
+def canonical_header(*, kind: str, memo: str, cause: str, idempotency_key: str, created_at: str) -> bytes:
     """The transaction's own fields as JSON: keys sorted, no whitespace, UTF-8, time in UTC.
 
     The bytes of ``json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
@@ -45,8 +43,7 @@ def canonical_header(
     escaping, the keys already in sorted order (test_hot_path checks the equivalence)."""
     q = _json_string
     return (
-        f'{{"at":{q(created_at)},"cause":{q(cause)},"key":{q(idempotency_key)},'
-        f'"kind":{q(kind)},"memo":{q(memo)}}}'
+        f'{{"at":{q(created_at)},"cause":{q(cause)},"key":{q(idempotency_key)},"kind":{q(kind)},"memo":{q(memo)}}}'
     ).encode()
 
 
@@ -54,13 +51,9 @@ def content_hash_from_root(*, header: bytes, postings_root: str) -> str:
     return hashlib.sha256(header + b":" + postings_root.encode()).hexdigest()
 
 
-def content_hash(
-    *, kind: str, memo: str, cause: str, idempotency_key: str, created_at: str, postings
-) -> str:
+def content_hash(*, kind: str, memo: str, cause: str, idempotency_key: str, created_at: str, postings) -> str:
     """sha256(header ":" Merkle root of the sorted postings' hashes)."""
-    header = canonical_header(
-        kind=kind, memo=memo, cause=cause, idempotency_key=idempotency_key, created_at=created_at
-    )
+    header = canonical_header(kind=kind, memo=memo, cause=cause, idempotency_key=idempotency_key, created_at=created_at)
     return content_hash_from_root(header=header, postings_root=postings_root(postings))
 
 
@@ -69,17 +62,14 @@ def postings_root(postings) -> str:
     raw digests instead of hex strings (the same bytes are hashed; a decay chunk has
     10 000 postings and every posting path computes one)."""
     level = [
-        _sha256(b"\x00" + _sha256(f"{a}:{u}:{x}".encode()).digest()).digest()
-        for a, u, x in sorted_postings(postings)
+        _sha256(b"\x00" + _sha256(f"{a}:{u}:{x}".encode()).digest()).digest() for a, u, x in sorted_postings(postings)
     ]
     if not level:
         return GENESIS
     while len(level) > 1:
         if len(level) % 2:
             level.append(level[-1])
-        level = [
-            _sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)
-        ]
+        level = [_sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
     return level[0].hex()
 
 
@@ -149,9 +139,7 @@ def _private_key() -> Ed25519PrivateKey:
     if seed_hex:
         seed = bytes.fromhex(seed_hex)
     else:
-        seed = hmac.new(
-            settings.SECRET_KEY.encode(), b"meaningflow.ledger.checkpoint", "sha256"
-        ).digest()
+        seed = hmac.new(settings.SECRET_KEY.encode(), b"meaningflow.ledger.checkpoint", "sha256").digest()
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
@@ -177,9 +165,7 @@ def sign(message: bytes) -> str:
 
 def signature_valid(message: bytes, signature_hex: str, public_hex: str) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(
-            bytes.fromhex(signature_hex), message
-        )
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(bytes.fromhex(signature_hex), message)
     except Exception:
         return False
     return True

@@ -45,9 +45,7 @@ class DomainTerms(models.Model):
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="terms")
     version = models.PositiveIntegerField(_("version"))
     effective_from = models.DateField(_("effective from"))
-    conversion_rate = models.DecimalField(
-        _("conversion rate to Global CV"), max_digits=6, decimal_places=4
-    )
+    conversion_rate = models.DecimalField(_("conversion rate to Global CV"), max_digits=6, decimal_places=4)
     conversion_budget = models.BigIntegerField(_("conversion budget per month (Global CV)"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,9 +76,7 @@ class ConversionBudget(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["domain", "period"], name="ledger_budget_domain_period_uniq"
-            ),
+            models.UniqueConstraint(fields=["domain", "period"], name="ledger_budget_domain_period_uniq"),
             models.CheckConstraint(condition=Q(used__gte=0), name="ledger_budget_used_nonneg"),
         ]
         verbose_name = _("conversion budget")
@@ -94,9 +90,7 @@ class Unit(models.Model):
     """A unit of account: Global CV, or the Domain CV of one domain."""
 
     code = models.CharField(_("code"), max_length=70, unique=True)
-    domain = models.OneToOneField(
-        Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="unit"
-    )
+    domain = models.OneToOneField(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="unit")
 
     GLOBAL = "GLOBAL"
 
@@ -104,8 +98,7 @@ class Unit(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(code="GLOBAL") & Q(domain__isnull=True))
-                | (~Q(code="GLOBAL") & Q(domain__isnull=False)),
+                condition=(Q(code="GLOBAL") & Q(domain__isnull=True)) | (~Q(code="GLOBAL") & Q(domain__isnull=False)),
                 name="ledger_unit_global_or_domain",
             )
         ]
@@ -121,11 +114,7 @@ class Unit(models.Model):
 
     @property
     def label(self) -> str:
-        return (
-            str(_("Global CV"))
-            if self.is_global
-            else str(_("Domain CV: %(name)s") % {"name": self.domain.name})
-        )
+        return str(_("Global CV")) if self.is_global else str(_("Domain CV: %(name)s") % {"name": self.domain.name})
 
 
 class Account(models.Model):
@@ -190,9 +179,7 @@ class Account(models.Model):
                 name="ledger_account_decay_carry_range",
             ),
         ]
-        indexes = [
-            models.Index(fields=["unit", "kind", "decayed_through"], name="ledger_acct_decay_idx")
-        ]
+        indexes = [models.Index(fields=["unit", "kind", "decayed_through"], name="ledger_acct_decay_idx")]
         verbose_name = _("CV account")
         verbose_name_plural = _("CV accounts")
 
@@ -240,20 +227,14 @@ class Posting(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
     # The composite index below serves account lookups; no second index on account alone,
     # which would only slow the million-row decay inserts.
-    account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="postings", db_index=False
-    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
     amount = models.BigIntegerField(_("amount"))
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="ledger_posting_nonzero")
-        ]
-        indexes = [
-            models.Index(fields=["account", "transaction"], name="ledger_posting_acct_tx_idx")
-        ]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_posting_nonzero")]
+        indexes = [models.Index(fields=["account", "transaction"], name="ledger_posting_acct_tx_idx")]
         verbose_name = _("posting")
         verbose_name_plural = _("postings")
 
@@ -288,11 +269,7 @@ class Checkpoint(models.Model):
 
     class Meta:
         ordering = ["seq_to"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(seq_from__lte=models.F("seq_to")), name="ledger_ckpt_range"
-            )
-        ]
+        constraints = [models.CheckConstraint(condition=Q(seq_from__lte=models.F("seq_to")), name="ledger_ckpt_range")]
 
     def __str__(self) -> str:
         return f"{self.seq_from}…{self.seq_to}"
@@ -375,7 +352,9 @@ class Contribution(models.Model):
             # Waiting CV is credited nowhere yet: no amount, no transaction, nothing counted.
             models.CheckConstraint(
                 condition=Q(status="credited")
-                | (Q(status="pending_identity") & Q(credited=0) & Q(cap_counted=0) & Q(ledger_transaction__isnull=True)),
+                | (
+                    Q(status="pending_identity") & Q(credited=0) & Q(cap_counted=0) & Q(ledger_transaction__isnull=True)
+                ),
                 name="ledger_contrib_pending_uncredited",
             ),
             models.CheckConstraint(condition=Q(cap_counted__gte=0), name="ledger_contrib_cap_counted_nonneg"),
@@ -409,15 +388,11 @@ class Hold(models.Model):
         CONSUMED = "consumed", _("Consumed")
         EXPIRED = "expired", _("Expired")
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cv_holds"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cv_holds")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
     amount = models.BigIntegerField(_("amount"))
     consumed = models.BigIntegerField(_("consumed"), default=0)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     cause = models.CharField(_("cause"), max_length=100)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
@@ -429,9 +404,7 @@ class Hold(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0)
-                & Q(consumed__gte=0)
-                & Q(consumed__lte=models.F("amount")),
+                condition=Q(amount__gt=0) & Q(consumed__gte=0) & Q(consumed__lte=models.F("amount")),
                 name="ledger_hold_amounts",
             )
         ]
@@ -450,9 +423,7 @@ class TrustFact(models.Model):
         COMMUNITY_RECOMMENDATION = "community_recommendation", _("Community recommendation")
         GOVERNANCE_CONTRIBUTION = "governance_contribution", _("Governance contribution")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trust_facts"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trust_facts")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     cause = models.CharField(_("cause"), max_length=100)
     recorded_by = models.ForeignKey(
@@ -461,9 +432,7 @@ class TrustFact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "kind", "cause"], name="ledger_trustfact_uniq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "cause"], name="ledger_trustfact_uniq")]
         verbose_name = _("trust fact")
         verbose_name_plural = _("trust facts")
 
@@ -474,9 +443,7 @@ class TrustFact(models.Model):
 class TrustLevelChange(models.Model):
     """Each change of a person's trust level, with the reason codes that explain it."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trust_changes"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trust_changes")
     level = models.PositiveSmallIntegerField(_("level"))
     previous_level = models.PositiveSmallIntegerField(_("previous level"))
     reasons = models.JSONField(_("reason codes"), default=list)
@@ -487,10 +454,7 @@ class TrustLevelChange(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(level__gte=1)
-                & Q(level__lte=5)
-                & Q(previous_level__gte=1)
-                & Q(previous_level__lte=5),
+                condition=Q(level__gte=1) & Q(level__lte=5) & Q(previous_level__gte=1) & Q(previous_level__lte=5),
                 name="ledger_trust_level_range",
             )
         ]

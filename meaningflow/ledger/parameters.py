@@ -135,16 +135,13 @@ def validate_document(document) -> None:
         ok = (
             (kind == "number" and _is_number(value))
             or (kind == "rate" and _is_number(value) and value <= 1)
-            or (
-                kind == "mapping"
-                and isinstance(value, dict)
-                and value
-                and all(map(_is_number, value.values()))
-            )
+            or (kind == "mapping" and isinstance(value, dict) and value and all(map(_is_number, value.values())))
         )
         if not ok:
             errors.append(
-                ValidationError(_("Parameter %(path)s has a wrong value.") % {"path": path}, code="ledger.parameter_invalid")
+                ValidationError(
+                    _("Parameter %(path)s has a wrong value.") % {"path": path}, code="ledger.parameter_invalid"
+                )
             )
     for group, key in (("resource", "base_value"), ("consumption", "base_cost")):
         table = document.get(group, {}).get(key)
@@ -164,10 +161,7 @@ def validate_document(document) -> None:
                         code="ledger.parameter_invalid",
                     )
                 )
-    if (
-        not errors
-        and not document["trust"]["l3"] <= document["trust"]["l4"] <= document["trust"]["l5"]
-    ):
+    if not errors and not document["trust"]["l3"] <= document["trust"]["l4"] <= document["trust"]["l5"]:
         errors.append(
             ValidationError(_("Trust thresholds must increase from L3 to L5."), code="ledger.trust_thresholds_order")
         )

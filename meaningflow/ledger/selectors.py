@@ -56,11 +56,7 @@ def _unit(unit: Unit | Domain | None) -> Unit | None:
 def available_balance_of(user: AbstractBaseUser, unit: Unit | Domain | None = None) -> int:
     """CV the person can spend or hold now in ``unit`` (Global by default): held CV excluded."""
     unit = _unit(unit)
-    account = (
-        Account.objects.filter(kind=Account.Kind.PERSON, owner_id=user.pk, unit=unit)
-        .only("balance")
-        .first()
-    )
+    account = Account.objects.filter(kind=Account.Kind.PERSON, owner_id=user.pk, unit=unit).only("balance").first()
     return account.balance if account else 0
 
 
@@ -81,9 +77,7 @@ def balance_of(user: AbstractBaseUser, unit: Unit | Domain | None = None) -> int
 def balances_of(user: AbstractBaseUser) -> list[BalanceRow]:
     """One row per unit the person has an account in: unit, available, held, total."""
     rows: list[BalanceRow] = []
-    accounts = Account.objects.filter(kind=Account.Kind.PERSON, owner_id=user.pk).select_related(
-        "unit__domain"
-    )
+    accounts = Account.objects.filter(kind=Account.Kind.PERSON, owner_id=user.pk).select_related("unit__domain")
     for account in accounts.order_by("unit_id"):
         held = held_of(user, account.unit)
         rows.append(
@@ -130,7 +124,9 @@ def earning_headroom(user: AbstractBaseUser, *, year: int | None = None) -> Head
         beneficiary_id=user.pk, year=year, status=Contribution.Status.CREDITED
     ).aggregate(
         counted=Sum("cap_counted"),
-        above=Sum((F("amount") - F("credited")) * F("cap_rate"), output_field=DecimalField(max_digits=24, decimal_places=4)),
+        above=Sum(
+            (F("amount") - F("credited")) * F("cap_rate"), output_field=DecimalField(max_digits=24, decimal_places=4)
+        ),
     )
     counted = totals["counted"] or Decimal(0)
     return {
@@ -162,7 +158,9 @@ def pending_of(user: AbstractBaseUser) -> list[PendingRow]:
         .order_by("unit_id")
     )
     units = Unit.objects.select_related("domain").in_bulk([row["unit_id"] for row in rows])
-    return [{"unit": units[row["unit_id"]], "amount": row["amount"], "contributions": row["contributions"]} for row in rows]
+    return [
+        {"unit": units[row["unit_id"]], "amount": row["amount"], "contributions": row["contributions"]} for row in rows
+    ]
 
 
 def rating_levels_in_force(*, on: date) -> dict[str, Any]:
@@ -173,9 +171,7 @@ def rating_levels_in_force(*, on: date) -> dict[str, Any]:
 
 
 def contributions_of(user: AbstractBaseUser) -> QuerySet[Contribution]:
-    return Contribution.objects.filter(beneficiary_id=user.pk).select_related(
-        "unit__domain", "parameters"
-    )
+    return Contribution.objects.filter(beneficiary_id=user.pk).select_related("unit__domain", "parameters")
 
 
 def transactions_of(user: AbstractBaseUser) -> QuerySet[Transaction]:

@@ -80,9 +80,7 @@ def _check_sums() -> list[Violation]:
         "OR (a.kind <> 'person' AND a.balance <> 0)"
     ):
         if kind == "person" and derived < 0:
-            found.append(
-                Violation("negative", f"ledger.account:{pk}", f"postings sum to {derived} (< 0)")
-            )
+            found.append(Violation("negative", f"ledger.account:{pk}", f"postings sum to {derived} (< 0)"))
         if stored != (derived if kind == "person" else 0):
             found.append(
                 Violation(
@@ -167,11 +165,7 @@ def _check_content_hashes() -> list[Violation]:
     ):
         rows = []
         while pending is not None and pending[0] < pk:
-            found.append(
-                Violation(
-                    "orphan", f"ledger.posting:tx{pending[0]}", "posting of a missing transaction"
-                )
-            )
+            found.append(Violation("orphan", f"ledger.posting:tx{pending[0]}", "posting of a missing transaction"))
             pending = next(postings, None)
         while pending is not None and pending[0] == pk:
             rows.append(pending[1:])
@@ -242,7 +236,9 @@ def _published_stream(store, numbers: list[int], found: list[Violation]) -> Iter
         ref = f"ledger.checkpoint:{checkpoint.seq_to}"
         if checkpoint.seq_from != expected:
             found.append(
-                Violation("published_log", ref, f"the published log jumps from seq {expected - 1} to {checkpoint.seq_from}")
+                Violation(
+                    "published_log", ref, f"the published log jumps from seq {expected - 1} to {checkpoint.seq_from}"
+                )
             )
         if not checkpoint.signature_valid() or checkpoint.public_key not in trusted:
             found.append(Violation("published_signature", ref, "not signed by one of this platform's keys"))
@@ -279,9 +275,17 @@ def _ranges(store, numbers: list[int], found: list[Violation], notes: list[str])
                 found.append(_uncovered(covered_to + 1, sto.seq_from - 1))
             covered_to = max(covered_to, sto.seq_to)
             if sto.seq_to <= last_published or pub is not None:
-                found.append(Violation("unpublished", f"ledger.checkpoint:{sto.seq_to}", "a stored checkpoint the published log does not have"))
+                found.append(
+                    Violation(
+                        "unpublished",
+                        f"ledger.checkpoint:{sto.seq_to}",
+                        "a stored checkpoint the published log does not have",
+                    )
+                )
             else:
-                notes.append(f"checkpoint {sto.seq_from}…{sto.seq_to} is signed but not published yet (the next ledger_seal publishes it)")
+                notes.append(
+                    f"checkpoint {sto.seq_from}…{sto.seq_to} is signed but not published yet (the next ledger_seal publishes it)"
+                )
             yield _Range(sto, published=False)
             sto = next(stored, None)
             continue
@@ -291,10 +295,16 @@ def _ranges(store, numbers: list[int], found: list[Violation], notes: list[str])
                 found.append(_uncovered(covered_to + 1, sto.seq_from - 1))
             covered_to = max(covered_to, sto.seq_to)
             if sto != pub:
-                found.append(Violation("published_mismatch", ref, "the stored checkpoint differs from the published one"))
+                found.append(
+                    Violation("published_mismatch", ref, "the stored checkpoint differs from the published one")
+                )
             sto = next(stored, None)
         else:
-            found.append(Violation("published_missing", ref, f"published checkpoint {pub.seq_from}…{pub.seq_to} is not in the database"))
+            found.append(
+                Violation(
+                    "published_missing", ref, f"published checkpoint {pub.seq_from}…{pub.seq_to} is not in the database"
+                )
+            )
         last_published = pub.seq_to
         yield _Range(pub, published=True)
         pub = next(published, None)
@@ -304,7 +314,9 @@ def _ranges(store, numbers: list[int], found: list[Violation], notes: list[str])
 
 
 def _uncovered(first: int, last: int) -> Violation:
-    return Violation("uncovered", f"ledger.transaction:seq{first}", f"sealed transactions {first}…{last} are in no stored checkpoint")
+    return Violation(
+        "uncovered", f"ledger.transaction:seq{first}", f"sealed transactions {first}…{last} are in no stored checkpoint"
+    )
 
 
 def _check_chain(store, numbers: list[int], notes: list[str]) -> list[Violation]:
@@ -325,7 +337,11 @@ def _check_chain(store, numbers: list[int], notes: list[str]) -> list[Violation]
             found.append(Violation("checkpoint", r.ref, "checkpoint's signature is not one of this platform's keys"))
         if chain != c.chain_hash:
             found.append(
-                Violation(code, r.ref, f"the chain recomputed from the transactions does not reach its chain hash at seq {c.seq_to}")
+                Violation(
+                    code,
+                    r.ref,
+                    f"the chain recomputed from the transactions does not reach its chain hash at seq {c.seq_to}",
+                )
             )
         elif hashing.merkle_root(r.hashes) != c.merkle_root:
             found.append(Violation(code, r.ref, "the stored chain hashes of its range do not give its Merkle root"))
@@ -365,12 +381,18 @@ def _check_chain(store, numbers: list[int], notes: list[str]) -> list[Violation]
     for r in [*active, *([upcoming] if upcoming else []), *ranges]:
         code = "published_chain" if r.published else "checkpoint"
         found.append(
-            Violation(code, r.ref, f"the chain ends at seq {expected_seq - 1}, before this checkpoint's end {r.checkpoint.seq_to}")
+            Violation(
+                code,
+                r.ref,
+                f"the chain ends at seq {expected_seq - 1}, before this checkpoint's end {r.checkpoint.seq_to}",
+            )
         )
     head = ChainHead.objects.filter(pk=1).first()
     if head and (head.seq != expected_seq - 1 or head.chain_hash != prev):
         found.append(
-            Violation("chain_head", "ledger.chainhead:1", f"head says seq {head.seq}, the chain ends at {expected_seq - 1}")
+            Violation(
+                "chain_head", "ledger.chainhead:1", f"head says seq {head.seq}, the chain ends at {expected_seq - 1}"
+            )
         )
     return found
 
@@ -423,15 +445,13 @@ def ledger_verify_report() -> VerifyReport:
         unreadable = []
     with read_snapshot():
         violations = (
-            unreadable
-            + _check_sums()
-            + _check_caps()
-            + _check_content_hashes()
-            + _check_chain(store, numbers, notes)
+            unreadable + _check_sums() + _check_caps() + _check_content_hashes() + _check_chain(store, numbers, notes)
         )
         unsealed = Transaction.objects.filter(seq__isnull=True).count()
     if unsealed:
-        notes.append(f"{unsealed} transaction(s) newer than the last checkpoint are not sealed yet (the next ledger_seal seals them)")
+        notes.append(
+            f"{unsealed} transaction(s) newer than the last checkpoint are not sealed yet (the next ledger_seal seals them)"
+        )
     return VerifyReport(violations=violations, notes=notes)
 
 
@@ -461,18 +481,16 @@ def statement_build(*, user) -> dict:
     store = publication.checkpoint_store()
     try:
         published = store.numbers(publication.CHECKPOINTS)  # seq_from of each, ascending
-        key_history = [{"public_key": k.public_key, "since_seq": k.since_seq} for k in publication.keys_published(store)]
+        key_history = [
+            {"public_key": k.public_key, "since_seq": k.since_seq} for k in publication.keys_published(store)
+        ]
     except publication.RecordInvalid:
         published, key_history = [], []  # a damaged log (ledger_verify names it): no checkpoints to prove against
     accounts = {a.pk: a for a in Account.objects.filter(owner=user).select_related("unit")}
     checkpoints, ranges, entries = {}, {}, []
     read: dict[int, PublishedCheckpoint | None] = {}  # published checkpoints by seq_from
-    for tx in (
-        Transaction.objects.filter(postings__account_id__in=accounts).distinct().order_by("pk")
-    ):
-        postings = hashing.sorted_postings(
-            tx.postings.values_list("account_id", "unit_id", "amount")
-        )
+    for tx in Transaction.objects.filter(postings__account_id__in=accounts).distinct().order_by("pk"):
+        postings = hashing.sorted_postings(tx.postings.values_list("account_id", "unit_id", "amount"))
         values = [hashing.posting_value(p) for p in postings]
         own = [
             {"account": a, "unit": u, "amount": x, "proof": hashing.merkle_proof(values, i)}
@@ -521,9 +539,7 @@ def statement_build(*, user) -> dict:
         "generated_at": timezone.now().isoformat(),
         "public_key": hashing.public_key_hex(),
         "key_history": key_history,
-        "accounts": [
-            {"id": a.pk, "unit": a.unit.code, "balance": a.balance} for a in accounts.values()
-        ],
+        "accounts": [{"id": a.pk, "unit": a.unit.code, "balance": a.balance} for a in accounts.values()],
         "transactions": entries,
         "checkpoints": checkpoints,
         "log_head": _checkpoint_entry(head) if head else None,
@@ -593,14 +609,9 @@ def verify_statement(
             idempotency_key=tx["key"],
             created_at=tx["created_at"],
         )
-        if (
-            hashing.content_hash_from_root(header=header, postings_root=tx["postings_root"])
-            != tx["content_hash"]
-        ):
+        if hashing.content_hash_from_root(header=header, postings_root=tx["postings_root"]) != tx["content_hash"]:
             problems.append(f"{ref}: content hash does not match")
-        if tx["seq"] and tx["chain_hash"] != hashing.chain_hash(
-            tx["prev_hash"], tx["content_hash"]
-        ):
+        if tx["seq"] and tx["chain_hash"] != hashing.chain_hash(tx["prev_hash"], tx["content_hash"]):
             problems.append(f"{ref}: chain link does not match")
         if "checkpoint" in tx:
             ckpt = data["checkpoints"][str(tx["checkpoint"])]

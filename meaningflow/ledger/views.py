@@ -70,9 +70,7 @@ def history(request):
 def how(request):
     params = parameters_in_force()
     formulas = {kind: func.__doc__.splitlines()[0] for kind, func in FORMULAS.items()}
-    return render(
-        request, "ledger/how.html", {"params": params, "doc": params.document, "formulas": formulas}
-    )
+    return render(request, "ledger/how.html", {"params": params, "doc": params.document, "formulas": formulas})
 
 
 def _export_rows(user):
@@ -112,9 +110,7 @@ def export_json(request):
 
 @login_required
 def statement(request):
-    response = JsonResponse(
-        statement_build(user=request.user), json_dumps_params={"ensure_ascii": False}
-    )
+    response = JsonResponse(statement_build(user=request.user), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = 'attachment; filename="cv-statement.json"'
     return response
 

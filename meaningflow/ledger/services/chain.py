@@ -122,9 +122,7 @@ def _checkpoint_new(*, head: ChainHead) -> list[Checkpoint]:
             .values_list("chain_hash", flat=True)
         )
         root = hashing.merkle_root(hashes)
-        message = hashing.checkpoint_message(
-            seq_from=start, seq_to=end, chain_hash=hashes[-1], merkle_root=root
-        )
+        message = hashing.checkpoint_message(seq_from=start, seq_to=end, chain_hash=hashes[-1], merkle_root=root)
         created.append(
             Checkpoint.objects.create(
                 seq_from=start,
@@ -163,7 +161,9 @@ def _published_extended(*, head: ChainHead, store: DirectoryStore) -> None:
         if problem:
             raise SealRefused(
                 "ledger.seal.unpublished_mismatch",
-                _("Checkpoint %(seq_from)s…%(seq_to)s was signed but not published, and it no longer matches the chain: %(problem)s. Nothing was signed.")
+                _(
+                    "Checkpoint %(seq_from)s…%(seq_to)s was signed but not published, and it no longer matches the chain: %(problem)s. Nothing was signed."
+                )
                 % {"seq_from": pending.seq_from, "seq_to": pending.seq_to, "problem": problem},
             )
         publication.checkpoint_publish(PublishedCheckpoint.of(pending), store=store)
@@ -171,7 +171,9 @@ def _published_extended(*, head: ChainHead, store: DirectoryStore) -> None:
     if head.seq != seq or head.chain_hash != chain or Transaction.objects.filter(seq__gt=seq).exists():
         raise SealRefused(
             "ledger.seal.uncovered",
-            _("The chain does not end at the last checkpoint (seq %(seq)s): transactions were sealed beyond it or the chain head was moved. Nothing was signed.")
+            _(
+                "The chain does not end at the last checkpoint (seq %(seq)s): transactions were sealed beyond it or the chain head was moved. Nothing was signed."
+            )
             % {"seq": seq},
         )
 
@@ -194,13 +196,17 @@ def _published_matches(published: PublishedCheckpoint) -> None:
     if stored_chain is None:
         raise SealRefused(
             "ledger.seal.published_missing",
-            _("The chain has no transaction at seq %(seq)s, which the last published checkpoint covers (sealed transactions were deleted?). Nothing was signed.")
+            _(
+                "The chain has no transaction at seq %(seq)s, which the last published checkpoint covers (sealed transactions were deleted?). Nothing was signed."
+            )
             % values,
         )
     if stored_chain != published.chain_hash:
         raise SealRefused(
             "ledger.seal.published_chain",
-            _("The chain at seq %(seq)s differs from the last published checkpoint (history was rewritten?). Nothing was signed.")
+            _(
+                "The chain at seq %(seq)s differs from the last published checkpoint (history was rewritten?). Nothing was signed."
+            )
             % values,
         )
     stored = Checkpoint.objects.filter(seq_to=published.seq_to).first()
@@ -223,7 +229,18 @@ def _range_problem(checkpoint: Checkpoint, *, after_seq: int, after_chain: str) 
     rows = list(
         Transaction.objects.filter(seq__gte=checkpoint.seq_from, seq__lte=checkpoint.seq_to)
         .order_by("seq")
-        .values_list("pk", "seq", "kind", "memo", "cause", "idempotency_key", "created_at", "content_hash", "prev_hash", "chain_hash")
+        .values_list(
+            "pk",
+            "seq",
+            "kind",
+            "memo",
+            "cause",
+            "idempotency_key",
+            "created_at",
+            "content_hash",
+            "prev_hash",
+            "chain_hash",
+        )
     )
     postings: dict[int, list[tuple[int, int, int]]] = {}
     for tx, account, unit, amount in Posting.objects.filter(transaction_id__in=[r[0] for r in rows]).values_list(

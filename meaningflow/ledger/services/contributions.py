@@ -51,9 +51,9 @@ def _formula_inputs(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
 def cap_counted_in_year(*, user: AbstractBaseUser, year: int) -> Decimal:
     """What the person's credited contributions of ``year`` count against the annual cap,
     across all units (CV-6: Domain CV at its conversion rate)."""
-    return Contribution.objects.filter(beneficiary_id=user.pk, year=year, status=Contribution.Status.CREDITED).aggregate(
-        s=Sum("cap_counted")
-    )["s"] or Decimal(0)
+    return Contribution.objects.filter(
+        beneficiary_id=user.pk, year=year, status=Contribution.Status.CREDITED
+    ).aggregate(s=Sum("cap_counted"))["s"] or Decimal(0)
 
 
 def credit_within_cap(*, amount: int, rate: Decimal, room: Decimal) -> int:
@@ -76,7 +76,9 @@ def _lock_for_credit(*, user: AbstractBaseUser, units: Iterable[Unit]) -> dict[i
     return {account.unit_id: account for account in person_accounts_lock(pairs=[(user, u) for u in wanted.values()])}
 
 
-def _credit(contributions: list[Contribution], *, accounts: dict[int, Account], actor: AbstractBaseUser | None = None) -> None:
+def _credit(
+    contributions: list[Contribution], *, accounts: dict[int, Account], actor: AbstractBaseUser | None = None
+) -> None:
     """Credit ``contributions`` (unsaved or waiting, of one person, in order) within the
     annual cap of each one's year and mint what fits, onto ``accounts`` (locked by
     ``_lock_for_credit``)."""
@@ -185,7 +187,9 @@ def contribution_record(
 
 
 @transactions.entry_point
-def contributions_pending_credit(*, user: AbstractBaseUser, actor: AbstractBaseUser | None = None) -> list[Contribution]:
+def contributions_pending_credit(
+    *, user: AbstractBaseUser, actor: AbstractBaseUser | None = None
+) -> list[Contribution]:
     """Credit the person's waiting contributions now that their identity is verified
     (ID-2): oldest first, each within the annual cap of the year it occurred in, with the
     parameters it was computed with. ``identity_verify`` triggers it in its own database

@@ -266,9 +266,7 @@ class TransactionDraft:
         ops = db.ops
         self.vendor = db.vendor
         self.qmark = driver.uses_qmark(db)
-        self.tx = Transaction(
-            None, kind, memo, cause, idempotency_key, request_hash, created_at, digest, None, "", ""
-        )
+        self.tx = Transaction(None, kind, memo, cause, idempotency_key, request_hash, created_at, digest, None, "", "")
         self.tx._state.db = db.alias
         self.tx_params: list[Any] = [
             kind,
@@ -278,7 +276,9 @@ class TransactionDraft:
             request_hash,
             # SQLite stores the naive UTC text (what ops.adapt_datetimefield_value makes of
             # an aware UTC value, at a tenth of its cost).
-            str(created_at.replace(tzinfo=None)) if self.vendor == "sqlite" else ops.adapt_datetimefield_value(created_at),
+            str(created_at.replace(tzinfo=None))
+            if self.vendor == "sqlite"
+            else ops.adapt_datetimefield_value(created_at),
             digest,
         ]
         # The activity date is the site's calendar day (decay's inactivity rule counts
@@ -340,8 +340,10 @@ def identity_required_for_use(user: AbstractBaseUser) -> Iterator[None]:
         # here (import-linter), so mypy knows ``user`` only as AbstractBaseUser.
         if getattr(exc, "code", None) == "ledger.insufficient" and not identity_verified(user=user):  # type: ignore[arg-type]
             raise ValidationError(
-                _("Verify your identity first: contribution value is bound to a verified person and can only "
-                  "be used by them."),
+                _(
+                    "Verify your identity first: contribution value is bound to a verified person and can only "
+                    "be used by them."
+                ),
                 code="ledger.identity_required",
             ) from exc
         raise

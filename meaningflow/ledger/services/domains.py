@@ -60,9 +60,7 @@ def domain_create(
 
 def domain_terms_date_check(effective_from: date) -> None:
     if effective_from < timezone.localdate():
-        raise ValidationError(
-            _("New conversion terms cannot take effect in the past."), code="ledger.terms_in_past"
-        )
+        raise ValidationError(_("New conversion terms cannot take effect in the past."), code="ledger.terms_in_past")
 
 
 @transactions.entry_point
@@ -141,7 +139,13 @@ def converted_amount(*, terms: DomainTerms, amount: int) -> int:
 
 
 def domain_convert(
-    *, user: AbstractBaseUser, domain: Domain, amount: int, idempotency_key: str, actor: AbstractBaseUser | None = None, on: date | None = None
+    *,
+    user: AbstractBaseUser,
+    domain: Domain,
+    amount: int,
+    idempotency_key: str,
+    actor: AbstractBaseUser | None = None,
+    on: date | None = None,
 ) -> Transaction:
     """Convert ``amount`` Domain CV of ``domain`` into Global CV at the rate of the domain's
     terms in force on ``on`` (today), in one transaction through the conversion accounts of
@@ -172,9 +176,7 @@ def domain_convert(
                 code="ledger.conversion_budget_exceeded",
             )
         domain_unit, global_unit = unit_for(domain=locked), unit_for(domain=None)
-        domain_account, global_account = person_accounts_lock(
-            pairs=[(user, domain_unit), (user, global_unit)]
-        )
+        domain_account, global_account = person_accounts_lock(pairs=[(user, domain_unit), (user, global_unit)])
         tx = transaction_post(
             kind=Transaction.Kind.CONVERT,
             idempotency_key=idempotency_key,

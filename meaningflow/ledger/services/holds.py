@@ -34,8 +34,7 @@ TRANSITIONS: dict[str, set[str]] = {
 def _transition(hold: Hold, target: str) -> None:
     if target not in TRANSITIONS.get(hold.status, set()):
         raise ValidationError(
-            _("This hold is %(status)s and cannot be changed any more.")
-            % {"status": hold.get_status_display()},
+            _("This hold is %(status)s and cannot be changed any more.") % {"status": hold.get_status_display()},
             code="ledger.hold_not_open",
         )
     hold.status = target
@@ -153,9 +152,7 @@ def hold_consume(*, hold: Hold, amount: int | None = None, actor: AbstractBaseUs
 
 
 def holds_due(*, now: datetime | None = None) -> QuerySet[Hold]:
-    return Hold.objects.filter(
-        status=Hold.Status.ACTIVE, expires_at__lte=now or timezone.now()
-    ).order_by("pk")
+    return Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lte=now or timezone.now()).order_by("pk")
 
 
 def holds_expire(*, now: datetime | None = None) -> int:

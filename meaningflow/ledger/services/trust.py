@@ -72,7 +72,11 @@ class TrustStanding:
 def _penalty_counted(taken_by_unit: dict[int, int], units: dict[int, Unit], on: date) -> Decimal:
     """Penalty postings (negative) in Global-CV terms: Domain CV at its rate in force."""
     return sum(
-        (Decimal(taken) * cap_rate_for(unit=units[unit_id], on=on) for unit_id, taken in taken_by_unit.items() if taken),
+        (
+            Decimal(taken) * cap_rate_for(unit=units[unit_id], on=on)
+            for unit_id, taken in taken_by_unit.items()
+            if taken
+        ),
         Decimal(0),
     )
 
@@ -106,7 +110,9 @@ def trust_standing_compute(*, user: AbstractBaseUser) -> TrustStanding:
     )
 
 
-def trust_level_for(*, net_credited: int, has_contribution: bool, facts: set[str], thresholds: dict[str, Any]) -> TrustStanding:
+def trust_level_for(
+    *, net_credited: int, has_contribution: bool, facts: set[str], thresholds: dict[str, Any]
+) -> TrustStanding:
     """TR-2 as a pure function of the recorded facts: L2 after a first contribution, L3–L5
     by lifetime credited CV net of penalties, L4 also needing a community recommendation
     and L5 a governance contribution."""
@@ -241,7 +247,9 @@ def trust_level_refresh(*, user: AbstractBaseUser) -> TrustLevelChange | None:
 
 
 @transactions.entry_point
-def trust_fact_record(*, user: AbstractBaseUser, kind: str, cause: str, recorded_by: AbstractBaseUser | None = None) -> TrustFact:
+def trust_fact_record(
+    *, user: AbstractBaseUser, kind: str, cause: str, recorded_by: AbstractBaseUser | None = None
+) -> TrustFact:
     """Record a community recommendation or a governance contribution (idempotent per cause)."""
     TrustFact.Kind(kind)  # refuses an unknown kind with ValueError
     try:
@@ -274,9 +282,7 @@ def penalty_reset(
     def body(fingerprint: str) -> Transaction:
         pairs = [
             (user, a.unit)
-            for a in Account.objects.filter(owner_id=user.pk, kind=Account.Kind.PERSON).select_related(
-                "unit"
-            )
+            for a in Account.objects.filter(owner_id=user.pk, kind=Account.Kind.PERSON).select_related("unit")
         ]
         accounts = person_accounts_lock(pairs=pairs)
         legs = []

@@ -36,9 +36,7 @@ def _run(workers: int, job):
 
 
 def _unit_sums() -> dict:
-    return dict(
-        Posting.objects.values_list("unit_id").annotate(s=Sum("amount")).values_list("unit_id", "s")
-    )
+    return dict(Posting.objects.values_list("unit_id").annotate(s=Sum("amount")).values_list("unit_id", "s"))
 
 
 def test_concurrent_holds_and_uses_never_overspend(make_user):
@@ -58,14 +56,10 @@ def test_concurrent_holds_and_uses_never_overspend(make_user):
         for n in range(8):
             try:
                 if n % 2:
-                    services.use_record(
-                        user=user, amount=37, cause="x:1", idempotency_key=f"use-{i}-{n}"
-                    )
+                    services.use_record(user=user, amount=37, cause="x:1", idempotency_key=f"use-{i}-{n}")
                     spent += 37
                 else:
-                    hold = services.hold_place(
-                        user=user, amount=41, cause="x:2", idempotency_key=f"hold-{i}-{n}"
-                    )
+                    hold = services.hold_place(user=user, amount=41, cause="x:2", idempotency_key=f"hold-{i}-{n}")
                     services.hold_consume(hold=hold, amount=29)
                     spent += 29
             except ValidationError:
@@ -100,9 +94,7 @@ def test_same_idempotency_key_at_once_mints_once(make_user):
 
 
 def test_concurrent_conversions_respect_the_budget(make_user):
-    domain = services.domain_create(
-        code="race", name_zh="竞", name_en="Race", conversion_budget=500
-    )
+    domain = services.domain_create(code="race", name_zh="竞", name_en="Race", conversion_budget=500)
     users = [make_user(f"user{i}") for i in range(6)]
     for user in users:
         services.contribution_record(
@@ -115,9 +107,7 @@ def test_concurrent_conversions_respect_the_budget(make_user):
 
     def job(i):
         try:
-            return services.domain_convert(
-                user=users[i], domain=domain, amount=400, idempotency_key=f"c{i}"
-            ).pk
+            return services.domain_convert(user=users[i], domain=domain, amount=400, idempotency_key=f"c{i}").pk
         except ValidationError:
             return None
 

@@ -21,10 +21,7 @@ def test_resource_room_three_peak_nights():
 def test_resource_vehicle_off_peak_neutral_rounds_half_even():
     # 150 × 1 × 0.8 × 0.7 = 84
     assert (
-        formulas.cv_resource(
-            P, resource_type="vehicle", duration=1, demand="off_peak", rating="neutral"
-        ).amount
-        == 84
+        formulas.cv_resource(P, resource_type="vehicle", duration=1, demand="off_peak", rating="neutral").amount == 84
     )
 
 
@@ -36,16 +33,12 @@ def test_skill_programming_workshop_for_ten():
 
 
 def test_skill_uses_the_taxonomy_difficulty_and_caps_headcount():
-    result = formulas.cv_skill(
-        P, hours=1, learners=1000, difficulty=Decimal("1.20"), learner_rating="neutral"
-    )
+    result = formulas.cv_skill(P, hours=1, learners=1000, difficulty=Decimal("1.20"), learner_rating="neutral")
     assert result.amount == 84  # 1.2 × 1 × 0.7 × 2.0 (capped) × 50
 
 
 def test_project_and_community_examples():
-    assert (
-        formulas.cv_project(P, project_type="community_event", role="core_organiser").amount == 150
-    )
+    assert formulas.cv_project(P, project_type="community_event", role="core_organiser").amount == 150
     assert (
         formulas.cv_project(
             P,
@@ -56,34 +49,16 @@ def test_project_and_community_examples():
         ).amount
         == 180
     )  # 2000 × 0.1 × 1.5 × 0.6
+    assert formulas.cv_project(P, project_type="medium_project", role="participant", completion="none").amount == 0
     assert (
-        formulas.cv_project(
-            P, project_type="medium_project", role="participant", completion="none"
-        ).amount
-        == 0
-    )
-    assert (
-        formulas.cv_community(
-            P, participants=20, activity="lasting_community", content="highly_rated"
-        ).amount
-        == 360
+        formulas.cv_community(P, participants=20, activity="lasting_community", content="highly_rated").amount == 360
     )  # 20 × 1.5 × 1.2 × 10
 
 
 def test_consumption_examples_from_the_seed():
-    assert (
-        formulas.cv_consumption(P, resource_type="room", region="Tokyo", duration=3).amount == 900
-    )
-    assert (
-        formulas.cv_consumption(
-            P, resource_type="workspace", region="chiang-mai", duration=1
-        ).amount
-        == 150
-    )
-    assert (
-        formulas.cv_consumption(P, resource_type="bicycle", region="berlin", duration=1).amount
-        == 200
-    )
+    assert formulas.cv_consumption(P, resource_type="room", region="Tokyo", duration=3).amount == 900
+    assert formulas.cv_consumption(P, resource_type="workspace", region="chiang-mai", duration=1).amount == 150
+    assert formulas.cv_consumption(P, resource_type="bicycle", region="berlin", duration=1).amount == 200
     assert formulas.cv_consumption(P, resource_type="room", duration=1, demand="peak").amount == 300
 
 
@@ -136,9 +111,7 @@ def test_parameter_schema_names_what_is_wrong():
 
 
 def test_resource_takes_a_numeric_demand_index_and_records_it():
-    result = formulas.cv_resource(
-        P, resource_type="room", duration=2, demand_index=Decimal("1.25"), rating="good"
-    )
+    result = formulas.cv_resource(P, resource_type="room", duration=2, demand_index=Decimal("1.25"), rating="good")
     assert result.amount == 500  # 200 × 2 × 1.25 × 1.0
     assert result.factors["demand_index"] == "1.25"
     assert result.factors["demand_index_input"] == "1.25"
@@ -191,7 +164,5 @@ def test_a_demand_level_and_a_demand_index_together_are_refused():
 
 
 def test_contribution_inputs_may_carry_a_demand_index():
-    result = formulas.cv_for(
-        "resource", P, {"resource_type": "room", "duration": "3", "demand_index": "1.2"}
-    )
+    result = formulas.cv_for("resource", P, {"resource_type": "room", "duration": "3", "demand_index": "1.2"})
     assert result.amount == 720 and result.factors["demand_index"] == "1.2"

@@ -36,12 +36,9 @@ def test_postings_root_is_the_merkle_root_of_the_posting_hashes():
     rng = random.Random(7)
     for size in range(12):
         postings = [
-            (rng.randrange(1, 10**6), rng.randrange(1, 9), rng.randrange(-(10**9), 10**9) or 1)
-            for _ in range(size)
+            (rng.randrange(1, 10**6), rng.randrange(1, 9), rng.randrange(-(10**9), 10**9) or 1) for _ in range(size)
         ]
-        reference = hashing.merkle_root(
-            [hashing.posting_value(p) for p in hashing.sorted_postings(postings)]
-        )
+        reference = hashing.merkle_root([hashing.posting_value(p) for p in hashing.sorted_postings(postings)])
         assert hashing.postings_root(postings) == reference
 
 
@@ -112,9 +109,7 @@ def test_postings_write_no_audit_event_but_penalties_and_conversions_do(alice, s
     mint(alice, 1, domain=domain)
     services.domain_convert(user=alice, domain=domain, amount=100, idempotency_key=key())
     assert AuditEvent.objects.filter(action="ledger.domain.converted").count() == 1
-    services.penalty_reset(
-        user=alice, reason="fake", cause="reputation.case:1", idempotency_key=key(), actor=superuser
-    )
+    services.penalty_reset(user=alice, reason="fake", cause="reputation.case:1", idempotency_key=key(), actor=superuser)
     event = AuditEvent.objects.get(action="ledger.penalty.reset")
     assert event.actor == superuser and event.reason == "fake"
     assert ledger_verify() == []
@@ -141,14 +136,10 @@ def test_decay_in_large_chunks_matches_decay_in_small_ones(make_user):
 
 def test_a_contribution_may_use_a_demand_index(alice):
     inputs = {"resource_type": "room", "duration": 2, "demand_index": Decimal("1.4")}
-    contribution = services.contribution_record(
-        beneficiary=alice, kind="resource", inputs=inputs, idempotency_key="c1"
-    )
+    contribution = services.contribution_record(beneficiary=alice, kind="resource", inputs=inputs, idempotency_key="c1")
     assert contribution.amount == 560  # 200 × 2 × 1.4
     assert contribution.explanation["factors"]["demand_index_input"] == "1.4"
-    again = services.contribution_record(
-        beneficiary=alice, kind="resource", inputs=inputs, idempotency_key="c1"
-    )
+    again = services.contribution_record(beneficiary=alice, kind="resource", inputs=inputs, idempotency_key="c1")
     assert again.pk == contribution.pk
 
 
@@ -165,9 +156,7 @@ def test_the_canonical_header_is_the_json_encoders_output(text, stamp):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_use_outside_any_transaction_commits_on_its_own_and_checks_the_balance(
-    alice, monkeypatch
-):
+def test_a_use_outside_any_transaction_commits_on_its_own_and_checks_the_balance(alice, monkeypatch):
     mint(alice, 1)  # 200
     _use(alice, 1)  # the general path; remembers the account's id
     lean = []

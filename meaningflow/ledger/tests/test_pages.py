@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def alice_history(alice):
     mint(alice, 3, cause="needs.application:1")
-    hold = services.hold_place(
-        user=alice, amount=100, cause="resources.booking:1", idempotency_key=key()
-    )
+    hold = services.hold_place(user=alice, amount=100, cause="resources.booking:1", idempotency_key=key())
     services.hold_consume(hold=hold)
     return alice
 
@@ -65,12 +63,7 @@ def test_how_page_is_public_and_shows_parameters(client):
 def test_exports_and_statement(client, alice_history):
     client.force_login(alice_history)
     assert "resource" in client.get(reverse("ledger:export_csv")).content.decode()
-    assert (
-        json.loads(client.get(reverse("ledger:export_json")).content)["contributions"][0][
-            "credited"
-        ]
-        == 600
-    )
+    assert json.loads(client.get(reverse("ledger:export_json")).content)["contributions"][0]["credited"] == 600
     statement = json.loads(client.get(reverse("ledger:statement")).content)
     assert statement["user"] == alice_history.pk and statement["signature"]
 
@@ -88,9 +81,7 @@ def test_someone_elses_transaction_is_not_found(client, alice_history, bob):
 
 def test_api_reads(client, alice_history):
     client.force_login(alice_history)
-    assert client.get("/api/v1/cv/balances").json() == [
-        {"unit": "GLOBAL", "available": 500, "held": 0, "total": 500}
-    ]
+    assert client.get("/api/v1/cv/balances").json() == [{"unit": "GLOBAL", "available": 500, "held": 0, "total": 500}]
     assert client.get("/api/v1/cv/trust").json()["level"] == 2
     assert client.get("/api/v1/cv/headroom").json()["credited"] == 600
     assert client.get("/api/v1/cv/contributions").json()["count"] == 1
@@ -106,9 +97,7 @@ def test_no_transfer_endpoint_exists(client, alice_history):
     client.force_login(alice_history)
     paths = client.get("/api/openapi.json").json()["paths"]
     cv_paths = [p for p in paths if p.startswith("/api/v1/cv/")]
-    assert cv_paths and not any(
-        word in p for p in cv_paths for word in ("transfer", "send", "loan", "cash")
-    )
+    assert cv_paths and not any(word in p for p in cv_paths for word in ("transfer", "send", "loan", "cash"))
     assert all(set(paths[p]) == {"get"} for p in cv_paths)
     assert client.post("/api/v1/cv/transfer", {"to": 1, "amount": 5}).status_code in (404, 405)
 

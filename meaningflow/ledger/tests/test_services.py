@@ -58,15 +58,11 @@ def test_annual_cap_records_but_does_not_credit_the_excess(alice):
 
 def test_hold_excludes_held_cv_from_available_and_partial_consume_releases_rest(alice):
     mint(alice, 5)
-    hold = services.hold_place(
-        user=alice, amount=600, cause="resources.booking:1", idempotency_key=key()
-    )
+    hold = services.hold_place(user=alice, amount=600, cause="resources.booking:1", idempotency_key=key())
     assert selectors.available_balance_of(alice) == 400
     assert selectors.balance_of(alice) == 1000
     with pytest.raises(ValidationError) as refused:
-        services.hold_place(
-            user=alice, amount=401, cause="resources.booking:2", idempotency_key=key()
-        )
+        services.hold_place(user=alice, amount=401, cause="resources.booking:2", idempotency_key=key())
     assert error_codes(refused.value) == ["ledger.insufficient"]
     hold = services.hold_consume(hold=hold, amount=450)
     assert hold.status == Hold.Status.CONSUMED and hold.consumed == 450
@@ -96,17 +92,13 @@ def test_use_record_cannot_overspend(alice):
     mint(alice, 1)
     services.use_record(user=alice, amount=150, cause="skills.enrolment:1", idempotency_key=key())
     with pytest.raises(ValidationError) as refused:
-        services.use_record(
-            user=alice, amount=51, cause="skills.enrolment:2", idempotency_key=key()
-        )
+        services.use_record(user=alice, amount=51, cause="skills.enrolment:2", idempotency_key=key())
     assert error_codes(refused.value) == ["ledger.insufficient"]
     assert selectors.balance_of(alice) == 50
 
 
 def test_conversion_respects_rate_and_monthly_budget(alice, bob):
-    domain = services.domain_create(
-        code="garden", name_zh="花园", name_en="Garden", conversion_budget=150
-    )
+    domain = services.domain_create(code="garden", name_zh="花园", name_en="Garden", conversion_budget=150)
     mint(alice, 2, domain=domain)
     mint(bob, 2, domain=domain)
     tx = services.domain_convert(user=alice, domain=domain, amount=200, idempotency_key=key())
@@ -152,9 +144,7 @@ def test_conversion_terms_are_dated_versions_and_each_conversion_records_its_ver
 
 def test_decay_is_pro_rata_idempotent_and_reports_progress(alice, bob):
     mint(alice, 50)  # 10000
-    Account.objects.filter(owner=alice).update(
-        decayed_through=date(2025, 1, 1), last_activity_on=date(2025, 6, 1)
-    )
+    Account.objects.filter(owner=alice).update(decayed_through=date(2025, 1, 1), last_activity_on=date(2025, 6, 1))
     call_command("ledger_decay", "--as-of", "2026-01-01")
     assert selectors.balance_of(alice) == 9500  # 5 % of 10000 over 365 days
     call_command("ledger_decay", "--as-of", "2026-01-01")
@@ -166,9 +156,7 @@ def test_decay_is_pro_rata_idempotent_and_reports_progress(alice, bob):
 
 def test_inactive_accounts_decay_to_zero(alice):
     mint(alice, 1)
-    Account.objects.filter(owner=alice).update(
-        decayed_through=date(2020, 1, 1), last_activity_on=date(2020, 1, 1)
-    )
+    Account.objects.filter(owner=alice).update(decayed_through=date(2020, 1, 1), last_activity_on=date(2020, 1, 1))
     services.decay_run(as_of=date(2026, 1, 1))
     assert selectors.balance_of(alice) == 0
 
@@ -199,9 +187,7 @@ def test_level_four_needs_a_community_recommendation(alice):
     for _ in range(5):
         mint(alice, 10)
     assert selectors.trust_level_of(alice) == 3
-    services.trust_fact_record(
-        user=alice, kind=TrustFact.Kind.COMMUNITY_RECOMMENDATION, cause="communities.x:1"
-    )
+    services.trust_fact_record(user=alice, kind=TrustFact.Kind.COMMUNITY_RECOMMENDATION, cause="communities.x:1")
     assert selectors.trust_level_of(alice) == 4
 
 

@@ -45,9 +45,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self._log_setting.enable()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self.domain = services.domain_create(
-            code="sm", name_zh="测", name_en="SM", conversion_budget=400
-        )
+        self.domain = services.domain_create(code="sm", name_zh="测", name_en="SM", conversion_budget=400)
         self.n = 0
         self.day = timezone.localdate()
         self.retries: list[tuple] = []
@@ -168,9 +166,7 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_random_operation_sequences(alice, bob):
     document = default_document()
     document["annual_cap"] = 2500  # low enough that random minting reaches it
-    services.parameter_set_publish(
-        document=document, effective_from=date(2020, 1, 2), allow_past=True
-    )
+    services.parameter_set_publish(document=document, effective_from=date(2020, 1, 2), allow_past=True)
     LedgerMachine.users = [alice, bob]
     steps = 25 if connection.vendor == "sqlite" else 15
     run_state_machine_as_test(

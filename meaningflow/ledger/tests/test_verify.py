@@ -18,9 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 def history(alice, bob):
     mint(alice, 2)
     mint(bob, 3)
-    hold = services.hold_place(
-        user=alice, amount=100, cause="resources.booking:9", idempotency_key=key()
-    )
+    hold = services.hold_place(user=alice, amount=100, cause="resources.booking:9", idempotency_key=key())
     services.hold_consume(hold=hold, amount=60)
     mint(alice, 1)
     services.ledger_seal(grace_seconds=0)
@@ -56,9 +54,7 @@ def test_deleted_transaction_breaks_the_chain(history):
 def test_changed_memo_is_detected(history):
     tx = Transaction.objects.first()
     Transaction.objects.filter(pk=tx.pk).update(memo="rewritten")
-    assert any(
-        v.code == "content_hash" and v.ref == f"ledger.transaction:{tx.pk}" for v in ledger_verify()
-    )
+    assert any(v.code == "content_hash" and v.ref == f"ledger.transaction:{tx.pk}" for v in ledger_verify())
 
 
 def test_statement_verifies_and_detects_forgery(history, alice):

@@ -10,9 +10,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--grace", type=float, default=5.0, help="Seal only transactions older than this (s)."
-        )
+        parser.add_argument("--grace", type=float, default=5.0, help="Seal only transactions older than this (s).")
 
     def handle(self, *args, grace: float, **options):
         total = 0

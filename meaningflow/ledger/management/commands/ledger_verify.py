@@ -20,7 +20,5 @@ class Command(BaseCommand):
         for violation in report.violations:
             self.stdout.write(str(violation))
         if report.violations:
-            raise CommandError(
-                f"ledger_verify: {len(report.violations)} violation(s) found in {elapsed:.1f} s"
-            )
+            raise CommandError(f"ledger_verify: {len(report.violations)} violation(s) found in {elapsed:.1f} s")
         self.stdout.write(f"ledger_verify: OK ({elapsed:.1f} s)")
