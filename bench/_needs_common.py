@@ -154,91 +154,31 @@ def generate_needs(n: int, seed: int = 7):
         yield row, [(s, rng.randint(1, 5)) for s in dict.fromkeys(chosen)], rng.sample(interests, k=rng.randint(0, 3))
 
 
-NEED_COLS = [
-    "organisation_id",
-    "created_by_id",
-    "type",
-    "status",
-    "language",
-    "title",
-    "description",
-    "title_zh",
-    "title_en",
-    "working_languages",
-    "is_remote",
-    "division_id",
-    "city_id",
-    "region_code",
-    "country_code",
-    "latitude",
-    "longitude",
-    "starts_at",
-    "ends_at",
-    "application_deadline",
-    "hours_per_week",
-    "total_hours",
-    "places",
-    "filled_places",
-    "reward",
-    "reward_note",
-    "money_amount",
-    "money_currency",
-    "cv_threshold",
-    "source",
-    "is_public_need",
-    "public_category",
-    "subsidy_note",
-    "allocation",
-    "impact_people",
-    "search_document",
-    "created_at",
-    "updated_at",
-    "published_at",
-]
+# What every generated need has in common beyond the model's defaults.
+NEED_OVERRIDES = {"status": "published", "language": "zh", "source": "community", "allocation": "selection"}
 
 
-def _values(row: dict, org: int, user: int, now) -> list:
-    return [
-        org,
-        user,
-        row["type"],
-        "published",
-        "zh",
-        row["title"],
-        row["description"],
-        row["title"],
-        row["title_en"],
-        row["working_languages"],
-        row["is_remote"],
-        row["division_id"],
-        row["city_id"],
-        row["region_code"],
-        row["country_code"],
-        row["latitude"],
-        row["longitude"],
-        row["starts_at"],
-        row["ends_at"],
-        None,
-        row["hours_per_week"],
-        None,
-        row["places"],
-        0,
-        row["reward"],
-        "",
-        None,
-        "",
-        row["cv_threshold"],
-        "community",
-        False,
-        "",
-        "",
-        "selection",
-        0,
-        row["search_document"],
-        now,
-        now,
-        now,
-    ]
+def _need_defaults() -> dict:
+    """Every column of ``needs_need`` with the model's default, then NEED_OVERRIDES: the
+    model is the one list of columns, so a field added to it is written here too."""
+    from meaningflow.needs.models import Need
+
+    defaults = {field.column: field.get_default() for field in Need._meta.concrete_fields if not field.primary_key}
+    return {**defaults, **NEED_OVERRIDES}
+
+
+def _need_row(need_id: int, row: dict, org: int, user: int, now, defaults: dict) -> dict:
+    return {
+        "id": need_id,
+        **defaults,
+        **row,
+        "organisation_id": org,
+        "created_by_id": user,
+        "title_zh": row["title"],
+        "created_at": now,
+        "updated_at": now,
+        "published_at": now,
+    }
 
 
 def bulk_load(n: int, *, with_search: bool = True, chunk: int = 50_000) -> None:
@@ -255,16 +195,18 @@ def bulk_load(n: int, *, with_search: bool = True, chunk: int = 50_000) -> None:
         with connection.cursor() as cursor:
             cursor.execute("DROP INDEX IF EXISTS needs_need_search_gin")
     need_rows, skill_rows, interest_rows = [], [], []
+    defaults = _need_defaults()
 
     def flush():
         if not need_rows:
             return
+        columns = list(need_rows[0])
         if pg:
             raw = connection.connection
             with raw.cursor() as cur:
-                with cur.copy(f"COPY needs_need (id, {', '.join(NEED_COLS)}) FROM STDIN") as copy:
+                with cur.copy(f"COPY needs_need ({', '.join(columns)}) FROM STDIN") as copy:
                     for values in need_rows:
-                        copy.write_row(values)
+                        copy.write_row([values[c] for c in columns])
                 with cur.copy("COPY needs_needskill (need_id, skill_id, level) FROM STDIN") as copy:
                     for values in skill_rows:
                         copy.write_row(values)
@@ -274,8 +216,11 @@ def bulk_load(n: int, *, with_search: bool = True, chunk: int = 50_000) -> None:
             raw.commit()
         else:
             with connection.cursor() as cursor:
-                marks = ", ".join(["%s"] * (len(NEED_COLS) + 1))
-                cursor.executemany(f"INSERT INTO needs_need (id, {', '.join(NEED_COLS)}) VALUES ({marks})", need_rows)
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO needs_need ({', '.join(columns)}) VALUES ({marks})",
+                    [[values[c] for c in columns] for values in need_rows],
+                )
                 cursor.executemany(
                     "INSERT INTO needs_needskill (need_id, skill_id, level) VALUES (%s, %s, %s)", skill_rows
                 )
@@ -285,7 +230,7 @@ def bulk_load(n: int, *, with_search: bool = True, chunk: int = 50_000) -> None:
                 if with_search:
                     cursor.executemany(
                         "INSERT INTO needs_need_fts(rowid, search_document) VALUES (%s, %s)",
-                        [(r[0], r[-4]) for r in need_rows],
+                        [(r["id"], r["search_document"]) for r in need_rows],
                     )
         need_rows.clear()
         skill_rows.clear()
@@ -293,7 +238,7 @@ def bulk_load(n: int, *, with_search: bool = True, chunk: int = 50_000) -> None:
 
     for i, (row, skills, interests) in enumerate(generate_needs(n)):
         need_id = next_id + i
-        need_rows.append([need_id, *_values(row, org, user, now)])
+        need_rows.append(_need_row(need_id, row, org, user, now, defaults))
         skill_rows.extend((need_id, s, lv) for s, lv in skills)
         interest_rows.extend((need_id, it) for it in interests)
         if len(need_rows) >= chunk:
