@@ -5,13 +5,15 @@ import datetime
 import io
 import random
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from meaningflow.accounts.demo import CHINA_PEOPLE, cn_resident_id
-from meaningflow.accounts.models import User
 from meaningflow.assistance import discovery, early_warnings, services
 from meaningflow.assistance.importing import COLUMNS
 from meaningflow.assistance.models import PushItem, RegistryPerson
+
+User = get_user_model()
 
 HUNAN_COUNTIES = [
     "430102",

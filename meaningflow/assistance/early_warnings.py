@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from meaningflow.assistance.models import IncomeRecord, PlanStep, PushItem, RegistryPerson, Warning
 from meaningflow.core.services import JobProgress
+from meaningflow.ledger.selectors import contributions_of
 
 DEFAULTS = {"low_participation_days": 30, "stalled_cv_days": 60, "interrupted_days": 90}
 
@@ -79,10 +80,6 @@ def detect_low_participation(region_prefix: str, today: datetime.date):
 
 def detect_stalled_cv(region_prefix: str, today: datetime.date):
     """Linked persons whose contribution record stopped growing (ledger selectors)."""
-    try:
-        from meaningflow.ledger.selectors import contributions_of
-    except ImportError:
-        return
     cut = today - datetime.timedelta(days=_setting("stalled_cv_days"))
     for person in _persons(region_prefix).filter(user__isnull=False).select_related("user"):
         last = contributions_of(person.user).aggregate(last=Max("occurred_on"))["last"]

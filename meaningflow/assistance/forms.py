@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from meaningflow.accounts.models import Intention
+from meaningflow.accounts import selectors as account_selectors
 from meaningflow.assistance.models import CaseEvent, ServiceNeed
 from meaningflow.core.validators import RECORD, date_validator
 
@@ -48,7 +48,7 @@ class AssistanceProfileForm(forms.Form):
     intentions = forms.MultipleChoiceField(
         label=_("Intentions"),
         required=False,
-        choices=Intention.choices,
+        choices=account_selectors.intention_choices,
         widget=forms.CheckboxSelectMultiple,
     )
     service_needs = forms.MultipleChoiceField(

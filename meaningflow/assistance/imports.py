@@ -31,13 +31,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meaningflow.accounts import selectors as account_selectors
+from meaningflow.accounts.services import identity_number_hash
 from meaningflow.assistance import importing
 from meaningflow.assistance.models import (
     OPEN_PUSH_STATUSES,
@@ -51,6 +52,7 @@ from meaningflow.assistance.models import (
 )
 from meaningflow.core import transactions
 from meaningflow.core.crypto import mask
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.services import JobProgress, audit_log
 from meaningflow.places.selectors import normalise_region_prefix, region_code_is_within
 
@@ -101,8 +103,6 @@ class _Conflict(Exception):
 
 
 def _hash_id(number: str) -> str:
-    from meaningflow.accounts.services import identity_number_hash
-
     return identity_number_hash(document_type="cn_resident_id", country="CN", number=number)
 
 
@@ -111,7 +111,9 @@ def _import_scope(*, actor, api_client, region_prefix: str, system: bool = False
     try:
         prefix = normalise_region_prefix(region_prefix)
     except ValueError:
-        raise ValidationError({"region": [_("Enter a region code prefix of 2 to 6 digits.")]}) from None
+        raise ValidationError(
+            {"region": ValidationError(_("Enter a region code prefix of 2 to 6 digits."), code="import.bad_region")}
+        ) from None
     if system:  # the operator's CLI: the region given is the scope
         return prefix
     if api_client is not None:
@@ -121,7 +123,7 @@ def _import_scope(*, actor, api_client, region_prefix: str, system: bool = False
     else:
         allowed = account_selectors.officer_region_prefixes(user=actor) if actor is not None else []
     if not any(prefix.startswith(normalise_region_prefix(a)) for a in allowed):
-        raise PermissionDenied(_("You may import only into your own region."))
+        raise Forbidden(_("You may import only into your own region."), code="import.outside_region")
     return prefix
 
 
@@ -563,13 +565,11 @@ def registry_link_users(*, region_prefix: str = "") -> int:
 
     Walks the (small) set of verified identities rather than the (large) registry: a
     province has millions of registry rows and far fewer verified platform users."""
-    from meaningflow.accounts.selectors import identity_hashes
-
     unlinked = RegistryPerson.objects.filter(user__isnull=True)
     if region_prefix:
         unlinked = unlinked.filter(region_code__startswith=normalise_region_prefix(region_prefix))
     linked = 0
-    verified = list(identity_hashes().items())
+    verified = list(account_selectors.identity_hashes().items())
     for start in range(0, len(verified), CHUNK):
         chunk = dict(verified[start : start + CHUNK])
         for id_hash in unlinked.filter(id_hash__in=list(chunk)).values_list("id_hash", flat=True):

@@ -12,11 +12,14 @@ account unlinks and keeps the record."""
 
 from django.utils.translation import gettext_lazy
 
-from meaningflow.accounts.models import ConsentPurpose
 from meaningflow.accounts.personal_data import Provider, Section, choice_label
 from meaningflow.accounts.selectors import consenting_users, identity_hashes
 from meaningflow.assistance.models import PushItem, RegistryPerson
 from meaningflow.core.services import audit_log
+
+# The consent purpose (a value of accounts' ConsentPurpose, part of its consent_changed
+# contract) that a registry link rests on.
+GOVERNMENT_SHARING = "government_sharing"
 
 
 def registry_link_user(*, user) -> int:
@@ -53,7 +56,7 @@ def registry_unlink_unconsented() -> int:
     """Unlink every registry record whose account's holder has not agreed to government data
     sharing (or whose account is deleted): links made before consents were recorded, or a
     consent text that has since asked everyone again. Idempotent; audited when it unlinks."""
-    consenting = consenting_users(purpose=ConsentPurpose.GOVERNMENT_SHARING)
+    consenting = consenting_users(purpose=GOVERNMENT_SHARING)
     unlinked = RegistryPerson.objects.filter(user__isnull=False).exclude(user__in=consenting).update(user=None)
     if unlinked:
         audit_log(
@@ -66,7 +69,7 @@ def registry_unlink_unconsented() -> int:
 
 def on_consent_changed(sender, user, purpose, granted, **kwargs):
     """``accounts.signals.consent_changed``: link or unlink at once, in the same transaction."""
-    if purpose != ConsentPurpose.GOVERNMENT_SHARING:
+    if purpose != GOVERNMENT_SHARING:
         return
     if granted:
         registry_link_user(user=user)

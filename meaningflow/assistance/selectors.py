@@ -1,11 +1,15 @@
 """Reads of the assistance app, with the region checks every view relies on (PR-3)."""
 
 import datetime
+from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from meaningflow.accounts import selectors as account_selectors
 from meaningflow.assistance.models import (
@@ -17,17 +21,24 @@ from meaningflow.assistance.models import (
     Warning,
 )
 from meaningflow.assistance.reasons import push_title, recognition_label
+from meaningflow.ledger.selectors import contributions_of
 from meaningflow.places.selectors import normalise_region_prefix
 
+User = get_user_model()
+# A request's user: a person (settings.AUTH_USER_MODEL) or anonymous.
+AnyUser = AbstractBaseUser | AnonymousUser
 
-def officer_prefixes(*, user) -> list[str]:
+
+def officer_prefixes(*, user: AnyUser) -> list[str]:
     """Normalised prefixes the user may see; [""] for superusers (everything)."""
+    if not isinstance(user, User):
+        return []
     if user.is_authenticated and user.is_superuser:
         return [""]
     return [normalise_region_prefix(p) for p in account_selectors.officer_region_prefixes(user=user)]
 
 
-def is_assistance_officer(*, user) -> bool:
+def is_assistance_officer(*, user: AnyUser) -> bool:
     return bool(officer_prefixes(user=user))
 
 
@@ -39,7 +50,7 @@ def _region_q(prefixes: list[str], field: str = "region_code") -> Q:
 
 
 def persons_for_officer(
-    *, user, recognised: str = "", category: str = "", warnings: str = "", prefix: str = ""
+    *, user: AnyUser, recognised: str = "", category: str = "", warnings: str = "", prefix: str = ""
 ) -> QuerySet[RegistryPerson]:
     """The officer's list (and export) of persons on the registry: deregistered persons (注销)
     are not listed, whatever result they had (issue 11, item 15)."""
@@ -67,25 +78,33 @@ def persons_for_officer(
     return persons.order_by("region_code", "id")
 
 
-def person_for_officer(*, user, pk: int) -> RegistryPerson:
+def person_for_officer(*, user: AnyUser, pk: int) -> RegistryPerson:
     """The person if the user is an officer of their region; 404 otherwise (PR-3)."""
     person = RegistryPerson.objects.select_related("household", "profile", "user").filter(pk=pk).first()
-    if person is None or not account_selectors.can_view_region(user=user, region_code=person.region_code):
+    if (
+        person is None
+        or not isinstance(user, User)
+        or not account_selectors.can_view_region(user=user, region_code=person.region_code)
+    ):
         raise Http404
     return person
 
 
-def can_edit_profile(*, user, person: RegistryPerson) -> bool:
-    if not user.is_authenticated:
+def can_edit_profile(*, user: AnyUser, person: RegistryPerson) -> bool:
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
     return person.user_id == user.pk or account_selectors.can_view_region(user=user, region_code=person.region_code)
 
 
-def persons_of_user(*, user) -> QuerySet[RegistryPerson]:
+def persons_of_user(*, user: AnyUser) -> QuerySet[RegistryPerson]:
+    if not isinstance(user, User):
+        return RegistryPerson.objects.none()
     return RegistryPerson.objects.filter(user=user).select_related("profile")
 
 
-def pushes_for_user(*, user) -> QuerySet[PushItem]:
+def pushes_for_user(*, user: AnyUser) -> QuerySet[PushItem]:
+    if not isinstance(user, User):
+        return PushItem.objects.none()
     return (
         PushItem.objects.filter(person__user=user)
         .exclude(status__in=[PushItem.Status.PENDING])
@@ -98,18 +117,18 @@ def pushes_of(*, person: RegistryPerson) -> QuerySet[PushItem]:
     return person.pushes.order_by("status", "-created_at")
 
 
-def imports_for_officer(*, user) -> QuerySet[ImportBatch]:
+def imports_for_officer(*, user: AnyUser) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.filter(_region_q(officer_prefixes(user=user), "region_prefix"))
 
 
-def import_for_officer(*, user, pk: int) -> ImportBatch:
+def import_for_officer(*, user: AnyUser, pk: int) -> ImportBatch:
     batch = ImportBatch.objects.filter(pk=pk).first()
     if batch is None or not any(batch.region_prefix.startswith(p) for p in officer_prefixes(user=user)):
         raise Http404
     return batch
 
 
-def warnings_for_officer(*, user, resolved: bool = False) -> QuerySet[Warning]:
+def warnings_for_officer(*, user: AnyUser, resolved: bool = False) -> QuerySet[Warning]:
     warnings = Warning.objects.filter(_region_q(officer_prefixes(user=user), "person__region_code")).exclude(
         person__registration_status=RegistryPerson.RegistrationStatus.DEREGISTERED
     )
@@ -127,7 +146,7 @@ def stable_employment_since(*, person: RegistryPerson, today: datetime.date, mon
 
 
 # What a timeline entry is, in words (its ``kind`` stays a code for filters and tests).
-TIMELINE_KINDS = {
+TIMELINE_KINDS: dict[str, StrOrPromise] = {
     "registered": gettext_lazy("Registered"),
     "recognised": gettext_lazy("Recognised"),
     "push": gettext_lazy("Push"),
@@ -138,10 +157,10 @@ TIMELINE_KINDS = {
 }
 
 
-def timeline(*, person: RegistryPerson) -> list[dict]:
+def timeline(*, person: RegistryPerson) -> list[dict[str, Any]]:
     """One list, oldest first, of everything that happened in the case (GV-7); each entry
     has a ``kind`` code, its ``kind_label`` and a ``title`` and ``detail`` in words."""
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "date": person.created_at.date(),
             "kind": "registered",
@@ -198,13 +217,9 @@ def timeline(*, person: RegistryPerson) -> list[dict]:
     return sorted(items, key=lambda item: (item["date"], item["kind"]))
 
 
-def _ledger_items(person: RegistryPerson) -> list[dict]:
+def _ledger_items(person: RegistryPerson) -> list[dict[str, Any]]:
     """Contributions recorded in the ledger (CV), when the person has an account."""
-    if not person.user_id:
-        return []
-    try:
-        from meaningflow.ledger.selectors import contributions_of
-    except ImportError:  # the ledger is optional for the registry
+    if person.user is None:
         return []
     return [
         {

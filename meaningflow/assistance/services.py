@@ -9,11 +9,18 @@ import datetime
 import hashlib
 import io
 import secrets
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, TypedDict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import openpyxl
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_stubs_ext import WithAnnotations
 
 from meaningflow.accounts import selectors as account_selectors
 from meaningflow.assistance import selectors
@@ -30,6 +37,7 @@ from meaningflow.assistance.models import (
     AssistancePlan,
     AssistanceProfile,
     CaseEvent,
+    IncomeRecord,
     PlanStep,
     PushItem,
     RegistryApiClient,
@@ -38,19 +46,27 @@ from meaningflow.assistance.models import (
     Warning,
 )
 from meaningflow.assistance.providers import get_provider
-from meaningflow.assistance.reasons import recognition_label
+from meaningflow.assistance.reasons import push_text, recognition_label
 from meaningflow.core import transactions
 from meaningflow.core.crypto import mask
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.services import audit_log, notification_send
 from meaningflow.places.selectors import normalise_region_prefix
+
+User = get_user_model()
+# Who acts: a request's user (a person, settings.AUTH_USER_MODEL, or anonymous) or, for
+# jobs, nobody. Where a service needs the person it narrows with ``isinstance(actor, User)``.
+Actor = AbstractBaseUser | AnonymousUser | None
 
 # --- API clients --------------------------------------------------------------------
 
 
-def registry_api_client_create(*, actor, name: str, region_prefix: str) -> tuple[RegistryApiClient, str]:
+def registry_api_client_create(*, actor: Actor, name: str, region_prefix: str) -> tuple[RegistryApiClient, str]:
     """Create a system client for registry pushes. Returns the client and its token (shown once)."""
-    if not (actor and actor.is_authenticated and actor.is_superuser):
-        raise PermissionDenied(_("Only platform administrators can create registry API clients."))
+    if not (isinstance(actor, User) and actor.is_authenticated and actor.is_superuser):
+        raise Forbidden(
+            _("Only platform administrators can create registry API clients."), code="registry_client.not_admin"
+        )
     prefix = normalise_region_prefix(region_prefix)
     token = "mfr_" + secrets.token_urlsafe(32)
     client = RegistryApiClient.objects.create(
@@ -74,7 +90,7 @@ def registry_api_client_create(*, actor, name: str, region_prefix: str) -> tuple
 
 def assistance_profile_update(
     *,
-    actor,
+    actor: Actor,
     person: RegistryPerson,
     skills: list[str],
     intentions: list[str],
@@ -83,14 +99,27 @@ def assistance_profile_update(
     notes: str = "",
 ) -> AssistanceProfile:
     """Officers of the person's region, or the linked person, edit the four-clears profile."""
-    if not selectors.can_edit_profile(user=actor, person=person):
-        raise PermissionDenied(_("You may not edit this profile."))
+    if not isinstance(actor, User) or not selectors.can_edit_profile(user=actor, person=person):
+        raise Forbidden(_("You may not edit this profile."), code="assistance_profile.not_allowed")
     known = set(skill_lookup().values())
     unknown = [code for code in skills if code not in known]
     if unknown:
-        raise ValidationError({"skills": [_("Unknown skills: %(codes)s") % {"codes": ", ".join(unknown)}]})
+        raise ValidationError(
+            {
+                "skills": ValidationError(
+                    _("Unknown skills: %(codes)s") % {"codes": ", ".join(unknown)},
+                    code="assistance_profile.unknown_skills",
+                )
+            }
+        )
     if any(n not in ServiceNeed.values for n in service_needs):
-        raise ValidationError({"service_needs": [_("Choose training, job or start-up.")]})
+        raise ValidationError(
+            {
+                "service_needs": ValidationError(
+                    _("Choose training, job or start-up."), code="assistance_profile.unknown_service_need"
+                )
+            }
+        )
     profile, _created = AssistanceProfile.objects.get_or_create(person=person)
     profile.skills, profile.intentions = skills, intentions
     profile.region_preference, profile.service_needs, profile.notes = (
@@ -114,14 +143,22 @@ def assistance_profile_update(
 REVEALABLE = ("name", "id_number", "phone", "disability_level", "incomes")
 
 
-def person_reveal(*, actor, person: RegistryPerson, reason: str, fields=REVEALABLE) -> dict:
+def person_reveal(
+    *, actor: Actor, person: RegistryPerson, reason: str, fields: Iterable[str] = REVEALABLE
+) -> dict[str, Any]:
     """Decrypt sensitive fields for an officer of the person's region; audited (PR-2)."""
-    if not account_selectors.can_view_region(user=actor, region_code=person.region_code):
-        raise PermissionDenied(_("You may not see this person."))
+    if not _in_region(actor, person.region_code):
+        raise Forbidden(_("You may not see this person."), code="registry_person.outside_region")
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ValidationError({"reason": [_("Say why you need to see this (at least 5 characters).")]})
-    revealed = {}
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Say why you need to see this (at least 5 characters)."), code="reveal.reason_too_short"
+                )
+            }
+        )
+    revealed: dict[str, Any] = {}
     for name in fields:
         if name == "incomes":
             revealed[name] = [(r.month.strftime("%Y-%m"), r.amount) for r in person.incomes.all()]
@@ -138,9 +175,9 @@ def person_reveal(*, actor, person: RegistryPerson, reason: str, fields=REVEALAB
     return revealed
 
 
-def income_record(*, person: RegistryPerson, month: datetime.date, amount, source: str = "") -> None:
-    from meaningflow.assistance.models import IncomeRecord
-
+def income_record(
+    *, person: RegistryPerson, month: datetime.date, amount: Decimal | int | str, source: str = ""
+) -> None:
     IncomeRecord.objects.update_or_create(
         person=person,
         month=month.replace(day=1),
@@ -150,7 +187,7 @@ def income_record(*, person: RegistryPerson, month: datetime.date, amount, sourc
 
 # --- pushes -------------------------------------------------------------------------
 
-PUSH_TRANSITIONS = {
+PUSH_TRANSITIONS: dict[str, set[str]] = {
     PushItem.Status.PENDING: {PushItem.Status.SENT, PushItem.Status.EXPIRED},
     PushItem.Status.SENT: {
         PushItem.Status.VIEWED,
@@ -166,13 +203,16 @@ PUSH_TRANSITIONS = {
 }
 
 
-def _push_transition(*, push: PushItem, to: str, actor) -> PushItem:
+def _push_transition(*, push: PushItem, to: str, actor: Actor) -> PushItem:
     if to not in PUSH_TRANSITIONS.get(push.status, set()):
-        raise ValidationError(_("This push cannot go from %(old)s to %(new)s.") % {"old": push.status, "new": to})
+        raise ValidationError(
+            _("This push cannot go from %(old)s to %(new)s.") % {"old": push.status, "new": to},
+            code="push.illegal_transition",
+        )
     old, push.status = push.status, to
     now = timezone.now()
     if to == PushItem.Status.SENT:
-        push.sent_at, push.sent_by = now, actor
+        push.sent_at, push.sent_by_id = now, actor.pk if isinstance(actor, User) else None
     elif to in (PushItem.Status.VIEWED, PushItem.Status.ACCEPTED, PushItem.Status.DECLINED):
         push.responded_at = now
     push.save(update_fields=["status", "sent_at", "sent_by", "responded_at", "channels"])
@@ -187,18 +227,16 @@ def _push_transition(*, push: PushItem, to: str, actor) -> PushItem:
 
 
 @transactions.entry_point
-def push_send(*, actor, push: PushItem, channels: tuple[str, ...] = ("in_app", "sms")) -> PushItem:
+def push_send(*, actor: Actor, push: PushItem, channels: tuple[str, ...] = ("in_app", "sms")) -> PushItem:
     """Send a discovered item to the person: in-app when linked, SMS/e-mail via the provider."""
-    if not account_selectors.can_view_region(user=actor, region_code=push.person.region_code):
-        raise PermissionDenied(_("You may not push to this person."))
-    from meaningflow.assistance.reasons import push_text
-
+    if not _in_region(actor, push.person.region_code):
+        raise Forbidden(_("You may not push to this person."), code="registry_person.outside_region")
     title, body = push_text(push)
     person = push.person
     with transactions.atomic():
         push = PushItem.objects.select_for_update(no_key=True).get(pk=push.pk)
         used = []
-        if "in_app" in channels and person.user_id:
+        if "in_app" in channels and person.user is not None:
             notification_send(
                 recipient=person.user,
                 kind="assistance.push",
@@ -214,7 +252,7 @@ def push_send(*, actor, push: PushItem, channels: tuple[str, ...] = ("in_app", "
             used.append("email")
             transaction.on_commit(lambda: _send_email(person_id=person.pk, push_id=push.pk, subject=title, text=body))
         if not used:
-            raise ValidationError(_("This person has no account, phone or e-mail to push to."))
+            raise ValidationError(_("This person has no account, phone or e-mail to push to."), code="push.no_channel")
         push.channels = used
         push.person = person
         return _push_transition(push=push, to=PushItem.Status.SENT, actor=actor)
@@ -250,12 +288,12 @@ def _send_email(*, person_id: int, push_id: int, subject: str, text: str) -> Non
 
 
 @transactions.entry_point
-def push_respond(*, user, push: PushItem, response: str) -> PushItem:
+def push_respond(*, user: AbstractBaseUser | AnonymousUser, push: PushItem, response: str) -> PushItem:
     """The person marks a push viewed, accepted or declined."""
     if push.person.user_id != user.pk:
-        raise PermissionDenied(_("This is not your message."))
+        raise Forbidden(_("This is not your message."), code="push.not_yours")
     if response not in (PushItem.Status.VIEWED, PushItem.Status.ACCEPTED, PushItem.Status.DECLINED):
-        raise ValidationError(_("Choose accept or decline."))
+        raise ValidationError(_("Choose accept or decline."), code="push.unknown_response")
     with transactions.atomic():
         push = PushItem.objects.select_for_update(no_key=True, of=("self",)).select_related("person").get(pk=push.pk)
         if response == PushItem.Status.VIEWED and push.status != PushItem.Status.SENT:
@@ -274,38 +312,43 @@ def pushes_expire(*, today: datetime.date | None = None) -> int:
 # --- case file and plan -------------------------------------------------------------
 
 
-def _require_region(actor, person: RegistryPerson) -> None:
-    if not account_selectors.can_view_region(user=actor, region_code=person.region_code):
-        raise PermissionDenied(_("You may not manage this person."))
+def _in_region(actor: Actor, region_code: str) -> bool:
+    return isinstance(actor, User) and account_selectors.can_view_region(user=actor, region_code=region_code)
+
+
+def _require_region(actor: Actor, person: RegistryPerson) -> None:
+    if not _in_region(actor, person.region_code):
+        raise Forbidden(_("You may not manage this person."), code="registry_person.outside_region")
 
 
 @transactions.transactional
 def case_event_record(
     *,
-    actor,
+    actor: Actor,
     person: RegistryPerson,
     kind: str,
     occurred_on: datetime.date,
     title: str,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     _require_region(actor, person)
     if kind not in CaseEvent.Kind.values:
-        raise ValidationError({"kind": [_("Choose a kind of event.")]})
+        raise ValidationError({"kind": ValidationError(_("Choose a kind of event."), code="case_event.unknown_kind")})
     event = CaseEvent.objects.create(
         person=person,
         kind=kind,
         occurred_on=occurred_on,
         title=title[:200],
         data=data or {},
-        created_by=actor,
+        created_by_id=actor.pk if isinstance(actor, User) else None,
     )
     Status, Work = RegistryPerson.RegistrationStatus, RegistryPerson.WorkForm
-    change = {
+    changes: dict[str, tuple[str, str]] = {
         CaseEvent.Kind.EMPLOYED: (Status.REGISTERED, Work.EMPLOYED),
         CaseEvent.Kind.UNEMPLOYED: (Status.REGISTERED, Work.NONE),
         CaseEvent.Kind.EXIT: (Status.DEREGISTERED, person.work_form),
-    }.get(kind)
+    }
+    change = changes.get(kind)
     if change:
         person.registration_status, person.work_form = change
         if kind == CaseEvent.Kind.EXIT:
@@ -335,14 +378,14 @@ def case_event_record(
     return event
 
 
-def plan_set(*, actor, person: RegistryPerson, goals: str) -> AssistancePlan:
+def plan_set(*, actor: Actor, person: RegistryPerson, goals: str) -> AssistancePlan:
     _require_region(actor, person)
     goals = (goals or "").strip()
     if not goals:
-        raise ValidationError({"goals": [_("Write the goals of the plan.")]})
+        raise ValidationError({"goals": ValidationError(_("Write the goals of the plan."), code="plan.goals_blank")})
     plan, _created = AssistancePlan.objects.update_or_create(person=person, defaults={"goals": goals[:4000]})
     if _created:
-        plan.created_by = actor
+        plan.created_by_id = actor.pk if isinstance(actor, User) else None
         plan.save(update_fields=["created_by"])
     audit_log(
         actor=actor,
@@ -353,28 +396,29 @@ def plan_set(*, actor, person: RegistryPerson, goals: str) -> AssistancePlan:
     return plan
 
 
-def plan_step_add(*, actor, plan: AssistancePlan, title: str, due_on: datetime.date) -> PlanStep:
+def plan_step_add(*, actor: Actor, plan: AssistancePlan, title: str, due_on: datetime.date) -> PlanStep:
     _require_region(actor, plan.person)
     if not (title or "").strip():
-        raise ValidationError({"title": [_("Name the step.")]})
+        raise ValidationError({"title": ValidationError(_("Name the step."), code="plan_step.title_blank")})
     return PlanStep.objects.create(plan=plan, title=title.strip()[:200], due_on=due_on)
 
 
-def plan_step_set_status(*, actor, step: PlanStep, status: str) -> PlanStep:
+def plan_step_set_status(*, actor: Actor, step: PlanStep, status: str) -> PlanStep:
     _require_region(actor, step.plan.person)
     if status not in PlanStep.Status.values:
-        raise ValidationError({"status": [_("Choose a status.")]})
+        raise ValidationError({"status": ValidationError(_("Choose a status."), code="plan_step.unknown_status")})
     step.status = status
     step.done_on = timezone.localdate() if status == PlanStep.Status.DONE else None
     step.save(update_fields=["status", "done_on"])
     return step
 
 
-def warning_resolve(*, actor, warning: Warning, resolution: str) -> Warning:
+def warning_resolve(*, actor: Actor, warning: Warning, resolution: str) -> Warning:
     _require_region(actor, warning.person)
     if warning.resolved_at:
-        raise ValidationError(_("This warning is already resolved."))
-    warning.resolved_at, warning.resolved_by = timezone.now(), actor
+        raise ValidationError(_("This warning is already resolved."), code="warning.already_resolved")
+    warning.resolved_at = timezone.now()
+    warning.resolved_by_id = actor.pk if isinstance(actor, User) else None
     warning.resolution = (resolution or "").strip()[:300]
     warning.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     audit_log(
@@ -387,6 +431,13 @@ def warning_resolve(*, actor, warning: Warning, resolution: str) -> Warning:
 
 
 # --- exports ------------------------------------------------------------------------
+
+
+class ListedPerson(TypedDict):
+    """What ``selectors.persons_for_officer`` annotates each person with."""
+
+    open_warnings: int
+
 
 EXPORT_COLUMNS = (
     "id_number_masked",
@@ -402,11 +453,19 @@ EXPORT_COLUMNS = (
 )
 
 
-def persons_export(*, actor, persons, fmt: str, reason: str) -> tuple[bytes, str, str]:
+def persons_export(
+    *, actor: Actor, persons: "Iterable[WithAnnotations[RegistryPerson, ListedPerson]]", fmt: str, reason: str
+) -> tuple[bytes, str, str]:
     """Masked export of a region's list (CSV or XLSX); audited with the reason."""
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ValidationError({"reason": [_("Say why you export this list (at least 5 characters).")]})
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Say why you export this list (at least 5 characters)."), code="export.reason_too_short"
+                )
+            }
+        )
     rows = [
         [
             p.id_masked,
@@ -425,8 +484,6 @@ def persons_export(*, actor, persons, fmt: str, reason: str) -> tuple[bytes, str
         for p in persons
     ]
     if fmt == "xlsx":
-        import openpyxl
-
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet("registry")
         sheet.append(list(EXPORT_COLUMNS))

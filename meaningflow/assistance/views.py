@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meaningflow.accounts import selectors as account_selectors
-from meaningflow.assistance import discovery, forms, selectors, services
+from meaningflow.assistance import discovery, forms, policy, selectors, services
 from meaningflow.assistance.models import PlanStep, PushItem, RegistryPerson, Warning
 from meaningflow.assistance.reasons import RECOGNITION_REASONS, push_title
 from meaningflow.assistance.tasks import discovery_task
-from meaningflow.core.errors import validation_messages
+from meaningflow.core.errors import Forbidden, validation_messages
 from meaningflow.core.redirects import safe_next_url
 
 PAGE_SIZE = 50
@@ -29,7 +29,7 @@ def _require_officer(request) -> list[str]:
         raise PermissionDenied
     prefixes = selectors.officer_prefixes(user=request.user)
     if not prefixes:
-        raise PermissionDenied(_("This workspace is for government officers."))
+        raise Forbidden(_("This workspace is for government officers."), code="assistance.not_officer")
     return prefixes
 
 
@@ -153,8 +153,6 @@ def discover(request):
 def person_detail(request, pk: int):
     person = _get_person_for_user(request, pk)
     today = timezone.localdate()
-    from meaningflow.assistance import policy
-
     stable_months = int(
         policy.national_system().parameters(discovery.current_period(today)).case.stable_employment_months
     )

@@ -19,6 +19,7 @@ from meaningflow.assistance.discovery.writing import (
     write_recognitions,
 )
 from meaningflow.assistance.opportunities import OpportunityIndex, opportunities_for
+from meaningflow.assistance.services import pushes_expire, registry_link_users, registry_results_withdraw
 from meaningflow.core import transactions
 from meaningflow.core.services import JobProgress, audit_log
 
@@ -29,8 +30,6 @@ def discovery_run(*, region_prefix: str, actor=None, today: datetime.date | None
     Idempotent per month: recognitions are upserted, pushes are unique per person,
     month, reason and opportunity. Returns the summary (also stored in core.JobRun).
     """
-    from meaningflow.assistance.services import pushes_expire, registry_link_users, registry_results_withdraw
-
     today = today or timezone.localdate()
     period = current_period(today)
     registry_link_users(region_prefix=region_prefix)

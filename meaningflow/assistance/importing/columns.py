@@ -157,7 +157,7 @@ class Problems(list):
         super().__init__()
         self.codes: list[str] = []
 
-    def append(self, message: str, code: str = "import.invalid") -> None:
+    def append(self, message: str, code: str) -> None:
         super().append(message)
         self.codes.append(code)
 

@@ -58,7 +58,7 @@ TEXT_COLUMN_HELP = gettext_lazy(
 )
 
 
-def _date(value, label: str, reasons: list, *, today: datetime.date) -> datetime.date | None:
+def _date(value, label: str, reasons: Problems, *, field: str, today: datetime.date) -> datetime.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime.datetime):
@@ -74,25 +74,30 @@ def _date(value, label: str, reasons: list, *, today: datetime.date) -> datetime
             except ValueError:
                 continue
         if parsed is None:
-            reasons.append(_("%(field)s: %(value)s is not a date (use YYYY-MM-DD).") % {"field": label, "value": text})
+            reasons.append(
+                _("%(field)s: %(value)s is not a date (use YYYY-MM-DD).") % {"field": label, "value": text},
+                f"import.{field}.not_a_date",
+            )
             return None
     if parsed > today:
-        reasons.append(_("%(field)s: the date is in the future.") % {"field": label})
+        reasons.append(_("%(field)s: the date is in the future.") % {"field": label}, f"import.{field}.in_future")
         return None
     return parsed
 
 
-def _bool(value, label: str, reasons: list) -> bool:
+def _bool(value, label: str, reasons: Problems, *, field: str) -> bool:
     text = _text(value).lower()
     if text in YES:
         return True
     if text in NO:
         return False
-    reasons.append(_("%(field)s: %(value)s is not yes/no (是/否).") % {"field": label, "value": text})
+    reasons.append(
+        _("%(field)s: %(value)s is not yes/no (是/否).") % {"field": label, "value": text}, f"import.{field}.not_yes_no"
+    )
     return False
 
 
-def _choices(value, mapping: dict, label: str, reasons: list) -> list[str]:
+def _choices(value, mapping: dict, label: str, reasons: Problems, *, field: str) -> list[str]:
     result = []
     for part in LIST_SPLIT.split(_text(value)):
         part = part.strip()
@@ -100,18 +105,24 @@ def _choices(value, mapping: dict, label: str, reasons: list) -> list[str]:
             continue
         code = mapping.get(part.lower(), mapping.get(part))
         if code is None:
-            reasons.append(_("%(field)s: unknown value %(value)s.") % {"field": label, "value": part})
+            reasons.append(
+                _("%(field)s: unknown value %(value)s.") % {"field": label, "value": part},
+                f"import.{field}.unknown_value",
+            )
         elif code not in result:
             result.append(code)
     return result
 
 
-def _count(value, label: str, reasons: list) -> int:
+def _count(value, label: str, reasons: Problems, *, field: str) -> int:
     text = _text(value)
     if not text:
         return 0
     if not text.isdigit() or int(text) > 600:
-        reasons.append(_("%(field)s: %(value)s is not a whole number.") % {"field": label, "value": text})
+        reasons.append(
+            _("%(field)s: %(value)s is not a whole number.") % {"field": label, "value": text},
+            f"import.{field}.not_a_count",
+        )
         return 0
     return int(text)
 
@@ -125,22 +136,28 @@ def validate_row(
     values: dict = {}
     name = _text(raw.get("name"))
     if not name or len(name) > 100:
-        reasons.append(_("姓名 (name): required, at most 100 characters."))
+        reasons.append(_("姓名 (name): required, at most 100 characters."), "import.name.invalid")
     values["name"] = name
     identity = _identity(raw.get("id_number"), reasons, today=today)
     if identity:
         values.update(id_number=identity.number, birth_date=identity.birth_date, sex=identity.sex)
-        given_birth = _date(raw.get("birth_date"), "出生日期 (birth_date)", reasons, today=today)
+        given_birth = _date(raw.get("birth_date"), "出生日期 (birth_date)", reasons, field="birth_date", today=today)
         if given_birth and given_birth != identity.birth_date:
-            reasons.append(_("出生日期 (birth_date) does not match the ID number."))
+            reasons.append(_("出生日期 (birth_date) does not match the ID number."), "import.birth_date.mismatch")
         given_sex = SEX_VALUES.get(_text(raw.get("sex")).lower())
         if _text(raw.get("sex")) and given_sex != identity.sex:
-            reasons.append(_("性别 (sex) does not match the ID number."))
+            reasons.append(_("性别 (sex) does not match the ID number."), "import.sex.mismatch")
     region = _text(raw.get("region_code"))
     if not re.fullmatch(r"[0-9]{6}", region) or not region_code_ever_existed(region):
-        reasons.append(_("区划代码 (region_code): %(value)s is not a GB/T 2260 county code.") % {"value": region})
+        reasons.append(
+            _("区划代码 (region_code): %(value)s is not a GB/T 2260 county code.") % {"value": region},
+            "import.region_code.unknown",
+        )
     elif not any(region_code_is_within(region, prefix) for prefix in scope_prefixes):
-        reasons.append(_("区划代码 (region_code): %(value)s is outside your region.") % {"value": region})
+        reasons.append(
+            _("区划代码 (region_code): %(value)s is outside your region.") % {"value": region},
+            "import.region_code.outside_region",
+        )
     values["region_code"] = region
     registration, work = _status(raw, reasons)
     values["registration_status"], values["work_form"] = registration, work
@@ -148,17 +165,24 @@ def validate_row(
         raw.get("registered_unemployed_since"),
         "登记失业日期 (registered_unemployed_since)",
         reasons,
+        field="registered_unemployed_since",
         today=today,
     )
     if (
         since is None
         and registration == REGISTERED
         and work == "none"
-        and not any("登记失业日期" in r for r in reasons)
+        and not any(code.startswith("import.registered_unemployed_since.") for code in reasons.codes)
     ):
-        reasons.append(_("登记失业日期 (registered_unemployed_since): required for registered unemployed persons."))
+        reasons.append(
+            _("登记失业日期 (registered_unemployed_since): required for registered unemployed persons."),
+            "import.registered_unemployed_since.required",
+        )
     if since and identity and since < identity.birth_date:
-        reasons.append(_("登记失业日期 (registered_unemployed_since) is before the date of birth."))
+        reasons.append(
+            _("登记失业日期 (registered_unemployed_since) is before the date of birth."),
+            "import.registered_unemployed_since.before_birth",
+        )
     values["registered_unemployed_since"] = since
     _validate_extras(raw, values, reasons, today=today)
     _validate_profile(raw, values, reasons, notes, skill_lookup=skill_lookup)
@@ -183,29 +207,39 @@ def _identity(value, reasons: Problems, *, today: datetime.date):
         return validate_cn_resident_id(_text(value), today=today)
     except ValidationError as exc:
         reasons.append(
-            _("身份证号 (id_number): %(error)s") % {"error": " ".join(exc.messages)}, f"import.id_number.{exc.code}"
+            _("身份证号 (id_number): %(error)s") % {"error": " ".join(exc.messages)}, f"import.id_number.{(exc.code or 'invalid').rsplit('.', 1)[-1]}"
         )
         return None
 
 
-def _status(raw: dict, reasons: list) -> tuple[str | None, str | None]:
+def _status(raw: dict, reasons: Problems) -> tuple[str | None, str | None]:
     """(registration status, work form) from the old 就业状态 column or the two new ones;
     where both are given they must agree."""
     old_text = _text(raw.get("employment_status"))
     old = STATUS_VALUES.get(old_text.lower()) if old_text else None
     if old_text and old is None:
-        reasons.append(_("就业状态 (employment_status): unknown value %(value)s.") % {"value": old_text})
+        reasons.append(
+            _("就业状态 (employment_status): unknown value %(value)s.") % {"value": old_text},
+            "import.employment_status.unknown_value",
+        )
     registration_text, work_text = _text(raw.get("registration_status")), _text(raw.get("work_form"))
     registration = REGISTRATION_VALUES.get(registration_text.lower()) if registration_text else None
     if registration_text and registration is None:
-        reasons.append(_("登记状态 (registration_status): unknown value %(value)s.") % {"value": registration_text})
+        reasons.append(
+            _("登记状态 (registration_status): unknown value %(value)s.") % {"value": registration_text},
+            "import.registration_status.unknown_value",
+        )
     work = WORK_FORM_VALUES.get(work_text.lower()) if work_text else None
     if work_text and work is None:
-        reasons.append(_("就业形式 (work_form): unknown value %(value)s.") % {"value": work_text})
+        reasons.append(
+            _("就业形式 (work_form): unknown value %(value)s.") % {"value": work_text}, "import.work_form.unknown_value"
+        )
     if old and ((registration and registration != old[0]) or (work and work != old[1])):
-        reasons.append(_("就业状态 (employment_status) contradicts 登记状态 or 就业形式."))
+        reasons.append(
+            _("就业状态 (employment_status) contradicts 登记状态 or 就业形式."), "import.employment_status.contradicts"
+        )
     if not (old_text or registration_text):
-        reasons.append(_("登记状态 (registration_status): required."))
+        reasons.append(_("登记状态 (registration_status): required."), "import.registration_status.required")
     registration = registration or (old[0] if old else None)
     work = work or (old[1] if old else "none")
     return registration, work
@@ -215,11 +249,18 @@ def _validate_extras(raw: dict, values: dict, reasons: Problems, *, today) -> No
     level_text = _text(raw.get("disability_level"))
     level = DISABILITY_LEVELS.get(level_text) if level_text else ""
     if level is None:
-        reasons.append(_("残疾等级 (disability_level): unknown value %(value)s.") % {"value": level_text})
+        reasons.append(
+            _("残疾等级 (disability_level): unknown value %(value)s.") % {"value": level_text},
+            "import.disability_level.unknown_value",
+        )
     values["disability_level"] = level or ""
-    values["has_disability"] = _bool(raw.get("has_disability"), "是否残疾 (has_disability)", reasons) or bool(level)
-    values["dibao"] = _bool(raw.get("dibao"), "是否低保 (dibao)", reasons)
-    values["reports_zero_employment"] = _bool(raw.get("zero_employment"), "零就业家庭 (zero_employment)", reasons)
+    values["has_disability"] = _bool(
+        raw.get("has_disability"), "是否残疾 (has_disability)", reasons, field="has_disability"
+    ) or bool(level)
+    values["dibao"] = _bool(raw.get("dibao"), "是否低保 (dibao)", reasons, field="dibao")
+    values["reports_zero_employment"] = _bool(
+        raw.get("zero_employment"), "零就业家庭 (zero_employment)", reasons, field="zero_employment"
+    )
     household = _text(raw.get("household_code"))
     if isinstance(raw.get("household_code"), float) and raw["household_code"] >= 1e15:
         reasons.append(
@@ -228,7 +269,7 @@ def _validate_extras(raw: dict, values: dict, reasons: Problems, *, today) -> No
             "import.household_code.not_text",
         )
     if len(household) > 40:
-        reasons.append(_("家庭编号 (household_code): at most 40 characters."))
+        reasons.append(_("家庭编号 (household_code): at most 40 characters."), "import.household_code.too_long")
     values["household_code"] = household
     phone = re.sub(r"[\s-]", "", _text(raw.get("phone")))
     if _number_cell(raw.get("phone")):
@@ -238,20 +279,26 @@ def _validate_extras(raw: dict, values: dict, reasons: Problems, *, today) -> No
             "import.phone.not_text",
         )
     elif phone and not re.fullmatch(r"\+?[0-9]{7,15}", phone):
-        reasons.append(_("联系电话 (phone): %(value)s is not a phone number.") % {"value": phone})
+        reasons.append(
+            _("联系电话 (phone): %(value)s is not a phone number.") % {"value": phone}, "import.phone.invalid"
+        )
     values["phone"] = phone
     email = _text(raw.get("email"))
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        reasons.append(_("电子邮箱 (email): not an e-mail address."))
+        reasons.append(_("电子邮箱 (email): not an e-mail address."), "import.email.invalid")
     values["email"] = email
-    values["service_needs"] = _choices(raw.get("service_needs"), NEED_VALUES, "服务需求 (service_needs)", reasons)
-    values["categories"] = _choices(raw.get("categories"), CATEGORY_VALUES, "其他类别 (categories)", reasons)
+    values["service_needs"] = _choices(
+        raw.get("service_needs"), NEED_VALUES, "服务需求 (service_needs)", reasons, field="service_needs"
+    )
+    values["categories"] = _choices(
+        raw.get("categories"), CATEGORY_VALUES, "其他类别 (categories)", reasons, field="categories"
+    )
     preference = _text(raw.get("region_preference"))
     if preference and not re.fullmatch(r"[0-9]{6}", preference):
-        reasons.append(_("意向地区 (region_preference): a six-digit region code."))
+        reasons.append(_("意向地区 (region_preference): a six-digit region code."), "import.region_preference.invalid")
     values["region_preference"] = preference
     values["receives_unemployment_insurance"] = _bool(
-        raw.get("receives_unemployment_insurance"), "领取失业保险金", reasons
+        raw.get("receives_unemployment_insurance"), "领取失业保险金", reasons, field="receives_unemployment_insurance"
     )
     paid = _text(raw.get("social_insurance_paid_monthly")) or "0"
     try:
@@ -259,7 +306,10 @@ def _validate_extras(raw: dict, values: dict, reasons: Problems, *, today) -> No
         if values["social_insurance_paid_monthly"] < 0 or values["social_insurance_paid_monthly"] > 100000:
             raise InvalidOperation
     except InvalidOperation:
-        reasons.append(_("月缴社保费 (social_insurance_paid_monthly): %(value)s is not an amount.") % {"value": paid})
+        reasons.append(
+            _("月缴社保费 (social_insurance_paid_monthly): %(value)s is not an amount.") % {"value": paid},
+            "import.social_insurance_paid_monthly.not_an_amount",
+        )
     for key, label in (
         ("flexible_subsidy_months_used", "已享社保补贴月数"),
         ("public_welfare_post_months_used", "公益性岗位月数"),
@@ -267,9 +317,13 @@ def _validate_extras(raw: dict, values: dict, reasons: Problems, *, today) -> No
         ("skill_evaluation_subsidies", "技能评价补贴次数"),
         ("startup_loans", "创业担保贷款次数"),
     ):
-        values[key] = _count(raw.get(key), label, reasons)
+        values[key] = _count(raw.get(key), label, reasons, field=key)
     values["flexible_subsidy_first_approved"] = _date(
-        raw.get("flexible_subsidy_first_approved"), "社保补贴首次批准日期", reasons, today=today
+        raw.get("flexible_subsidy_first_approved"),
+        "社保补贴首次批准日期",
+        reasons,
+        field="flexible_subsidy_first_approved",
+        today=today,
     )
     # A file without these columns keeps what an earlier file said (the key stays out of
     # ``values``); an empty cell means the default (worker) or no date.
@@ -277,10 +331,13 @@ def _validate_extras(raw: dict, values: dict, reasons: Problems, *, today) -> No
         text = _text(raw.get("occupation_category"))
         values["occupation_category"] = OCCUPATION_VALUES.get(text.lower()) if text else "worker"
         if values["occupation_category"] is None:
-            reasons.append(_("人员身份 (occupation_category): unknown value %(value)s.") % {"value": text})
+            reasons.append(
+                _("人员身份 (occupation_category): unknown value %(value)s.") % {"value": text},
+                "import.occupation_category.unknown_value",
+            )
     if "graduation_date" in raw:
         values["graduation_date"] = _date(
-            raw.get("graduation_date"), "毕业日期 (graduation_date)", reasons, today=today
+            raw.get("graduation_date"), "毕业日期 (graduation_date)", reasons, field="graduation_date", today=today
         )
 
 

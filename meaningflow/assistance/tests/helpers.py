@@ -4,6 +4,8 @@ import csv
 import datetime
 import io
 
+import openpyxl
+
 from meaningflow.accounts.demo import cn_resident_id
 
 HEADERS_ZH = [
@@ -71,8 +73,6 @@ def csv_bytes(rows: list[list[str]], headers=HEADERS_ZH, encoding="utf-8-sig") -
 
 
 def xlsx_bytes(rows: list[list], headers=HEADERS_ZH) -> bytes:
-    import openpyxl
-
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(headers)

@@ -7,9 +7,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
+from meaningflow.accounts.privacy import consent_set
+from meaningflow.accounts.services import identity_verify
 from meaningflow.assistance import services
 from meaningflow.assistance.models import Household, ImportBatch, RegistryPerson
 from meaningflow.assistance.tests.helpers import HEADERS_ZH, csv_bytes, person_row, xlsx_bytes
+from meaningflow.core.errors import error_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +44,14 @@ def test_one_bad_row_rejects_the_whole_file(officer):
     batch = _import(officer, csv_bytes([*good, bad_checksum, bad_date, outside]))
     assert batch.status == ImportBatch.Status.REJECTED
     assert RegistryPerson.objects.count() == 0
-    rejected = {r["row"]: " ".join(r["reasons"]) for r in batch.report["rows"] if r["status"] == "rejected"}
-    assert "check digit" in rejected[5]
-    assert "not a date" in rejected[6]
-    assert "outside your region" in rejected[7]
-    assert "nothing was imported" in batch.report["errors"][0]
-    csv_text = services.import_report_csv(batch=batch)
+    rejected = {r["row"]: r["codes"] for r in batch.report["rows"] if r["status"] == "rejected"}
+    assert rejected == {
+        5: ["import.id_number.bad_check_digit"],
+        6: ["import.registered_unemployed_since.not_a_date"],
+        7: ["import.region_code.outside_region"],
+    }
+    assert batch.report["error_codes"] == ["import.rows_rejected"]
+    csv_text = services.import_report_csv(batch=batch)  # the report officers download, in words
     assert "check digit" in csv_text and "valid" in csv_text
 
 
@@ -54,13 +59,15 @@ def test_duplicates_inside_a_file_are_rejected(officer):
     row = person_row(1)
     batch = _import(officer, csv_bytes([row, person_row(2), row]))
     assert batch.status == "rejected"
-    assert "line 2" in batch.report["rows"][2]["reasons"][0]
+    assert batch.report["rows"][2]["codes"] == ["import.duplicate"]
     assert RegistryPerson.objects.count() == 0
 
 
 def test_wrong_headers_are_reported(officer):
     batch = _import(officer, csv_bytes([["张三", "x"]], headers=["姓名", "电话"]))
     assert batch.status == "rejected"
+    assert batch.report["error_codes"] == ["import.columns_missing"]
+    # The message names the missing columns as the file's header would.
     assert "身份证号" in batch.report["errors"][0] and "就业状态" in batch.report["errors"][0]
 
 
@@ -68,15 +75,15 @@ def test_gb18030_is_accepted_and_garbage_is_reported(officer):
     batch = _import(officer, csv_bytes([person_row(1)], encoding="gb18030"))
     assert batch.status == "applied"
     garbage = _import(officer, b"\xff\xfe\x00\x81\x30" * 10)
-    assert garbage.status == "rejected" and "UTF-8" in garbage.report["errors"][0]
+    assert garbage.status == "rejected" and garbage.report["error_codes"] == ["import.encoding"]
 
 
 def test_row_and_byte_limits(officer):
     rows = [person_row(i) for i in range(4)]
     too_many = _import(officer, csv_bytes(rows), max_rows=3)
-    assert too_many.status == "rejected" and "more than 3 rows" in too_many.report["errors"][0]
+    assert too_many.status == "rejected" and too_many.report["error_codes"] == ["import.too_many_rows"]
     too_big = _import(officer, csv_bytes(rows), max_bytes=100)
-    assert too_big.status == "rejected" and "larger than 100 bytes" in too_big.report["errors"][0]
+    assert too_big.status == "rejected" and too_big.report["error_codes"] == ["import.too_large"]
     assert RegistryPerson.objects.count() == 0
 
 
@@ -112,19 +119,17 @@ def test_updated_rows_are_counted(officer):
 
 @pytest.mark.postgres
 def test_officer_cannot_import_into_another_region(officer_beijing):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as denied:
         services.registry_import(
             actor=officer_beijing,
             region_prefix="43",
             filename="a.csv",
             content=csv_bytes([person_row(1)]),
         )
+    assert error_codes(denied.value) == ["import.outside_region"]
 
 
 def test_links_to_verified_identity(officer, make_user):
-    from meaningflow.accounts.privacy import consent_set
-    from meaningflow.accounts.services import identity_verify
-
     row = person_row(7)
     user = make_user("linked", verified=False)
     identity_verify(user=user, document_type="cn_resident_id", legal_name="测试7", number=row[1])
@@ -160,6 +165,18 @@ def test_api_push_with_region_token(client, superuser, reference_data):
         HTTP_AUTHORIZATION="Bearer wrong",
     )
     assert response.status_code == 401
+
+
+def test_an_api_error_answer_carries_its_code(client, superuser, reference_data):
+    _client, token = services.registry_api_client_create(actor=superuser, name="湖南就业平台", region_prefix="43")
+    rows = [dict(zip(HEADERS_ZH, person_row(1), strict=True))]
+    response = client.post(
+        "/api/v1/assistance/registry/import",
+        {"rows": rows, "region_prefix": "11"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 403 and response.json()["code"] == "import.outside_region"
 
 
 def test_cli_import_shows_summary(reference_data, tmp_path):

@@ -81,17 +81,19 @@ def test_status_values_are_checked(officer):
         ],
     )
     assert batch.status == "rejected" and RegistryPerson.objects.count() == 0
-    reasons = {r["row"]: " ".join(r["reasons"]) for r in batch.report["rows"]}
-    assert "contradicts" in reasons[2]
-    assert "登记状态" in reasons[3] and "待定" in reasons[3]
-    assert "就业形式" in reasons[4]
-    assert "required" in reasons[5]
-    assert reasons[6] == ""
+    codes = {r["row"]: r["codes"] for r in batch.report["rows"]}
+    assert codes == {
+        2: ["import.employment_status.contradicts"],
+        3: ["import.registration_status.unknown_value"],
+        4: ["import.work_form.unknown_value"],
+        5: ["import.registered_unemployed_since.required"],
+        6: [],
+    }
 
 
 def test_a_file_needs_one_status_column(officer):
     batch = _import(officer, [_row(1)])
-    assert batch.status == "rejected" and "就业状态" in batch.report["errors"][0]
+    assert batch.status == "rejected" and batch.report["error_codes"] == ["import.columns_missing"]
 
 
 def test_occupation_category_defaults_to_worker_and_an_absent_column_keeps_it(officer):
@@ -101,14 +103,14 @@ def test_occupation_category_defaults_to_worker_and_an_absent_column_keeps_it(of
     batch = _import(officer, [_row(1, 就业状态="失业")])
     assert batch.status == "applied" and _person(1).occupation_category == "cadre"
     rejected = _import(officer, [_row(1, 就业状态="失业", 职业类别="农民")])
-    assert rejected.status == "rejected" and "人员身份" in rejected.report["rows"][0]["reasons"][0]
+    assert rejected.status == "rejected" and rejected.report["rows"][0]["codes"] == ["import.occupation_category.unknown_value"]
 
 
 def test_graduation_date(officer):
     _import(officer, [_row(1, 就业状态="失业", 毕业日期="2024-07-01")])
     assert _person(1).graduation_date == datetime.date(2024, 7, 1)
     future = _import(officer, [_row(1, 就业状态="失业", 毕业日期="2026-07-01")])
-    assert future.status == "rejected" and "future" in future.report["rows"][0]["reasons"][0]
+    assert future.status == "rejected" and future.report["rows"][0]["codes"] == ["import.graduation_date.in_future"]
 
 
 @pytest.mark.postgres

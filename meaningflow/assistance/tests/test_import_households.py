@@ -4,6 +4,7 @@ current file (item 14); household numbers namespaced by county (item 16)."""
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from meaningflow.assistance import discovery, services
 from meaningflow.assistance.models import Household, Recognition, RegistryPerson
@@ -93,8 +94,6 @@ def test_household_numbers_are_per_county(officer):
 
 
 def test_the_database_refuses_a_second_household_with_the_same_county_and_number(officer):
-    from django.db import IntegrityError, transaction
-
     Household.objects.create(code="0001", region_code="430102")
     Household.objects.create(code="0001", region_code="110101")
     with pytest.raises(IntegrityError), transaction.atomic():

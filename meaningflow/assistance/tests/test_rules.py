@@ -11,6 +11,7 @@ from openfisca_core.simulations import SimulationBuilder
 from openfisca_core.tools.test_runner import run_tests
 
 from meaningflow.assistance import policy
+from meaningflow.assistance.policy.variables._dates import full_years_between
 
 POLICY = Path(policy.__file__).resolve().parent
 YAML_DIRS = [POLICY / "tests", POLICY / "extensions" / "hunan" / "tests"]
@@ -203,8 +204,6 @@ def test_regional_parameters_say_they_are_demonstration_values():
 
 
 def test_vectorised_dates_match_python():
-    from meaningflow.assistance.policy.variables._dates import full_years_between
-
     births = numpy.array(["2000-02-29", "1990-12-31", "1985-06-01"], dtype="datetime64[D]")
     on = numpy.array(["2025-02-28", "2025-12-31", "2025-05-31"], dtype="datetime64[D]")
     assert full_years_between(births, on).tolist() == [24, 35, 39]

@@ -4,14 +4,19 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import TestCase
 from django.utils import translation
 
-from meaningflow.assistance import discovery, early_warnings, services
+from meaningflow.accounts.privacy import consent_set
+from meaningflow.accounts.services import identity_verify
+from meaningflow.assistance import discovery, early_warnings, selectors, services
 from meaningflow.assistance.models import PushItem, RegistryPerson, Warning
+from meaningflow.assistance.providers import ConsoleProvider
 from meaningflow.assistance.reasons import push_title
 from meaningflow.assistance.tests.helpers import csv_bytes, person_row
+from meaningflow.core.errors import error_codes
 from meaningflow.core.models import AuditEvent, Notification
 
 pytestmark = pytest.mark.django_db
@@ -79,10 +84,6 @@ def test_exports_are_audited_and_masked(client, registry, officer):
 
 
 def test_push_send_in_app_and_sms_and_response(client, registry, officer, make_user, settings):
-    from meaningflow.accounts.privacy import consent_set
-    from meaningflow.accounts.services import identity_verify
-    from meaningflow.assistance.providers import ConsoleProvider
-
     person = registry[0]
     user = make_user("registered", verified=False)
     identity_verify(user=user, document_type="cn_resident_id", legal_name="测试0", number=person.id_number)
@@ -148,8 +149,6 @@ def test_discovery_button_and_warnings_worklist(client, registry, officer):
 
 
 def test_case_file_timeline_and_stable_employment(client, registry, officer):
-    from meaningflow.assistance import selectors
-
     person = registry[0]
     services.case_event_record(
         actor=officer,
@@ -169,3 +168,20 @@ def test_case_file_timeline_and_stable_employment(client, registry, officer):
     with translation.override("zh-hans"):
         labels = {item["kind"]: str(item["kind_label"]) for item in selectors.timeline(person=person)}
         assert labels["employed"] == "开始就业"
+
+
+def test_service_errors_carry_codes(registry, officer, officer_beijing):
+    person = registry[0]
+    with pytest.raises(PermissionDenied) as denied:
+        services.person_reveal(actor=officer_beijing, person=person, reason="a good reason")
+    assert error_codes(denied.value) == ["registry_person.outside_region"]
+    with pytest.raises(ValidationError) as invalid:
+        services.person_reveal(actor=officer, person=person, reason="why")
+    assert error_codes(invalid.value) == ["reveal.reason_too_short"]
+    with pytest.raises(ValidationError) as invalid:
+        services.plan_set(actor=officer, person=person, goals=" ")
+    assert error_codes(invalid.value) == ["plan.goals_blank"]
+    push = PushItem.objects.filter(person=person).first()
+    with pytest.raises(ValidationError) as invalid:
+        services.push_send(actor=officer, push=push, channels=())
+    assert error_codes(invalid.value) == ["push.no_channel"]

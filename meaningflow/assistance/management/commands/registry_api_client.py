@@ -1,6 +1,6 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from meaningflow.accounts.models import User
 from meaningflow.assistance.services import registry_api_client_create
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--admin", required=True, help="username of the superuser creating it")
 
     def handle(self, *args, **options):
-        admin = User.objects.filter(username=options["admin"], is_superuser=True).first()
+        admin = get_user_model().objects.filter(username=options["admin"], is_superuser=True).first()
         if admin is None:
             raise CommandError("--admin must name a superuser")
         client, token = registry_api_client_create(actor=admin, name=options["name"], region_prefix=options["region"])
