@@ -123,9 +123,10 @@ def _need_complete(*, need: Need, now: datetime | None = None) -> bool:
     completion = need_completion(outcomes=[outcome for _status, outcome in holders])
     need.completion, need.completed_at = completion, now
     fields = ["completion", "completed_at", "updated_at"]
-    if completion != Need.Completion.NONE and need.created_by_id:
+    organiser = need.created_by
+    if completion != Need.Completion.NONE and organiser is not None:
         contribution = ledger_services.contribution_record(
-            beneficiary=need.created_by,
+            beneficiary=organiser,
             kind="project",
             inputs={
                 "project_type": _project_type(need),
