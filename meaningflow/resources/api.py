@@ -262,9 +262,7 @@ def booking_get(request, pk: Id):
 @router.post("/bookings/{int:pk}/checkin", response=BookingOut)
 def booking_checkin(request, pk: Id, payload: CheckInIn):
     booking = _get_booking_for_user(request, pk)
-    services.checkin_record(
-        booking=booking, actor=_user(request), as_agreed=payload.as_agreed, note=payload.note
-    )
+    services.checkin_record(booking=booking, actor=_user(request), as_agreed=payload.as_agreed, note=payload.note)
     return _booking_answer(request, pk)
 
 
@@ -292,7 +290,9 @@ def resource_get(request, pk: Id):
 
 
 @router.get("/{int:pk}/availability", response=ResourceAvailabilityOut, auth=None)
-def resource_availability(request, pk: Id, start: str = Query(..., max_length=40), end: str = Query(..., max_length=40)):
+def resource_availability(
+    request, pk: Id, start: str = Query(..., max_length=40), end: str = Query(..., max_length=40)
+):
     """Is a unit free for this period, and what would it cost now?"""
     resource = selectors.resource_get(pk)
     if resource is None or resource.status != Resource.Status.ACTIVE:
@@ -309,12 +309,8 @@ def resource_availability(request, pk: Id, start: str = Query(..., max_length=40
         blocked_until=period.ends_at + timedelta(minutes=resource.preparation_minutes),
     ).count()
     params = rules.rules_in_force()
-    _index, level = selectors.demand_index_of(
-        region_key=resource.region_key, now=timezone.now(), params=params
-    )
-    cv = (
-        pricing.cv_cost(resource, slots=period.slots, demand=level) if resource.accepts_cv else None
-    )
+    _index, level = selectors.demand_index_of(region_key=resource.region_key, now=timezone.now(), params=params)
+    cv = pricing.cv_cost(resource, slots=period.slots, demand=level) if resource.accepts_cv else None
     return {
         "available": free > 0 and not reason,
         "free_units": free,

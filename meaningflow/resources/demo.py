@@ -5,17 +5,19 @@ in the past are reached by injecting ``now``. Deterministic (seeded)."""
 import random
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from meaningflow.accounts import selectors as accounts_selectors
-from meaningflow.accounts.models import Organisation, User
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.ledger import services as ledger
-from meaningflow.places.models import City, Division
+from meaningflow.places import selectors as places_selectors
 from meaningflow.resources import services
 from meaningflow.resources.models import Booking, Resource
 from meaningflow.resources.reference import reference_ensure
+
+User = get_user_model()
 
 # place key → (division code or geonameid, Chinese name, English name, currency)
 PLACES = {
@@ -110,22 +112,24 @@ PER_PLACE = 15
 def _place(key):
     ref = PLACES[key][0]
     if isinstance(ref, str):
-        return {"division": Division.objects.get(code=ref)}, Division.objects.get(code=ref)
-    city = City.objects.get(geonameid=ref)
+        division = places_selectors.division_get(ref)
+        return {"division": division}, division
+    city = places_selectors.city_by_geonameid(ref)
     return {"city": city}, city
 
 
 def _organisations_by_place() -> dict:
     found = {}
-    for org in Organisation.objects.select_related("division", "city"):
+    # accounts' Organisation.Type values of the public bodies that list resources here
+    for org in accounts_selectors.organisations_of_types(types=["government_agency", "community"]):
         code = org.division.code if org.division_id else (org.city.geonameid if org.city_id else None)
         for key, (ref, *_rest) in PLACES.items():
-            if ref == code and org.type in (Organisation.Type.GOVERNMENT_AGENCY, Organisation.Type.COMMUNITY):
+            if ref == code:
                 found.setdefault(key, []).append(org)
     return found
 
 
-def _people_by_place(people: list[User]) -> dict:
+def _people_by_place(people: list) -> dict:
     by_place: dict = {}
     for user in people:
         profile = accounts_selectors.profile_of(user=user)
@@ -244,7 +248,7 @@ def load(stdout) -> dict[str, int]:
     return {"resources": len(resources), "public": sum(r.is_public for r in resources), "bookings": bookings}
 
 
-def _bookings(rng, resources: list[Resource], people: list[User], stdout) -> int:
+def _bookings(rng, resources: list[Resource], people: list, stdout) -> int:
     """A few bookings in every state, on nightly and daily resources (dates from today)."""
     today = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
     candidates = [r for r in resources if r.slot != "hourly" and r.payment != "money" and r.lead_time_hours == 0]

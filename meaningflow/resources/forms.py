@@ -6,14 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from meaningflow.core.validators import EVENT, MAX_AMOUNT, date_validator
 from meaningflow.places import selectors as places_selectors
-from meaningflow.places.models import Division
 from meaningflow.resources.models import CancellationPolicy, Facility, Resource
 from meaningflow.resources.services.listing import NUMBER_BOUNDS
 
 
 class ResourceForm(forms.ModelForm):
     division = forms.ModelChoiceField(
-        queryset=Division.objects.filter(level=Division.Level.PREFECTURE).order_by("code"),
+        queryset=places_selectors.prefecture_choices(),
         required=False,
         label=_("Region in China"),
         help_text=_("Choose this or a city abroad."),
@@ -39,9 +38,7 @@ class ResourceForm(forms.ModelForm):
         help_text=_("For example 3 for three beds in one room."),
     )
     latitude = forms.FloatField(required=False, label=_("Latitude"), min_value=-90, max_value=90)
-    longitude = forms.FloatField(
-        required=False, label=_("Longitude"), min_value=-180, max_value=180
-    )
+    longitude = forms.FloatField(required=False, label=_("Longitude"), min_value=-180, max_value=180)
 
     class Meta:
         model = Resource
@@ -101,7 +98,10 @@ class ResourceForm(forms.ModelForm):
         if name:
             found = places_selectors.city_search(name, limit=1)
             if not found:
-                self.add_error("city_name", _("No city of that name is known."))
+                self.add_error(
+                    "city_name",
+                    forms.ValidationError(_("No city of that name is known."), code="resource.city_unknown"),
+                )
             else:
                 data["city"] = found[0]
         return data
@@ -122,9 +122,7 @@ class ResourceForm(forms.ModelForm):
 
 
 class BookingForm(forms.Form):
-    start = forms.CharField(
-        label=_("From"), help_text=_("Check-in date, or date and time for hourly bookings.")
-    )
+    start = forms.CharField(label=_("From"), help_text=_("Check-in date, or date and time for hourly bookings."))
     end = forms.CharField(label=_("Until"), help_text=_("Check-out date, last day, or end time."))
     people = forms.IntegerField(min_value=1, max_value=100, initial=1, label=_("People"))
     message = forms.CharField(
@@ -140,12 +138,8 @@ class BookingForm(forms.Form):
             self.fields["start"].widget = forms.DateInput(attrs={"type": "date"})
             self.fields["end"].widget = forms.DateInput(attrs={"type": "date"})
         elif resource is not None:
-            self.fields["start"].widget = forms.DateTimeInput(
-                attrs={"type": "datetime-local", "step": 3600}
-            )
-            self.fields["end"].widget = forms.DateTimeInput(
-                attrs={"type": "datetime-local", "step": 3600}
-            )
+            self.fields["start"].widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 3600})
+            self.fields["end"].widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 3600})
 
 
 class PhotoForm(forms.Form):
@@ -203,9 +197,7 @@ class SearchForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[date_validator(EVENT)],
     )
-    price_max = forms.DecimalField(
-        required=False, min_value=0, max_value=MAX_AMOUNT, label=_("Highest money price")
-    )
+    price_max = forms.DecimalField(required=False, min_value=0, max_value=MAX_AMOUNT, label=_("Highest money price"))
     cv_max = forms.IntegerField(
         required=False, min_value=0, max_value=MAX_AMOUNT, label=_("Highest CV per night, day or hour")
     )
@@ -221,21 +213,23 @@ class SearchForm(forms.Form):
     def clean(self):
         data = super().clean()
         if bool(data.get("date_from")) != bool(data.get("date_to")):
-            raise forms.ValidationError(_("Give both dates, or neither."))
+            raise forms.ValidationError(_("Give both dates, or neither."), code="search.dates_incomplete")
         if data.get("date_from") and data.get("date_to") and data["date_to"] <= data["date_from"]:
-            raise forms.ValidationError(_("The end date must be after the start date."))
+            raise forms.ValidationError(_("The end date must be after the start date."), code="search.dates_reversed")
         region = (data.get("region") or "").strip()
         if region and not region.isdigit() and not region.startswith("geo:"):
             found = places_selectors.city_search(region, limit=1)
             if found:
                 region = f"geo:{found[0].geonameid}"
             else:
-                division = (
-                    Division.objects.filter(name_en__iexact=region).first()
-                    or Division.objects.filter(name_zh__startswith=region).first()
-                )
+                division = places_selectors.division_by_name(region)
                 if division is None:
-                    self.add_error("region", _("No region or city of that name is known."))
+                    self.add_error(
+                        "region",
+                        forms.ValidationError(
+                            _("No region or city of that name is known."), code="search.region_unknown"
+                        ),
+                    )
                 region = division.code.rstrip("0") if division else ""
         data["region"] = region
         return data

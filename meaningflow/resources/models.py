@@ -61,11 +61,7 @@ class CancellationPolicy(models.Model):
 
     class Meta:
         ordering = ["code", "-effective_from"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["code", "effective_from"], name="resources_policy_dated"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["code", "effective_from"], name="resources_policy_dated")]
         verbose_name = _("cancellation policy")
         verbose_name_plural = _("cancellation policies")
 
@@ -170,20 +166,12 @@ class Resource(models.Model):
     # The GB/T 2260 code (China) or "geo:<geonameid>" (abroad): the demand-index region.
     region_key = models.CharField(max_length=20, db_index=True, editable=False)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    latitude = models.FloatField(
-        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
-    )
-    longitude = models.FloatField(
-        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
-    )
+    latitude = models.FloatField(_("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(_("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)])
     capacity = models.PositiveSmallIntegerField(_("capacity (people)"), default=1)
     facilities = models.ManyToManyField(Facility, blank=True, verbose_name=_("facilities"))
-    payment = models.CharField(
-        _("payment"), max_length=10, choices=Payment.choices, default=Payment.CV
-    )
-    price_amount = models.DecimalField(
-        _("price per slot"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    payment = models.CharField(_("payment"), max_length=10, choices=Payment.choices, default=Payment.CV)
+    price_amount = models.DecimalField(_("price per slot"), max_digits=12, decimal_places=2, null=True, blank=True)
     price_currency = models.CharField(_("currency"), max_length=3, blank=True)
     # CV per slot at normal demand, from the ledger's consumption formula when listed
     # (denormalised so that list filters and sorting are one indexed column).
@@ -192,9 +180,7 @@ class Resource(models.Model):
     min_slots = models.PositiveSmallIntegerField(_("minimum duration (slots)"), default=1)
     max_slots = models.PositiveSmallIntegerField(_("maximum duration (slots)"), default=30)
     lead_time_hours = models.PositiveSmallIntegerField(_("lead time (hours)"), default=0)
-    preparation_minutes = models.PositiveIntegerField(
-        _("preparation time between bookings (minutes)"), default=0
-    )
+    preparation_minutes = models.PositiveIntegerField(_("preparation time between bookings (minutes)"), default=0)
     check_in_time = models.TimeField(_("check-in from"), default="14:00")
     check_out_time = models.TimeField(_("check-out by"), default="11:00")
     booking_mode = models.CharField(
@@ -218,9 +204,7 @@ class Resource(models.Model):
         _("agreed hours of help per day"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     exchange_provides = models.CharField(_("what is provided"), max_length=300, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # SW-8: when the owner was last told the resource stood idle (the prompt job).
     idle_prompted_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -303,9 +287,7 @@ class BlockedPeriod(models.Model):
     """A period the owner closed (the whole resource, or one unit)."""
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="blocks")
-    unit = models.ForeignKey(
-        ResourceUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="blocks"
-    )
+    unit = models.ForeignKey(ResourceUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="blocks")
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -314,9 +296,7 @@ class BlockedPeriod(models.Model):
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["resource", "starts_at"], name="resources_block_when")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="resources_block_order"
-            )
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="resources_block_order")
         ]
         verbose_name = _("blocked period")
         verbose_name_plural = _("blocked periods")
@@ -374,9 +354,7 @@ class Booking(models.Model):
 
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
     unit = models.ForeignKey(ResourceUnit, on_delete=models.PROTECT, related_name="bookings")
-    guest = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resource_bookings"
-    )
+    guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resource_bookings")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -389,17 +367,13 @@ class Booking(models.Model):
     cv_amount = models.PositiveIntegerField(_("CV"), default=0)
     cv_hold_id = models.BigIntegerField(null=True, blank=True, editable=False)
     cv_consumed = models.PositiveIntegerField(default=0)
-    money_amount = models.DecimalField(
-        _("money"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    money_amount = models.DecimalField(_("money"), max_digits=12, decimal_places=2, null=True, blank=True)
     money_currency = models.CharField(max_length=3, blank=True)
     demand_index = models.DecimalField(max_digits=4, decimal_places=2, default=1)
     demand_level = models.CharField(max_length=20, default="normal")
     pricing = models.JSONField(default=dict, blank=True)
     is_exchange = models.BooleanField(default=False)
-    exchange_hours_per_day = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
-    )
+    exchange_hours_per_day = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     exchange_provides = models.CharField(max_length=300, blank=True)
     respond_by = models.DateTimeField(null=True, blank=True)
     problem_reported_at = models.DateTimeField(null=True, blank=True)
@@ -426,8 +400,7 @@ class Booking(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at"))
-                & Q(blocked_until__gte=models.F("ends_at")),
+                condition=Q(ends_at__gt=models.F("starts_at")) & Q(blocked_until__gte=models.F("ends_at")),
                 name="resources_bk_order",
             ),
             models.CheckConstraint(
@@ -519,9 +492,7 @@ class PaymentDue(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0)
-                & Q(refund_amount__gte=0)
-                & Q(refund_amount__lte=models.F("amount")),
+                condition=Q(amount__gt=0) & Q(refund_amount__gte=0) & Q(refund_amount__lte=models.F("amount")),
                 name="resources_payment_amounts",
             )
         ]
@@ -545,9 +516,7 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["booking", "role"], name="resources_checkin_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["booking", "role"], name="resources_checkin_once")]
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.role}: {self.as_agreed}"
@@ -557,9 +526,7 @@ class SafeguardCase(models.Model):
     """A stay ended early by the safeguard path; flagged to moderators (BX-14)."""
 
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="safeguard")
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("what went wrong"), max_length=1000)
     used_slots = models.PositiveIntegerField()
     refunded_cv = models.PositiveIntegerField(default=0)
@@ -573,13 +540,9 @@ class SafeguardCase(models.Model):
 class NoShow(models.Model):
     """A guest did not come (reported by the owner). TR-4 counts these."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resource_no_shows"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resource_no_shows")
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="no_show")
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
     class Meta:

@@ -25,9 +25,7 @@ def region_slug(resource) -> str:
 
 def _duration(document: dict, table: str, resource, slots, params: dict) -> Decimal:
     entry = document[table]["base_cost" if table == "consumption" else "base_value"][resource.type]
-    return rules.duration_in(
-        entry["per"], slot=resource.slot, slots=slots, hours_per_day=params["hours_per_day"]
-    )
+    return rules.duration_in(entry["per"], slot=resource.slot, slots=slots, hours_per_day=params["hours_per_day"])
 
 
 def cv_cost(resource, *, slots: int, demand: str = "normal", on: date | None = None):

@@ -31,9 +31,7 @@ def reference_ensure() -> None:
     """Create missing facilities, policy versions and the first rule set. Idempotent."""
     if Facility.objects.count() < len(FACILITIES):
         for position, (code, zh, en) in enumerate(FACILITIES):
-            Facility.objects.get_or_create(
-                code=code, defaults={"name_zh": zh, "name_en": en, "position": position}
-            )
+            Facility.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en, "position": position})
     for code, policy_rules, zh, en in rules.POLICY_SEED:
         CancellationPolicy.objects.get_or_create(
             code=code,

@@ -183,11 +183,7 @@ def rules_in_force(*, on: date | None = None) -> dict:
 def policy_in_force(code: str, *, on: date | None = None):
     """The version of cancellation policy ``code`` in force on ``on`` (today by default)."""
     on = on or timezone.localdate()
-    found = (
-        CancellationPolicy.objects.filter(code=code, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
+    found = CancellationPolicy.objects.filter(code=code, effective_from__lte=on).order_by("-effective_from").first()
     if found is None:  # a database without the seed (should not happen after migrate)
         rules = next(r for c, r, _zh, _en in POLICY_SEED if c == code)
         found, _created = CancellationPolicy.objects.get_or_create(

@@ -97,9 +97,7 @@ def _free_in(starts_at: datetime, ends_at: datetime) -> Q:
         starts_at__lt=ends_at,
         blocked_until__gt=starts_at,
     )
-    unit_block = BlockedPeriod.objects.filter(
-        unit=OuterRef("pk"), starts_at__lt=ends_at, ends_at__gt=starts_at
-    )
+    unit_block = BlockedPeriod.objects.filter(unit=OuterRef("pk"), starts_at__lt=ends_at, ends_at__gt=starts_at)
     unit_free = (
         ResourceUnit.objects.filter(resource=OuterRef("pk"), active=True)
         .exclude(Exists(busy))
@@ -144,15 +142,11 @@ def resource_search(filters: SearchFilters, *, now: datetime | None = None) -> Q
         qs = qs.filter(facilities__code=code)
     if filters.q:
         qs = qs.filter(
-            Q(title_zh__icontains=filters.q)
-            | Q(title_en__icontains=filters.q)
-            | Q(description__icontains=filters.q)
+            Q(title_zh__icontains=filters.q) | Q(title_en__icontains=filters.q) | Q(description__icontains=filters.q)
         )
     if filters.date_from and filters.date_to:
         now = now or timezone.now()
-        starts_at, ends_at = search_window(
-            filters.date_from, filters.date_to, search_timezone(filters.region)
-        )
+        starts_at, ends_at = search_window(filters.date_from, filters.date_to, search_timezone(filters.region))
         nights = (ends_at - starts_at).days
         hours_ahead = max(0, int((starts_at - now).total_seconds() // 3600))
         qs = qs.filter(
@@ -219,9 +213,7 @@ def active_bookings_count(*, user: AbstractBaseUser, now: datetime) -> int:
 
 
 def no_shows_recent(*, user: AbstractBaseUser, now: datetime, months: int) -> int:
-    return NoShow.objects.filter(
-        user_id=user.pk, created_at__gte=now - timedelta(days=30 * months)
-    ).count()
+    return NoShow.objects.filter(user_id=user.pk, created_at__gte=now - timedelta(days=30 * months)).count()
 
 
 def _active_units(region_key: str) -> int:
@@ -368,14 +360,12 @@ def resource_utilisation(*, region_prefix: str, start: datetime, end: datetime) 
         .order_by("region_key", "pk")
     )
     intervals: dict[int, list[tuple[datetime, datetime]]] = {}
-    for resource_id, starts_at, ends_at in (
-        Booking.objects.filter(
-            resource__in=Resource.objects.filter(listed).values("pk"),  # a subquery, not a list of ids
-            status__in=UTILISING_STATUSES,
-            starts_at__lt=end,
-            ends_at__gt=start,
-        ).values_list("resource_id", "starts_at", "ends_at")
-    ):
+    for resource_id, starts_at, ends_at in Booking.objects.filter(
+        resource__in=Resource.objects.filter(listed).values("pk"),  # a subquery, not a list of ids
+        status__in=UTILISING_STATUSES,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    ).values_list("resource_id", "starts_at", "ends_at"):
         intervals.setdefault(resource_id, []).append((starts_at, ends_at))
     found = []
     for resource in resources:

@@ -38,19 +38,13 @@ def _get_resource(pk: int, *, user=None, manage: bool = False) -> Resource:
         raise Http404
     if manage and not selectors.can_manage_resource(user=user, resource=resource):
         raise Forbidden(_("You cannot change this resource."), code="resource.not_manager")
-    if resource.status != Resource.Status.ACTIVE and not selectors.can_manage_resource(
-        user=user, resource=resource
-    ):
+    if resource.status != Resource.Status.ACTIVE and not selectors.can_manage_resource(user=user, resource=resource):
         raise Http404
     return resource
 
 
 def _get_booking_for_user(request, pk: int) -> Booking:
-    booking = (
-        Booking.objects.select_related("resource__owner", "unit", "guest", "policy")
-        .filter(pk=pk)
-        .first()
-    )
+    booking = Booking.objects.select_related("resource__owner", "unit", "guest", "policy").filter(pk=pk).first()
     if booking is None or not selectors.booking_can_view(user=request.user, booking=booking):
         raise Http404
     return booking
@@ -102,9 +96,7 @@ def resource_map_json(request):
     """The markers of the map: the same search as the list, as JSON (at most 2 000)."""
     form = SearchForm(request.GET or None)
     if request.GET and not form.is_valid():
-        return JsonResponse(
-            {"detail": _("The filters are not valid."), "errors": form.errors}, status=400
-        )
+        return JsonResponse({"detail": _("The filters are not valid."), "errors": form.errors}, status=400)
     filters = filters_from(form) if request.GET else selectors.SearchFilters()
     rows = selectors.resource_search(filters).order_by("-id")[:2000]
     return JsonResponse(
@@ -144,20 +136,15 @@ def resource_detail(request, pk: int):
             "busy": busy,
             "blocks": resource.blocks.filter(ends_at__gte=now)[:20],
             "can_manage": selectors.can_manage_resource(user=request.user, resource=resource),
-            "can_book": request.user.is_authenticated
-            and ledger_selectors.can_use_resources(request.user),
-            "available_cv": ledger_selectors.available_balance_of(request.user)
-            if request.user.is_authenticated
-            else 0,
+            "can_book": request.user.is_authenticated and ledger_selectors.can_use_resources(request.user),
+            "available_cv": ledger_selectors.available_balance_of(request.user) if request.user.is_authenticated else 0,
         },
     )
 
 
 def resource_calendar(request, pk: int):
     resource = _get_resource(pk, user=request.user)
-    response = HttpResponse(
-        calendar.resource_ical(resource), content_type="text/calendar; charset=utf-8"
-    )
+    response = HttpResponse(calendar.resource_ical(resource), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="resource-{resource.pk}.ics"'
     return response
 

@@ -106,9 +106,7 @@ ACTION_LABELS = {
 }
 
 
-def _apply(
-    booking: Booking, action: str, *, actor: Actor, role: str, now: datetime, reason: str = ""
-) -> Booking:
+def _apply(booking: Booking, action: str, *, actor: Actor, role: str, now: datetime, reason: str = "") -> Booking:
     """Apply one transition to a locked booking, or refuse it (ValidationError when the
     state does not allow it, PermissionDenied when ``role`` may not take it)."""
     transactions.require_transaction()
@@ -140,9 +138,7 @@ def _apply(
     return booking
 
 
-def _history(
-    booking: Booking, action: str, previous: str, *, actor: Actor, now: datetime, reason: str = ""
-) -> None:
+def _history(booking: Booking, action: str, previous: str, *, actor: Actor, now: datetime, reason: str = "") -> None:
     BookingTransition.objects.create(
         booking=booking,
         action=action,
@@ -279,14 +275,8 @@ def booking_create(
         _guest_lock(guest)
         _quota_check(guest=guest, now=now, params=params)
         unit = _free_unit(resource, period, blocked_until)
-        index, level = selectors.demand_index_of(
-            region_key=resource.region_key, now=now, params=params
-        )
-        cv = (
-            pricing.cv_cost(resource, slots=period.slots, demand=level)
-            if resource.accepts_cv
-            else None
-        )
+        index, level = selectors.demand_index_of(region_key=resource.region_key, now=now, params=params)
+        cv = pricing.cv_cost(resource, slots=period.slots, demand=level) if resource.accepts_cv else None
         money = pricing.money_cost(resource, slots=period.slots)
         booking = Booking(
             resource=resource,
@@ -309,9 +299,7 @@ def booking_create(
             is_exchange=resource.is_exchange,
             exchange_hours_per_day=resource.exchange_hours_per_day,
             exchange_provides=resource.exchange_provides,
-            respond_by=None
-            if instant
-            else rules.deadline(now, params["response_hours"], not_after=period.starts_at),
+            respond_by=None if instant else rules.deadline(now, params["response_hours"], not_after=period.starts_at),
             decided_at=now if instant else None,
             created_at=now,
         )
@@ -342,9 +330,7 @@ def booking_create(
             if instant
             else _("Booking request for “%(r)s” from %(s)s: please answer.")
         ) % {"r": resource.title, "s": timezone.localtime(period.starts_at).date()}
-        notify(
-            booking, recipients=owners_of(resource), kind="booking.new", title=title, body=message
-        )
+        notify(booking, recipients=owners_of(resource), kind="booking.new", title=title, body=message)
     return booking
 
 
@@ -455,9 +441,7 @@ def booking_cancel(
         if booking.status == S.REQUESTED or role == OWNER:
             percent = 100
         else:
-            percent = rules.refund_percent(
-                booking.policy.rules, starts_at=booking.starts_at, cancelled_at=now
-            )
+            percent = rules.refund_percent(booking.policy.rules, starts_at=booking.starts_at, cancelled_at=now)
         _apply(booking, "cancel", actor=actor, role=role, now=now, reason=reason)
         booking.refund_percent = percent
         booking.save(update_fields=["refund_percent"])
@@ -501,9 +485,7 @@ def booking_report_no_show(*, booking: Booking, actor: AbstractBaseUser, now: da
             )
         _apply(booking, "no_show", actor=actor, role=role_of(user=actor, booking=booking), now=now)
         _settle_cv(booking, consume=booking.cv_amount, actor=actor)
-        NoShow.objects.create(
-            user=booking.guest, booking=booking, reported_by_id=actor.pk, created_at=now
-        )
+        NoShow.objects.create(user=booking.guest, booking=booking, reported_by_id=actor.pk, created_at=now)
     return booking
 
 
@@ -546,7 +528,9 @@ def booking_report_problem(
 
 
 @transactions.entry_point
-def booking_complete(*, booking: Booking, actor: AbstractBaseUser | None = None, now: datetime | None = None) -> Booking:
+def booking_complete(
+    *, booking: Booking, actor: AbstractBaseUser | None = None, now: datetime | None = None
+) -> Booking:
     """The stay is over (job, ``autocomplete_hours`` after the end, or a moderator after a
     problem): the held CV is consumed, the review window opens (SW-6) and the host's
     credit waits for the guest's review (``contribution_credit``)."""
@@ -563,9 +547,7 @@ def booking_complete(*, booking: Booking, actor: AbstractBaseUser | None = None,
         _apply(booking, "complete", actor=actor, role=role, now=now)
         _settle_cv(booking, consume=booking.cv_amount, actor=actor)
         booking.used_slots = booking.slots
-        booking.credit_status = (
-            Booking.Credit.NONE if booking.resource.is_public else Booking.Credit.PENDING
-        )
+        booking.credit_status = Booking.Credit.NONE if booking.resource.is_public else Booking.Credit.PENDING
         booking.save(update_fields=["used_slots", "credit_status"])
         _reviews_open(booking)
     return booking
@@ -611,15 +593,11 @@ def booking_end_early(
         )
         consume = rules.share(booking.cv_amount, used, booking.slots)
         if booking.money_amount:  # the payment row before the ledger: the lock order
-            payment_refund_record(
-                booking, refund=booking.money_amount * (booking.slots - used) / booking.slots
-            )
+            payment_refund_record(booking, refund=booking.money_amount * (booking.slots - used) / booking.slots)
         _settle_cv(booking, consume=consume, actor=actor)
         booking.used_slots = used
         booking.credit_status = (
-            Booking.Credit.PENDING
-            if used and not booking.resource.is_public
-            else Booking.Credit.NONE
+            Booking.Credit.PENDING if used and not booking.resource.is_public else Booking.Credit.NONE
         )
         booking.save(update_fields=["used_slots", "credit_status"])
         SafeguardCase.objects.create(
@@ -653,9 +631,7 @@ def checkin_record(
         if role not in (GUEST, OWNER):
             raise Forbidden(_("Only the guest and the host answer the check-in."), code="checkin.not_party")
         if not booking.is_exchange or booking.status != S.IN_USE:
-            raise ValidationError(
-                _("Check-ins are for exchange stays that are under way."), code="checkin.not_open"
-            )
+            raise ValidationError(_("Check-ins are for exchange stays that are under way."), code="checkin.not_open")
         try:
             with transaction.atomic():
                 checkin = CheckIn.objects.create(
@@ -702,9 +678,7 @@ def payment_confirm(*, booking: Booking, actor: AbstractBaseUser, now: datetime 
             raise ValidationError(_("Nothing is due in money for this booking."), code="payment.none_due")
         step = PAYMENT_STEPS.get(payment.status)
         if step is None:
-            raise ValidationError(
-                _("There is nothing to confirm for this payment."), code="payment.nothing_to_confirm"
-            )
+            raise ValidationError(_("There is nothing to confirm for this payment."), code="payment.nothing_to_confirm")
         payment.status, payment.confirmed_by_id, payment.confirmed_at = step, actor.pk, now
         payment.save()
         audit_log(
@@ -725,5 +699,3 @@ def payment_confirm(*, booking: Booking, actor: AbstractBaseUser, now: datetime 
             % {"id": booking.pk, "status": payment.get_status_display()},
         )
     return payment
-
-

@@ -68,9 +68,7 @@ def bookings_autocomplete(*, now: datetime | None = None, stream: TextIO | None 
     now = now or timezone.now()
     params = rules.rules_in_force(on=timezone.localdate(now))
     cutoff = now - timedelta(hours=params["autocomplete_hours"])
-    due = Booking.objects.filter(
-        status=S.IN_USE, ends_at__lte=cutoff, problem_reported_at__isnull=True
-    )
+    due = Booking.objects.filter(status=S.IN_USE, ends_at__lte=cutoff, problem_reported_at__isnull=True)
 
     def complete(*, booking: Booking, now: datetime) -> None:
         bookings.booking_complete(booking=booking, now=now)

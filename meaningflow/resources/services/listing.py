@@ -206,9 +206,7 @@ def resource_create(
         raise ValidationError(
             _("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))}, code="resource.field_unknown"
         )
-    _authorise_organisation(
-        user=owner, organisation=organisation, is_public=bool(fields.get("is_public"))
-    )
+    _authorise_organisation(user=owner, organisation=organisation, is_public=bool(fields.get("is_public")))
     resource = Resource(owner_id=owner.pk, organisation=organisation, type=type, **fields)
     _place(resource, division=division, city=city)
     _validate(resource)
@@ -251,9 +249,7 @@ def resource_update(
         resource = Resource.objects.select_for_update(no_key=True).get(pk=resource.pk)
         for name, value in fields.items():
             setattr(resource, name, value)
-        _authorise_organisation(
-            user=actor, organisation=resource.organisation, is_public=resource.is_public
-        )
+        _authorise_organisation(user=actor, organisation=resource.organisation, is_public=resource.is_public)
         if division is not None or city is not None:
             # None until _place fills in the place's own coordinates (saved only after that)
             resource.latitude = fields.get("latitude")  # type: ignore[assignment]
@@ -276,11 +272,10 @@ def resource_update(
 def _unit_names(units: int | list[str]) -> list[str]:
     if isinstance(units, int):
         if not 1 <= units <= 200:
-            raise ValidationError(_("A resource has between 1 and 200 bookable units."), code="resource.units_out_of_range")
-        return [
-            str(_("Unit %(n)s") % {"n": i + 1}) if units > 1 else str(_("Whole resource"))
-            for i in range(units)
-        ]
+            raise ValidationError(
+                _("A resource has between 1 and 200 bookable units."), code="resource.units_out_of_range"
+            )
+        return [str(_("Unit %(n)s") % {"n": i + 1}) if units > 1 else str(_("Whole resource")) for i in range(units)]
     names = [str(n).strip()[:80] for n in units if str(n).strip()]
     if not 1 <= len(names) <= 200:
         raise ValidationError(_("A resource has between 1 and 200 bookable units."), code="resource.units_out_of_range")
@@ -296,9 +291,7 @@ def units_set(*, resource: Resource, actor: AbstractBaseUser, names: list[str]) 
     names = _unit_names(names)
     with transactions.atomic():
         existing = list(
-            ResourceUnit.objects.select_for_update(no_key=True)
-            .filter(resource=resource)
-            .order_by("position", "pk")
+            ResourceUnit.objects.select_for_update(no_key=True).filter(resource=resource).order_by("position", "pk")
         )
         for i, name in enumerate(names):
             if i < len(existing):
@@ -384,8 +377,11 @@ def photo_add(*, resource: Resource, actor: AbstractBaseUser, upload: UploadedFi
     stem = get_random_string(16).lower()
     with transactions.atomic():
         photo = Photo(
-            resource=resource, alt_text=alt_text[:200], position=resource.photos.count(),
-            width=processed.width, height=processed.height,
+            resource=resource,
+            alt_text=alt_text[:200],
+            position=resource.photos.count(),
+            width=processed.width,
+            height=processed.height,
         )
         photo.image.save(f"{stem}.jpg", ContentFile(processed.image), save=False)
         photo.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(processed.thumbnail), save=False)
@@ -411,6 +407,4 @@ def photo_remove(*, photo: Photo, actor: AbstractBaseUser) -> None:
 
 
 def has_future_bookings(resource: Resource) -> bool:
-    return Booking.objects.filter(
-        resource=resource, status__in=Booking.BLOCKING, ends_at__gt=timezone.now()
-    ).exists()
+    return Booking.objects.filter(resource=resource, status__in=Booking.BLOCKING, ends_at__gt=timezone.now()).exists()

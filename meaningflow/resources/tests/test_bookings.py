@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from meaningflow.core.errors import error_codes
 from meaningflow.ledger import selectors as ledger_selectors
 from meaningflow.ledger.verify import ledger_verify
 from meaningflow.resources import services
@@ -72,8 +73,9 @@ def test_overlap_on_single_unit_is_refused(owner, guest, make_user):
     services.booking_create(resource=resource, guest=guest, start=days(10), end=days(13))
     other = make_user("other")
     mint(other, 1000)
-    with pytest.raises(ValidationError, match="Not available"):
+    with pytest.raises(ValidationError) as exc:
         services.booking_create(resource=resource, guest=other, start=days(12), end=days(14))
+    assert error_codes(exc.value) == ["booking.not_available"]
     # Turnover day is fine: check-out 11:00, check-in 14:00.
     services.booking_create(resource=resource, guest=other, start=days(13), end=days(14))
 

@@ -61,9 +61,12 @@ def test_owners_of_idle_resources_are_prompted_once_per_period(owner, guest):
     assert first == {"idle": 1, "prompted": 1}
     [notice] = Notification.objects.filter(recipient=owner, kind="resources.idle")
     assert notice.url == reverse("resources:manage", args=[idle.pk]) and "60" in notice.title
-    assert AuditEvent.objects.filter(
-        action="resources.resource.idle_prompted", subject=f"resources.resource:{idle.pk}"
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="resources.resource.idle_prompted", subject=f"resources.resource:{idle.pk}"
+        ).count()
+        == 1
+    )
     # Daily runs do not repeat the prompt within prompt_every_days (30) …
     assert services.idle_resources_prompt(now=timezone.now() + timedelta(days=29)) == {"idle": 1, "prompted": 0}
     # … and prompt again after it, while the resource is still idle.
