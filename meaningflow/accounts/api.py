@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -28,11 +28,12 @@ from meaningflow.accounts.schemas import (
     SkillDomainOut,
     SkillOut,
 )
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.idempotency import idempotent
 from meaningflow.core.pagination import Pagination
 from meaningflow.core.routers import ApiRouter
 from meaningflow.core.validators import Id
-from meaningflow.places.models import City, Division
+from meaningflow.places import selectors as places
 
 router = ApiRouter(tags=["accounts"])
 
@@ -73,9 +74,11 @@ def profile_get(request):
 def _division_or_error(code: str | None):
     if not code:
         return None
-    division = Division.objects.filter(code=code).first()
+    division = places.division_get(code)
     if division is None:
-        raise ValidationError({"home_division": [_("Unknown region code: %(code)s") % {"code": code}]})
+        raise ValidationError({"home_division": ValidationError(
+            _("Unknown region code: %(code)s") % {"code": code}, code="profile.unknown_division"
+        )})
     return division
 
 
@@ -83,15 +86,17 @@ def _division_or_error(code: str | None):
 def profile_put(request, payload: ProfileIn):
     home_city = None
     if payload.home_city_geonameid:
-        home_city = City.objects.filter(geonameid=payload.home_city_geonameid).first()
+        home_city = places.city_by_geonameid(payload.home_city_geonameid)
         if home_city is None:
-            raise ValidationError({"home_city": [_("Unknown city.")]})
-    regions = list(Division.objects.filter(code__in=payload.travel_region_codes))
+            raise ValidationError({"home_city": ValidationError(_("Unknown city."), code="profile.unknown_city")})
+    regions = list(places.divisions_by_code(payload.travel_region_codes).values())
     if len(regions) != len(set(payload.travel_region_codes)):
-        raise ValidationError({"travel_regions": [_("Unknown region code in travel regions.")]})
+        raise ValidationError({"travel_regions": ValidationError(
+            _("Unknown region code in travel regions."), code="profile.unknown_travel_region"
+        )})
     interests = list(Interest.objects.filter(code__in=payload.interests)) if payload.interests else []
     if len(interests) != len(set(payload.interests)):
-        raise ValidationError({"interests": [_("Unknown interest.")]})
+        raise ValidationError({"interests": ValidationError(_("Unknown interest."), code="profile.unknown_interest")})
     return services.profile_update(
         user=request.user, bio=payload.bio, home_division=_division_or_error(payload.home_division_code),
         home_city=home_city, travel_willingness=payload.travel_willingness, travel_regions=regions,
@@ -159,7 +164,7 @@ def organisation_detail(request, organisation_id: Id):
 def organisation_members(request, organisation_id: Id):
     organisation = get_object_or_404(Organisation, pk=organisation_id)
     if not selectors.user_is_active_member(user=request.user, organisation=organisation):
-        raise PermissionDenied(_("Only members can see the member list."))
+        raise Forbidden(_("Only members can see the member list."), code="organisation.not_member")
     return organisation.memberships.select_related("user")
 
 

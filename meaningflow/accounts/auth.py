@@ -2,14 +2,13 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from meaningflow.accounts.models import ApiToken
+from meaningflow.accounts.services import api_token_hash
 
 
 class ApiTokenAuth(HttpBearer):
     """Personal API tokens: ``Authorization: Bearer mfn_…``. Revoked tokens fail."""
 
     def authenticate(self, request, token: str):
-        from meaningflow.accounts.services import api_token_hash
-
         row = (
             ApiToken.objects.select_related("user")
             .filter(token_hash=api_token_hash(token), revoked_at__isnull=True, user__is_active=True)

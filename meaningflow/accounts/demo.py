@@ -18,7 +18,7 @@ from meaningflow.accounts.models import (
     StaffRole,
     User,
 )
-from meaningflow.places.models import City, Division
+from meaningflow.places import selectors as places
 
 DEMO_PASSWORD = "take-part-2026"  # noqa: S105 - published demo password
 
@@ -66,7 +66,7 @@ def cn_resident_id(region_code: str, birth: date, sequence: int) -> str:
 
 def _profile(rng: random.Random, user: User, *, division=None, city=None, languages: list[str]) -> None:
     interests = rng.sample(list(Interest.objects.all()), k=3)
-    provinces = list(Division.objects.filter(level=Division.Level.PROVINCE))
+    provinces = list(places.province_choices())
     services.profile_update(
         user=user, bio="", home_division=division, home_city=city,
         travel_willingness=rng.choice(["local", "province", "national", "international"]),
@@ -93,14 +93,14 @@ def load(stdout) -> dict[str, int]:
             birth = date(rng.randint(1956, 1990), rng.randint(1, 12), rng.randint(1, 28))
             services.identity_verify(user=user, document_type="cn_resident_id", legal_name=name,
                                      number=cn_resident_id(region, birth, 100 + index))
-            _profile(rng, user, division=Division.objects.get(code=home_code), languages=["zh"])
+            _profile(rng, user, division=places.division_get(home_code), languages=["zh"])
             people.append(user)
         for index, (username, name, geonameid, country) in enumerate(ABROAD_PEOPLE):
             user = services.user_register(username=username, email=f"{username}@demo.meaningflow.org",
                                           password=DEMO_PASSWORD, display_name=name, language="en")
             services.identity_verify(user=user, document_type="passport", legal_name=name,
                                      number=f"{country}{7_000_000 + index * 7919}", country=country)
-            _profile(rng, user, city=City.objects.get(geonameid=geonameid), languages=["en", "zh"])
+            _profile(rng, user, city=places.city_by_geonameid(geonameid), languages=["en", "zh"])
             people.append(user)
         # PR-1: the demo people agreed to be suggested to organisations; the first five in
         # China (on the Hunan registry of the assistance demo) also to be linked to it.
@@ -113,14 +113,14 @@ def load(stdout) -> dict[str, int]:
         username, name, home_code = NEWCOMER
         newcomer = services.user_register(username=username, email=f"{username}@demo.meaningflow.org",
                                           password=DEMO_PASSWORD, display_name=name, language="zh-hans")
-        _profile(rng, newcomer, division=Division.objects.get(code=home_code), languages=["zh"])
+        _profile(rng, newcomer, division=places.division_get(home_code), languages=["zh"])
         organisations = []
         for name, name_en, org_type, division_code, geonameid in ORGANISATIONS:
             creator = rng.choice(people)
             organisation = services.organisation_create(
                 creator=creator, name=name, name_en=name_en, type=org_type,
-                division=Division.objects.get(code=division_code) if division_code else None,
-                city=City.objects.get(geonameid=geonameid) if geonameid else None,
+                division=places.division_get(division_code) if division_code else None,
+                city=places.city_by_geonameid(geonameid) if geonameid else None,
                 description=f"{name} · {name_en}",
             )
             organisations.append(organisation)

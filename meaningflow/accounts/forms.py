@@ -1,5 +1,7 @@
 """Forms parse and present; the services decide. Errors surface as field errors."""
 
+import gettext
+
 import pycountry
 from django import forms
 from django.conf import settings
@@ -19,7 +21,7 @@ from meaningflow.accounts.models import (
     SkillLevel,
     TravelWillingness,
 )
-from meaningflow.places.models import City, Division
+from meaningflow.places import selectors as places
 
 
 class RegistrationForm(forms.Form):
@@ -41,7 +43,9 @@ class RegistrationForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", _("The two passwords differ."))
+            self.add_error(
+                "password2", forms.ValidationError(_("The two passwords differ."), code="user.passwords_differ")
+            )
         return data
 
 
@@ -52,8 +56,6 @@ def country_choices():
 
 
 def _pycountry_translator(locale: str):
-    import gettext
-
     try:
         catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
         return catalogue.gettext
@@ -86,12 +88,14 @@ class SettingsForm(forms.Form):
 class ProfileForm(forms.Form):
     bio = forms.CharField(label=_("About me"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False)
     home_division = forms.ModelChoiceField(
-        label=_("Home city in China"), required=False, queryset=Division.objects.none(),
+        label=_("Home city in China"), required=False, queryset=places.prefecture_choices().none(),
     )
-    home_city = forms.ModelChoiceField(label=_("Home city abroad"), required=False, queryset=City.objects.none())
+    home_city = forms.ModelChoiceField(
+        label=_("Home city abroad"), required=False, queryset=places.large_city_choices().none()
+    )
     travel_willingness = forms.ChoiceField(label=_("How far would you travel?"), choices=TravelWillingness.choices)
     travel_regions = forms.ModelMultipleChoiceField(
-        label=_("Provinces you would travel to"), required=False, queryset=Division.objects.none(),
+        label=_("Provinces you would travel to"), required=False, queryset=places.province_choices().none(),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     languages = forms.MultipleChoiceField(label=_("Languages you speak"), required=False,
@@ -104,9 +108,9 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         lang = get_language() or "zh-hans"
-        self.fields["home_division"].queryset = Division.objects.filter(level=Division.Level.PREFECTURE).order_by("code")
-        self.fields["home_city"].queryset = City.objects.filter(population__gte=500_000).order_by("country_code", "name_en")
-        self.fields["travel_regions"].queryset = Division.objects.filter(level=Division.Level.PROVINCE).order_by("code")
+        self.fields["home_division"].queryset = places.prefecture_choices()
+        self.fields["home_city"].queryset = places.large_city_choices()
+        self.fields["travel_regions"].queryset = places.province_choices()
         self.fields["languages"].choices = [(c, selectors.language_name(c, lang)) for c in selectors.language_codes()]
 
 
@@ -139,7 +143,9 @@ class AvailabilityForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
-            self.add_error("end_time", _("The window must end after it starts."))
+            self.add_error("end_time", forms.ValidationError(
+                _("The window must end after it starts."), code="availability.ends_before_start"
+            ))
         return data
 
 
@@ -156,8 +162,8 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["division"].queryset = Division.objects.order_by("code")
-        self.fields["city"].queryset = City.objects.filter(population__gte=500_000).order_by("country_code", "name_en")
+        self.fields["division"].queryset = places.division_choices()
+        self.fields["city"].queryset = places.large_city_choices()
 
 
 class MembershipRoleForm(forms.Form):

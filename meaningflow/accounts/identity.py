@@ -43,32 +43,39 @@ def region_code_ever_existed(code: str) -> bool:
     return len(parts) == 2 and "province" in parts[0][1] and "county" in parts[1][1]
 
 
+# The codes of the errors about the document number itself (shown beside that field).
+NUMBER_ERROR_CODES = frozenset({
+    "identity.bad_format", "identity.bad_check_digit", "identity.impossible_birth_date", "identity.unknown_region",
+    "identity.bad_passport_number",
+})
+
+
 def validate_cn_resident_id(raw: str, *, today: datetime.date | None = None) -> CnResidentId:
     number = normalise_cn_resident_id(raw)
     if not CN_ID_PATTERN.match(number):
         raise ValidationError(
             _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
-            code="format",
+            code="identity.bad_format",
         )
     if ric.calc_check_digit(number) != number[-1]:
         raise ValidationError(
             _("This resident ID number is not valid: its check digit does not match."),
-            code="checksum",
+            code="identity.bad_check_digit",
         )
     try:
         birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(
-            _("This resident ID number contains an impossible date of birth."), code="birth_date"
+            _("This resident ID number contains an impossible date of birth."), code="identity.impossible_birth_date"
         ) from None
     today = today or timezone.localdate()
     if birth_date > today or birth_date.year < OLDEST_PLAUSIBLE_BIRTH_YEAR:
         raise ValidationError(
-            _("This resident ID number contains an impossible date of birth."), code="birth_date"
+            _("This resident ID number contains an impossible date of birth."), code="identity.impossible_birth_date"
         )
     if not region_code_ever_existed(number[:6]):
         raise ValidationError(
-            _("This resident ID number starts with an unknown region code."), code="region"
+            _("This resident ID number starts with an unknown region code."), code="identity.unknown_region"
         )
     sex = "M" if int(number[16]) % 2 else "F"
     return CnResidentId(number=number, birth_date=birth_date, region_code=number[:6], sex=sex)
@@ -78,10 +85,10 @@ def validate_passport(raw_number: str, country: str) -> tuple[str, str]:
     """Return the normalised (number, alpha-2 country) or raise ValidationError."""
     country = (country or "").strip().upper()
     if pycountry.countries.get(alpha_2=country) is None:
-        raise ValidationError(_("Choose the country that issued the passport."), code="country")
+        raise ValidationError(_("Choose the country that issued the passport."), code="identity.unknown_country")
     number = re.sub(r"[\s-]", "", raw_number or "").upper()
     if not PASSPORT_PATTERN.match(number):
         raise ValidationError(
-            _("A passport number has 5 to 20 letters and digits."), code="passport_format"
+            _("A passport number has 5 to 20 letters and digits."), code="identity.bad_passport_number"
         )
     return number, country

@@ -1,30 +1,39 @@
 """Reads of the accounts app, including the permission checks other apps rely on."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 import pycountry
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from meaningflow.accounts.models import (
+    AvailabilityWindow,
     Consent,
     ConsentEvent,
     ConsentPurpose,
     ConsentText,
     DisclosureRule,
     Identity,
+    Intention,
+    Interest,
     Membership,
     Organisation,
     Profile,
     ProfileSkill,
     Skill,
     SkillDomain,
+    SkillLevel,
     StaffRole,
     User,
 )
@@ -60,7 +69,7 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValidationError({"phone": [_("Enter a valid mobile phone number.")]})
+        raise ValidationError({"phone": ValidationError(_("Enter a valid mobile phone number."), code="user.bad_phone")})
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -82,8 +91,6 @@ def skill_search(*, q: str = "", domain: str = "", limit: int = 50) -> QuerySet[
     if domain:
         skills = skills.filter(domain__code=domain)
     if q:
-        from django.db.models import Q
-
         skills = skills.filter(Q(name_zh__icontains=q) | Q(name_en__icontains=q) | Q(code__icontains=q))
     return skills[:limit]
 
@@ -100,8 +107,6 @@ def organisation_list(*, q: str = "", type: str = "") -> QuerySet[Organisation]:
     if type:
         organisations = organisations.filter(type=type)
     if q:
-        from django.db.models import Q
-
         organisations = organisations.filter(Q(name__icontains=q) | Q(name_en__icontains=q))
     return organisations
 
@@ -131,8 +136,8 @@ def organisation_managers(*, organisation: Organisation) -> list[User]:
     ]
 
 
-def is_moderator(*, user: User) -> bool:
-    if not user.is_authenticated:
+def is_moderator(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
     return user.is_superuser or StaffRole.objects.filter(
         user=user, role=StaffRole.Role.MODERATOR, active=True
@@ -167,12 +172,12 @@ def identity_verified(*, user: User) -> bool:
     return Identity.objects.filter(user=user).exists()
 
 
-def verified_users(*, ids) -> QuerySet[User]:
+def verified_users(*, ids: Iterable[int] | QuerySet[Any, Any]) -> QuerySet[User]:
     """The users among ``ids`` (ids or a subquery of ids) who have a verified identity."""
     return User.objects.filter(pk__in=ids, identity__isnull=False).order_by("pk")
 
 
-def identity_hashes(*, document_type: str = "cn_resident_id", user=None) -> dict[str, int]:
+def identity_hashes(*, document_type: str = "cn_resident_id", user: User | None = None) -> dict[str, int]:
     """The keyed hash → user id of every verified identity whose person agreed to share
     their platform record with employment-assistance officers (purpose
     ``government_sharing``, PR-1): the small side of a registry link. Only ``user``'s
@@ -195,17 +200,14 @@ def is_staff_member(*, user: User) -> bool:
     return user.is_superuser or StaffRole.objects.filter(user=user, active=True).exists()
 
 
-def two_factor_device(*, user: User):
+def two_factor_device(*, user: User) -> TOTPDevice | None:
     """The user's confirmed authenticator-app device, or None."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def backup_codes_left(*, user: User) -> int:
-    from django_otp.plugins.otp_static.models import StaticToken
-
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    left: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()  # django_otp is untyped
+    return left
 
 
 # --- Consents and disclosure (PR-1, DG-3) --------------------------------------------
@@ -230,7 +232,7 @@ def _renewal_floor(purpose: str, on: date | None = None) -> int:
     return floor or 0
 
 
-def consenting_users(*, purpose: str) -> QuerySet:
+def consenting_users(*, purpose: str) -> QuerySet[Consent, Any]:
     """Ids of the people whose agreement to ``purpose`` counts today (a subquery): nobody
     who never answered, withdrew, or agreed to a text that has since asked again."""
     return Consent.objects.filter(
@@ -311,7 +313,7 @@ CANDIDATE_HIDDEN = (
 )
 
 
-def candidate_profile(*, user: User) -> dict:
+def candidate_profile(*, user: User) -> dict[str, Any]:
     """The fields of a suggested person a poster may see (CANDIDATE_SHOWN), trust level
     aside (the ledger's; the needs app adds it)."""
     profile = profile_of(user=user)
@@ -334,7 +336,7 @@ def candidate_profile(*, user: User) -> dict:
 CANDIDATE_VIEWED = "needs.candidate.viewed"
 
 
-def profile_views_of(*, user: User, limit: int | None = None) -> list[dict]:
+def profile_views_of(*, user: User, limit: int | None = None) -> list[dict[str, Any]]:
     """Who opened ``user``'s profile as a suggested person: when, for which organisation
     and need (as they were named then), newest first."""
     events = core_selectors.audit_events_about(subjects=[f"accounts.user:{user.pk}"], actions=[CANDIDATE_VIEWED])
@@ -352,8 +354,6 @@ def profile_views_of(*, user: User, limit: int | None = None) -> list[dict]:
 
 
 # --- Reads the needs app makes: posting, explaining and matching -------------------------
-# (kept together as one block; its import joins the others at the top when this module is next tidied)
-from meaningflow.accounts.models import AvailabilityWindow, Intention, Interest, SkillLevel  # noqa: E402
 
 
 def active_organisations_of(*, user: User) -> QuerySet[Organisation]:
@@ -453,7 +453,7 @@ def profile_skill_rows(*, profile_ids: list[int]) -> list[tuple[int, int, int, i
 
 
 def suggestable_profiles(
-    *, excluding_users: QuerySet | list[int], outside: Organisation, domain_ids: list[int]
+    *, excluding_users: QuerySet[Any, Any] | list[int], outside: Organisation, domain_ids: list[int]
 ) -> QuerySet[Profile]:
     """Profiles of active people who agreed to be suggested (purpose ``matching``), are not
     among ``excluding_users`` (ids or an id subquery), not members of ``outside`` and, when
@@ -488,6 +488,7 @@ def organisations_of_types(*, types: list[str]) -> QuerySet[Organisation]:
 def skill_get(*, skill_id: int) -> Skill | None:
     """The taxonomy skill ``skill_id`` (its difficulty weighs a skill contribution, CV-E2)."""
     return Skill.objects.filter(pk=skill_id).first()
+
 
 # --- Reads the assistance app makes ---------------------------------------------------------
 

@@ -4,13 +4,15 @@
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable, Sequence
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,12 +37,17 @@ from meaningflow.accounts.models import (
 from meaningflow.accounts.signals import identity_verified
 from meaningflow.core import transactions
 from meaningflow.core.crypto import keyed_hash, mask
-from meaningflow.core.errors import validation_errors
+from meaningflow.core.errors import Forbidden, validation_errors
 from meaningflow.core.services import audit_log, notification_send
 from meaningflow.core.throttle import AttemptLimiter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 API_TOKEN_PREFIX = "mfn_"  # noqa: S105 - a visible prefix, not a secret
+
+# A places Division or City (the places selectors give them). Another app's models are out
+# of reach here even for annotations (import-linter counts imports under TYPE_CHECKING), so
+# mypy sees them as Any.
+Place: TypeAlias = Any
 
 
 # --- Users --------------------------------------------------------------------------
@@ -52,16 +59,16 @@ def user_register(
 ) -> User:
     """Create a user with an empty profile. Raises ValidationError on a taken username or
     e-mail, or a weak password."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     if User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [_("This username is already taken.")]
+        errors["username"] = [ValidationError(_("This username is already taken."), code="user.username_taken")]
     if email and User.objects.filter(email__iexact=email).exists():
-        errors["email"] = [_("An account with this e-mail address already exists.")]
+        errors["email"] = [_email_taken()]
     candidate = User(username=username, email=email, display_name=display_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
-        errors["password"] = exc.messages
+        errors["password"] = exc.error_list  # Django's password validators' own codes
     if errors:
         raise ValidationError(errors)
     with transactions.atomic():
@@ -73,10 +80,14 @@ def user_register(
     return user
 
 
+def _email_taken() -> ValidationError:
+    return ValidationError(_("An account with this e-mail address already exists."), code="user.email_taken")
+
+
 def user_settings_update(*, user: User, display_name: str, email: str, phone: str = "",
                          preferred_language: str = "", large_type: bool = False) -> User:
     if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-        raise ValidationError({"email": [_("An account with this e-mail address already exists.")]})
+        raise ValidationError({"email": [_email_taken()]})
     user.display_name = display_name
     user.email = email
     user.phone = selectors.normalise_phone(phone) if phone else ""
@@ -133,7 +144,9 @@ def _identity_bind(
     """
     legal_name = (legal_name or "").strip()
     if not legal_name or len(legal_name) > 100:
-        raise ValidationError({"legal_name": [_("Enter your legal name as on the document (at most 100 characters).")]})
+        raise ValidationError({"legal_name": ValidationError(
+            _("Enter your legal name as on the document (at most 100 characters)."), code="identity.bad_legal_name"
+        )})
     birth_date, region_code = None, ""
     if document_type == Identity.DocumentType.CN_RESIDENT_ID:
         info = validate_cn_resident_id(number)
@@ -142,10 +155,12 @@ def _identity_bind(
     elif document_type == Identity.DocumentType.PASSPORT:
         number, country = validate_passport(number, country)
     else:
-        raise ValidationError({"document_type": [_("Choose a document type.")]})
+        raise ValidationError({"document_type": ValidationError(
+            _("Choose a document type."), code="identity.unknown_document_type"
+        )})
     number_hash = identity_number_hash(document_type=document_type, country=country, number=number)
     if Identity.objects.filter(user=user).exists():
-        raise ValidationError(_("Your account already has a verified identity."))
+        raise ValidationError(_("Your account already has a verified identity."), code="identity.already_verified")
     if Identity.objects.filter(number_hash=number_hash).exists():
         raise ValidationError(
             _("This document is already bound to another account. Each person may have one account."),
@@ -174,12 +189,15 @@ def _identity_bind(
 def identity_reveal(*, actor: User, identity: Identity, reason: str) -> str:
     """Return the clear document number to a staff member, auditing who, what, when, why."""
     if not selectors.can_view_region(user=actor, region_code=identity.region_code):
-        raise PermissionDenied(_("You may not see identity data of this region."))
+        raise Forbidden(_("You may not see identity data of this region."), code="identity.region_not_yours")
     if len((reason or "").strip()) < 5:
-        raise ValidationError({"reason": [_("State why you need to see this number.")]})
+        raise ValidationError({"reason": ValidationError(
+            _("State why you need to see this number."), code="identity.reveal_reason_missing"
+        )})
     audit_log(actor=actor, action="accounts.identity.revealed", subject=f"accounts.identity:{identity.pk}",
               region_code=identity.region_code, reason=reason.strip())
-    return identity.number
+    number: str = identity.number  # an encrypted field, untyped to mypy
+    return number
 
 
 # --- Capability profile -------------------------------------------------------------
@@ -187,19 +205,29 @@ def identity_reveal(*, actor: User, identity: Identity, reason: str) -> str:
 
 @transactions.entry_point
 def profile_update(
-    *, user: User, bio: str = "", home_division=None, home_city=None, travel_willingness: str = "local",
-    travel_regions=(), languages: list[str] = (), intentions: list[str] = (), interests=(),
+    *, user: User, bio: str = "", home_division: Place | None = None, home_city: Place | None = None,
+    travel_willingness: str = "local", travel_regions: Iterable[Place] = (), languages: Sequence[str] = (),
+    intentions: Sequence[str] = (), interests: Iterable[Interest] = (),
 ) -> Profile:
+    """Replace the capability profile. ``home_division``, ``home_city`` and ``travel_regions``
+    are places' divisions and cities (the places selectors give them)."""
     profile = selectors.profile_of(user=user)
     unknown_intentions = set(intentions) - set(Intention.values)
     if unknown_intentions:
-        raise ValidationError({"intentions": [_("Unknown intention: %(value)s") % {"value": ", ".join(sorted(unknown_intentions))}]})
+        raise ValidationError({"intentions": ValidationError(
+            _("Unknown intention: %(value)s") % {"value": ", ".join(sorted(unknown_intentions))},
+            code="profile.unknown_intention",
+        )})
     languages = [code.lower() for code in languages]
     unknown_languages = [code for code in languages if code not in selectors.language_codes()]
     if unknown_languages:
-        raise ValidationError({"languages": [_("Unknown language: %(value)s") % {"value": ", ".join(unknown_languages)}]})
+        raise ValidationError({"languages": ValidationError(
+            _("Unknown language: %(value)s") % {"value": ", ".join(unknown_languages)}, code="profile.unknown_language"
+        )})
     if home_division is not None and home_city is not None:
-        raise ValidationError({"home_city": [_("Choose a home city in China or abroad, not both.")]})
+        raise ValidationError({"home_city": ValidationError(
+            _("Choose a home city in China or abroad, not both."), code="profile.two_home_places"
+        )})
     profile.bio = bio
     profile.home_division = home_division
     profile.home_city = home_city
@@ -217,11 +245,17 @@ def profile_update(
 def profile_skill_set(*, user: User, skill_code: str, level: int, years: int = 0) -> ProfileSkill:
     skill = Skill.objects.filter(code=skill_code).first()
     if skill is None:
-        raise ValidationError({"skill": [_("Unknown skill: %(code)s") % {"code": skill_code}]})
+        raise ValidationError({"skill": ValidationError(
+            _("Unknown skill: %(code)s") % {"code": skill_code}, code="skill.unknown"
+        )})
     if not 1 <= int(level) <= 5:
-        raise ValidationError({"level": [_("The level must be between 1 and 5.")]})
+        raise ValidationError({"level": ValidationError(
+            _("The level must be between 1 and 5."), code="skill.level_out_of_range"
+        )})
     if not 0 <= int(years) <= 80:
-        raise ValidationError({"years": [_("Years of experience must be between 0 and 80.")]})
+        raise ValidationError({"years": ValidationError(
+            _("Years of experience must be between 0 and 80."), code="skill.years_out_of_range"
+        )})
     profile = selectors.profile_of(user=user)
     entry, _created = ProfileSkill.objects.update_or_create(
         profile=profile, skill=skill, defaults={"level": int(level), "years": int(years)}
@@ -247,9 +281,11 @@ def availability_replace(*, user: User, windows: list[tuple[int, time, time]]) -
     cleaned = []
     for weekday, start, end in windows:
         if not 0 <= int(weekday) <= 6:
-            raise ValidationError(_("The weekday must be between Monday and Sunday."))
+            raise ValidationError(_("The weekday must be between Monday and Sunday."), code="availability.bad_weekday")
         if end <= start:
-            raise ValidationError(_("Each availability window must end after it starts."))
+            raise ValidationError(
+                _("Each availability window must end after it starts."), code="availability.ends_before_start"
+            )
         cleaned.append((int(weekday), start, end))
     profile = selectors.profile_of(user=user)
     with transactions.atomic():
@@ -265,7 +301,7 @@ def availability_replace(*, user: User, windows: list[tuple[int, time, time]]) -
 @transactions.entry_point
 def organisation_create(
     *, creator: User, name: str, type: str, name_en: str = "", description: str = "",
-    division=None, city=None, website: str = "",
+    division: Place | None = None, city: Place | None = None, website: str = "",
 ) -> Organisation:
     organisation = Organisation(
         name=name.strip(), name_en=name_en.strip(), type=type, description=description,
@@ -286,7 +322,9 @@ def organisation_create(
 def organisation_join_request(*, user: User, organisation: Organisation) -> Membership:
     """Ask to join; an owner or administrator approves. Raises if already a member."""
     if Membership.objects.filter(organisation=organisation, user=user).exists():
-        raise ValidationError(_("You are already a member of this organisation or have asked to join."))
+        raise ValidationError(
+            _("You are already a member of this organisation or have asked to join."), code="membership.already_exists"
+        )
     with transactions.atomic():
         membership = Membership.objects.create(organisation=organisation, user=user)
         for manager in selectors.organisation_managers(organisation=organisation):
@@ -300,7 +338,8 @@ def organisation_join_request(*, user: User, organisation: Organisation) -> Memb
 
 def _require_manager(*, actor: User, organisation: Organisation) -> None:
     if not selectors.user_can_manage_organisation(user=actor, organisation=organisation):
-        raise PermissionDenied(_("Only the organisation's owners and administrators can do this."))
+        raise Forbidden(_("Only the organisation's owners and administrators can do this."),
+                        code="organisation.not_manager")
 
 
 def membership_approve(*, actor: User, membership: Membership) -> Membership:
@@ -320,13 +359,13 @@ def membership_approve(*, actor: User, membership: Membership) -> Membership:
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
     _require_manager(actor=actor, organisation=membership.organisation)
     if role not in Membership.Role.values:
-        raise ValidationError({"role": [_("Unknown role.")]})
+        raise ValidationError({"role": ValidationError(_("Unknown role."), code="membership.unknown_role")})
     with transactions.atomic():
         owners = Membership.objects.select_for_update(no_key=True).filter(
             organisation=membership.organisation, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
         )
         if membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER and owners.count() <= 1:
-            raise ValidationError(_("An organisation needs at least one owner."))
+            raise ValidationError(_("An organisation needs at least one owner."), code="organisation.last_owner")
         membership.role = role
         membership.save(update_fields=["role"])
         audit_log(actor=actor, action="accounts.membership.role_changed",
@@ -343,7 +382,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
             organisation=membership.organisation, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
         )
         if membership.role == Membership.Role.OWNER and owners.count() <= 1:
-            raise ValidationError(_("An organisation needs at least one owner."))
+            raise ValidationError(_("An organisation needs at least one owner."), code="organisation.last_owner")
         membership.delete()
         audit_log(actor=actor, action="accounts.membership.removed",
                   subject=f"accounts.organisation:{membership.organisation_id}", data={"user": membership.user_id})
@@ -352,7 +391,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
 def organisation_request_verification(*, actor: User, organisation: Organisation) -> Organisation:
     _require_manager(actor=actor, organisation=organisation)
     if organisation.verification_status == Organisation.Verification.VERIFIED:
-        raise ValidationError(_("This organisation is already verified."))
+        raise ValidationError(_("This organisation is already verified."), code="organisation.already_verified")
     organisation.verification_status = Organisation.Verification.PENDING
     organisation.save(update_fields=["verification_status"])
     audit_log(actor=actor, action="accounts.organisation.verification_requested",
@@ -362,7 +401,7 @@ def organisation_request_verification(*, actor: User, organisation: Organisation
 
 def organisation_decide_verification(*, moderator: User, organisation: Organisation, approve: bool, reason: str = "") -> Organisation:
     if not selectors.is_moderator(user=moderator):
-        raise PermissionDenied(_("Only moderators can verify organisations."))
+        raise Forbidden(_("Only moderators can verify organisations."), code="organisation.not_moderator")
     organisation.verification_status = (
         Organisation.Verification.VERIFIED if approve else Organisation.Verification.REJECTED
     )
@@ -381,9 +420,11 @@ def organisation_decide_verification(*, moderator: User, organisation: Organisat
 def staff_role_grant(*, granted_by: User | None, user: User, role: str, region_prefix: str = "", department: str = "") -> StaffRole:
     """Grant a moderator or region-scoped officer role. Only superusers grant roles."""
     if granted_by is not None and not granted_by.is_superuser:
-        raise PermissionDenied(_("Only platform administrators can grant roles."))
+        raise Forbidden(_("Only platform administrators can grant roles."), code="staff_role.not_administrator")
     if role == StaffRole.Role.OFFICER and not (region_prefix.isdigit() and 2 <= len(region_prefix) <= 6):
-        raise ValidationError({"region_prefix": [_("An officer needs a region code prefix of 2 to 6 digits.")]})
+        raise ValidationError({"region_prefix": ValidationError(
+            _("An officer needs a region code prefix of 2 to 6 digits."), code="staff_role.bad_region_prefix"
+        )})
     staff_role, _created = StaffRole.objects.update_or_create(
         user=user, role=role, region_prefix=region_prefix if role == StaffRole.Role.OFFICER else "",
         defaults={"department": department, "granted_by": granted_by, "active": True},
@@ -404,7 +445,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Return the token row and the plain token, which is never stored and shown once."""
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise ValidationError({"name": [_("Give the token a name of at most 80 characters.")]})
+        raise ValidationError({"name": ValidationError(
+            _("Give the token a name of at most 80 characters."), code="api_token.bad_name"
+        )})
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=plain[:8], token_hash=api_token_hash(plain))
     audit_log(actor=user, action="accounts.api_token.created", subject=f"accounts.api_token:{token.pk}")
@@ -414,7 +457,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
     if token is None:
-        raise ValidationError(_("No such active token."))
+        raise ValidationError(_("No such active token."), code="api_token.not_found")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_log(actor=user, action="accounts.api_token.revoked", subject=f"accounts.api_token:{token.pk}")

@@ -38,7 +38,9 @@ def demo_code(*, user) -> str:
     """The current code of a demo account's authenticator; refuses any other account."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True, key=DEMO_KEY.hex()).first()
     if device is None:
-        raise ValidationError(_("Only the demo's staff accounts have a published authenticator key."))
+        raise ValidationError(
+            _("Only the demo's staff accounts have a published authenticator key."), code="two_factor.not_demo_account"
+        )
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
@@ -53,7 +55,7 @@ def setup_device(*, user) -> TOTPDevice:
 def _too_many_attempts(device) -> ValidationError | None:
     allowed, _data = device.verify_is_allowed()
     if not allowed:
-        return ValidationError(_("Too many wrong codes. Wait a little and try again."), code="throttled")
+        return ValidationError(_("Too many wrong codes. Wait a little and try again."), code="two_factor.too_many_attempts")
     return None
 
 
@@ -66,7 +68,7 @@ def two_factor_enable(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
     if throttled:
         raise throttled
     if not device.verify_token(token.strip()):
-        raise ValidationError(_("That code is not right. Enter the six digits your app shows now."), code="wrong")
+        raise ValidationError(_("That code is not right. Enter the six digits your app shows now."), code="two_factor.wrong_code")
     # One authenticator and one set of backup codes per person: earlier ones stop working.
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     StaticDevice.objects.filter(user=user).delete()
@@ -88,7 +90,7 @@ def two_factor_check(*, user, token: str):
         # Locked: two requests with guesses at once each see the other's failure count.
         authenticator = TOTPDevice.objects.select_for_update(no_key=True).filter(user=user, confirmed=True).first()
         if authenticator is None:
-            raise ValidationError(_("Set up your authenticator app first."), code="no_device")
+            raise ValidationError(_("Set up your authenticator app first."), code="two_factor.no_device")
         if len(token) == authenticator.digits and token.isdigit():
             throttled = _too_many_attempts(authenticator)
             if throttled:
@@ -105,7 +107,7 @@ def two_factor_check(*, user, token: str):
                         actor=user, action="accounts.two_factor.backup_code_used", subject=f"accounts.user:{user.pk}"
                     )
                     return backup
-    raise ValidationError(_("That code is not right. Enter the six digits your app shows now."), code="wrong")
+    raise ValidationError(_("That code is not right. Enter the six digits your app shows now."), code="two_factor.wrong_code")
 
 
 class StaffTwoFactorMiddleware:
@@ -130,7 +132,9 @@ class StaffTwoFactorMiddleware:
             and selectors.is_staff_member(user=user)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": _("Staff accounts must confirm the second factor first.")}, status=403)
+                # The API's one error shape (core.schemas.ApiError).
+                detail = _("Staff accounts must confirm the second factor first.")
+                return JsonResponse({"detail": detail, "code": "two_factor.required", "errors": []}, status=403)
             target = (
                 "accounts:two_factor_verify" if selectors.two_factor_device(user=user) else "accounts:two_factor_setup"
             )

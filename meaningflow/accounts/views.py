@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from meaningflow.accounts import forms, privacy, selectors, services, two_factor
+from meaningflow.accounts.identity import NUMBER_ERROR_CODES
 from meaningflow.accounts.models import ConsentEvent, ConsentPurpose, Membership, Organisation, Skill
-from meaningflow.core.errors import add_errors_to_form, validation_messages
+from meaningflow.core.errors import Forbidden, add_errors_to_form, validation_messages
 from meaningflow.core.redirects import safe_next_url
 
 
@@ -103,7 +104,7 @@ def identity(request):
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 add_errors_to_form(form, exc)
-            elif getattr(exc, "code", None) in ("format", "checksum", "birth_date", "region", "passport_format"):
+            elif getattr(exc, "code", None) in NUMBER_ERROR_CODES:
                 form.add_error("number", exc)
             else:
                 form.add_error(None, exc)
@@ -228,7 +229,7 @@ def _get_membership_for_manager(request, organisation: Organisation, membership_
     if membership is None:
         raise Http404
     if not selectors.user_can_manage_organisation(user=request.user, organisation=organisation):
-        raise PermissionDenied
+        raise Forbidden(_("Only the organisation's owners and administrators can do this."), code="organisation.not_manager")
     return membership
 
 

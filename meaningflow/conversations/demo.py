@@ -6,7 +6,8 @@ applications and bookings; this one only uses what the accounts demo created.
 
 import random
 
-from meaningflow.accounts.models import User
+from django.contrib.auth import get_user_model
+
 from meaningflow.accounts.selectors import organisation_list, organisation_managers
 from meaningflow.conversations import services
 
@@ -19,6 +20,8 @@ ANSWERS = [
     ("欢迎！请在页面上提交加入申请。", "Welcome! Send a join request on our page."),
     ("需要的，周六上午九点在社区中心集合。", "Yes: meet at the community centre, 9 on Saturday."),
 ]
+
+User = get_user_model()
 
 
 def load(stdout) -> dict[str, int]:

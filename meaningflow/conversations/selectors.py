@@ -1,14 +1,14 @@
 """Reads of the conversations app: threads, messages and unread counts (SPEC DG-5)."""
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from meaningflow.accounts.models import User
 from meaningflow.conversations.models import Message, Participant, Thread
 
 
-def threads_for(*, user: User) -> QuerySet[Thread]:
+def threads_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Thread]:
     """Threads ``user`` takes part in, most recent activity first, each with ``unread``."""
     if not user.is_authenticated:
         return Thread.objects.none()
@@ -18,7 +18,7 @@ def threads_for(*, user: User) -> QuerySet[Thread]:
         Q(my_last_read__isnull=True) | Q(messages__created_at__gt=F("my_last_read"))
     )
     return (
-        Thread.objects.filter(participants__user=user)
+        Thread.objects.filter(participants__user_id=user.pk)
         .annotate(my_last_read=F("participants__last_read_at"))
         .annotate(
             unread=Count("messages", filter=unread),
@@ -28,7 +28,7 @@ def threads_for(*, user: User) -> QuerySet[Thread]:
     )
 
 
-def unread_count(*, user: User) -> int:
+def unread_count(*, user: AbstractBaseUser | AnonymousUser) -> int:
     """Number of messages waiting for ``user`` across all threads."""
     if not user.is_authenticated:
         return 0
@@ -46,11 +46,11 @@ def thread_for_subject(*, subject: str) -> Thread | None:
     return Thread.objects.filter(subject=subject).first()
 
 
-def thread_get_for_user(*, user: User, thread_id: int) -> Thread:
+def thread_get_for_user(*, user: AbstractBaseUser | AnonymousUser, thread_id: int) -> Thread:
     """The thread, or Http404 when ``user`` is not one of its participants."""
     if not user.is_authenticated:
         raise Http404
-    thread = Thread.objects.filter(pk=thread_id, participants__user=user).first()
+    thread = Thread.objects.filter(pk=thread_id, participants__user_id=user.pk).first()
     if thread is None:
         raise Http404
     return thread
@@ -68,5 +68,5 @@ def participants_of(*, thread: Thread) -> QuerySet[Participant]:
     )
 
 
-def is_participant(*, thread: Thread, user: User) -> bool:
-    return user.is_authenticated and Participant.objects.filter(thread=thread, user=user).exists()
+def is_participant(*, thread: Thread, user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.is_authenticated and Participant.objects.filter(thread=thread, user_id=user.pk).exists()

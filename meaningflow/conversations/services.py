@@ -5,28 +5,32 @@ These services are called from pages and the API and also from other apps' servi
 and join the caller's transaction.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.models import User
 from meaningflow.conversations.models import MESSAGE_MAX_LENGTH, Message, Participant, Thread
 from meaningflow.core import transactions
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.services import notification_send
+
+User = get_user_model()
 
 NOTIFICATION_KIND = "conversations.message"
 
 
 @transactions.entry_point
-def thread_open(*, subject: str, title: str, participants: list[User]) -> Thread:
+def thread_open(*, subject: str, title: str, participants: list[AbstractBaseUser]) -> Thread:
     """Open the thread of ``subject`` (a typed reference such as ``needs.application:42``).
 
     Idempotent per subject: a second call returns the existing thread and adds any
     participants it does not have yet (the title of an existing thread is kept).
     """
     if not subject:
-        raise ValidationError({"subject": [_("A thread needs a subject.")]})
+        raise ValidationError({"subject": ValidationError(_("A thread needs a subject."), code="thread.subject_missing")})
     with transactions.atomic():
         thread, _created = Thread.objects.get_or_create(
             subject=subject, defaults={"title": title[:200]}
@@ -36,16 +40,16 @@ def thread_open(*, subject: str, title: str, participants: list[User]) -> Thread
 
 
 @transactions.entry_point
-def thread_add_participant(*, thread: Thread, user: User) -> Participant:
+def thread_add_participant(*, thread: Thread, user: AbstractBaseUser) -> Participant:
     with transactions.atomic():
         _participants_add(thread=thread, users=[user])
-    return Participant.objects.get(thread=thread, user=user)
+    return Participant.objects.get(thread=thread, user_id=user.pk)
 
 
-def _participants_add(*, thread: Thread, users: list[User]) -> None:
+def _participants_add(*, thread: Thread, users: list[AbstractBaseUser]) -> None:
     # ignore_conflicts: a concurrent thread_open for the same subject may add the same people.
     Participant.objects.bulk_create(
-        [Participant(thread=thread, user=user) for user in {u.pk: u for u in users}.values()],
+        [Participant(thread=thread, user_id=pk) for pk in {u.pk for u in users}],
         ignore_conflicts=True,
     )
 
@@ -53,21 +57,17 @@ def _participants_add(*, thread: Thread, users: list[User]) -> None:
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": [_("Write a message before sending it.")]})
+        raise ValidationError({"body": ValidationError(_("Write a message before sending it."), code="message.empty")})
     if len(body) > MESSAGE_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "body": [
-                    _("A message can be at most %(max)d characters long.")
-                    % {"max": MESSAGE_MAX_LENGTH}
-                ]
-            }
-        )
+        raise ValidationError({"body": ValidationError(
+            _("A message can be at most %(max)d characters long.") % {"max": MESSAGE_MAX_LENGTH},
+            code="message.too_long",
+        )})
     return body
 
 
 @transactions.entry_point
-def message_post(*, thread: Thread, sender: User, body: str) -> Message:
+def message_post(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Message:
     """Post ``body`` to ``thread`` and notify the other participants (in-app and e-mail).
 
     Raises PermissionDenied when ``sender`` is not a participant and ValidationError when
@@ -76,11 +76,15 @@ def message_post(*, thread: Thread, sender: User, body: str) -> Message:
     """
     body = _clean_body(body)
     with transactions.atomic():
-        if not Participant.objects.filter(thread=thread, user=sender).exists():
-            raise PermissionDenied(_("Only the participants of a conversation can write in it."))
-        message = Message.objects.create(thread=thread, sender=sender, body=body)
+        if not Participant.objects.filter(thread=thread, user_id=sender.pk).exists():
+            raise Forbidden(
+                _("Only the participants of a conversation can write in it."), code="thread.not_participant"
+            )
+        # The user model is settings.AUTH_USER_MODEL, another app's class that cannot be
+        # named here (import-linter), so mypy knows ``sender`` only as AbstractBaseUser.
+        message = Message.objects.create(thread=thread, sender=sender, body=body)  # type: ignore[misc]
         Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)
-        Participant.objects.filter(thread=thread, user=sender).update(
+        Participant.objects.filter(thread=thread, user_id=sender.pk).update(
             last_read_at=message.created_at
         )
         _notify_others(message=message)
@@ -108,10 +112,10 @@ def _notify_others(*, message: Message) -> None:
             )
 
 
-def thread_mark_read(*, thread: Thread, user: User) -> None:
+def thread_mark_read(*, thread: Thread, user: AbstractBaseUser) -> None:
     """Mark every message of ``thread`` as read for ``user``; PermissionDenied for outsiders."""
-    updated = Participant.objects.filter(thread=thread, user=user).update(
+    updated = Participant.objects.filter(thread=thread, user_id=user.pk).update(
         last_read_at=timezone.now()
     )
     if not updated:
-        raise PermissionDenied(_("Only the participants of a conversation can read it."))
+        raise Forbidden(_("Only the participants of a conversation can read it."), code="thread.not_participant")

@@ -1,19 +1,22 @@
-from django.db.models import Q
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
 
 from meaningflow.core.models import AuditEvent, Notification
 
 
-def unread_notification_count(*, user) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_notification_count(*, user: AbstractBaseUser | AnonymousUser | None) -> int:
+    if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def notifications_for(*, user, limit: int = 50):
-    return Notification.objects.filter(recipient=user)[:limit]
+def notifications_for(*, user: AbstractBaseUser, limit: int = 50) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient_id=user.pk)[:limit]
 
 
-def audit_events_about(*, subjects: list[str], actions: list[str] | None = None, actor=None):
+def audit_events_about(
+    *, subjects: list[str], actions: list[str] | None = None, actor: AbstractBaseUser | None = None
+) -> QuerySet[AuditEvent]:
     """Audit rows whose subject is one of ``subjects`` (typed references), or whose actor is
     ``actor`` when given; ``actions`` narrows to those codes (PR-1: what a person sees of
     the log about them, and the data export)."""
@@ -26,6 +29,6 @@ def audit_events_about(*, subjects: list[str], actions: list[str] | None = None,
     return events.order_by("-created_at", "-id")
 
 
-def notifications_of(*, user):
+def notifications_of(*, user: AbstractBaseUser) -> QuerySet[Notification]:
     """Every notification of ``user``, newest first (the data export: PR-1)."""
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+    return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")

@@ -2,10 +2,12 @@
 
 import logging
 import sys
-from datetime import timedelta
-from typing import TextIO
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Literal, TextIO
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -19,17 +21,17 @@ logger = logging.getLogger(__name__)
 
 def audit_log(
     *,
-    actor=None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
     action: str,
     subject: str = "",
     region_code: str = "",
     reason: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Record one audited event. ``actor`` may be None for system jobs."""
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_id=actor.pk if isinstance(actor, AbstractBaseUser) and actor.is_authenticated else None,
         action=action,
         subject=subject,
         region_code=region_code,
@@ -40,30 +42,29 @@ def audit_log(
 
 
 def notification_send(
-    *, recipient, kind: str, title: str, body: str = "", url: str = "", email: bool = False
+    *, recipient: AbstractBaseUser, kind: str, title: str, body: str = "", url: str = "", email: bool = False
 ) -> Notification:
     """Create an in-app notification; the e-mail copy is sent only once the caller commits."""
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, title=title, body=body, url=url
+        recipient_id=recipient.pk, kind=kind, title=title, body=body, url=url
     )
-    if email and recipient.email:
-        transaction.on_commit(
-            lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, [recipient.email])
-        )
+    address = getattr(recipient, recipient.get_email_field_name(), "")
+    if email and address:
+        transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, [address]))
     return notification
 
 
-def notifications_mark_read(*, recipient, ids: list[int] | None = None) -> int:
-    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+def notifications_mark_read(*, recipient: AbstractBaseUser, ids: list[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient_id=recipient.pk, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(id__in=ids)
     return unread.update(read_at=timezone.now())
 
 
-def notifications_erase(*, recipient) -> int:
+def notifications_erase(*, recipient: AbstractBaseUser) -> int:
     """Delete every notification of ``recipient`` (account deletion, PR-1): their titles
     name people and things. Returns how many went."""
-    return Notification.objects.filter(recipient=recipient).delete()[0]
+    return Notification.objects.filter(recipient_id=recipient.pk).delete()[0]
 
 
 class JobProgress:
@@ -84,7 +85,7 @@ class JobProgress:
         self.run.total = total
         self.run.error = ""
         self.run.save(update_fields=["status", "total", "error"])
-        self.summary: dict = dict(self.run.summary)
+        self.summary: dict[str, Any] = dict(self.run.summary)
         self.stream = stream if stream is not None else sys.stderr
         self._last_percent = -1
 
@@ -105,7 +106,9 @@ class JobProgress:
     def __enter__(self) -> "JobProgress":
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         self.run.finished_at = timezone.now()
         self.run.summary = self.summary
         if exc is None:
@@ -123,7 +126,7 @@ class WorkerLost(RuntimeError):
     """The worker running a task or job stopped without finishing it (killed, crashed)."""
 
 
-def jobs_recover_stale(*, worker_id: str = "", now=None) -> dict:
+def jobs_recover_stale(*, worker_id: str = "", now: datetime | None = None) -> dict[str, int]:
     """Close what a dead worker left RUNNING, so nothing stays RUNNING forever.
 
     * Task results (django-tasks database backend) RUNNING on ``worker_id`` (a worker the

@@ -5,6 +5,7 @@
 uses it so that nobody can try document numbers until one answers "already bound to
 another account" (issue 12, item 10)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -20,7 +21,7 @@ class AttemptLimiter:
     def _key(self, kind: str, ident) -> str:
         return f"mf_attempts:{self.scope}:{kind}:{ident}"
 
-    def check(self, limits: dict[str, tuple[object, int]], *, code: str) -> None:
+    def check(self, limits: Mapping[str, tuple[object, int]], *, code: str) -> None:
         """``limits`` maps a kind (``user``, ``ip``) to (identity, allowed failures); an
         identity of None is not counted. Raises ValidationError(code) when one is used up."""
         for kind, (ident, allowed) in limits.items():
@@ -30,7 +31,7 @@ class AttemptLimiter:
                     code=code,
                 )
 
-    def failed(self, idents: dict[str, object]) -> None:
+    def failed(self, idents: Mapping[str, object]) -> None:
         """Count one failure for each identity that is not None."""
         for kind, ident in idents.items():
             if ident is None:

@@ -8,6 +8,7 @@ pairs mean "the whole of", so "430000" is the same scope as "43".
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
@@ -88,7 +89,7 @@ def division_for_code(code: str) -> Division | None:
     return next((found[c] for c in candidates if c in found), None)
 
 
-def divisions_by_code(codes) -> dict[str, Division]:
+def divisions_by_code(codes: Iterable[str]) -> dict[str, Division]:
     """The known divisions among ``codes`` (exact codes), by code, in one query."""
     return {division.code: division for division in Division.objects.filter(code__in=list(codes))}
 
@@ -155,6 +156,19 @@ def city_search(q: str, country_code: str | None = None, limit: int = 20) -> lis
 
 def _clamp(limit: int) -> int:
     return max(1, min(int(limit), SEARCH_LIMIT_MAX))
+
+
+# --- Reads the accounts app makes for its forms and demo ---------------------------------
+
+
+def province_choices() -> QuerySet[Division]:
+    """Every province-level division by code, for a choice field."""
+    return Division.objects.filter(level=Division.Level.PROVINCE).order_by("code")
+
+
+def large_city_choices() -> QuerySet[City]:
+    """Cities of at least 500,000 people by country and name, for a choice field."""
+    return City.objects.filter(population__gte=500_000).order_by("country_code", "name_en")
 
 
 # --- Reads the needs app makes for its forms and API -------------------------------------

@@ -8,7 +8,7 @@ data are left in place: profiles and organisations may still point at them.
 
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NotRequired, TextIO, TypedDict
 
 from django.utils.translation import gettext as _
 
@@ -25,9 +25,36 @@ CITY_FIELDS = [
 ]
 
 
-def _read(filename: str, key: str) -> list[dict]:
+class DivisionRow(TypedDict):
+    """One division of ``cn_divisions.json``."""
+
+    code: str
+    level: str
+    parent_code: str | None
+    name_zh: str
+    name_en: str
+    lat: float
+    lng: float
+
+
+class CityRow(TypedDict):
+    """One city of ``world_cities.json``."""
+
+    geonameid: int
+    name_en: str
+    name_zh: str
+    country_code: str
+    lat: float
+    lng: float
+    population: int
+    timezone: str
+    division_code: NotRequired[str | None]
+
+
+def _read(filename: str, key: str) -> list[Any]:
     with (DATA_DIR / filename).open(encoding="utf-8") as fh:
-        return json.load(fh)[key]
+        rows: list[Any] = json.load(fh)[key]  # the rows of the data file, as build_places_data.py wrote them
+    return rows
 
 
 def _say(stdout: TextIO | None, message: str) -> None:
@@ -35,7 +62,7 @@ def _say(stdout: TextIO | None, message: str) -> None:
         stdout.write(message + "\n")
 
 
-def _division(row: dict, code_to_id: dict[str, int]) -> Division:
+def _division(row: DivisionRow, code_to_id: dict[str, int]) -> Division:
     return Division(
         code=row["code"],
         level=row["level"],
@@ -47,7 +74,7 @@ def _division(row: dict, code_to_id: dict[str, int]) -> Division:
     )
 
 
-def _upsert_divisions(rows: list[dict]) -> None:
+def _upsert_divisions(rows: list[DivisionRow]) -> None:
     # Provinces first: prefectures need their parents' primary keys, which an
     # upsert does not reliably return on every backend, so we re-read them.
     for level in (Division.Level.PROVINCE, Division.Level.PREFECTURE):
@@ -59,7 +86,7 @@ def _upsert_divisions(rows: list[dict]) -> None:
         )
 
 
-def _city(row: dict, code_to_id: dict[str, int]) -> City:
+def _city(row: CityRow, code_to_id: dict[str, int]) -> City:
     return City(
         geonameid=row["geonameid"],
         name_en=row["name_en"],
@@ -74,7 +101,7 @@ def _city(row: dict, code_to_id: dict[str, int]) -> City:
     )
 
 
-def _upsert_cities(rows: list[dict]) -> None:
+def _upsert_cities(rows: list[CityRow]) -> None:
     code_to_id = dict(Division.objects.values_list("code", "id"))
     City.objects.bulk_create(
         [_city(row, code_to_id) for row in rows], batch_size=BATCH_SIZE,
@@ -89,8 +116,8 @@ def places_load(*, stdout: TextIO | None = None) -> dict[str, int]:
     Returns counts: rows in the data files, rows newly created by this run, and
     the resulting table sizes.
     """
-    divisions = _read("cn_divisions.json", "divisions")
-    cities = _read("world_cities.json", "cities")
+    divisions: list[DivisionRow] = _read("cn_divisions.json", "divisions")
+    cities: list[CityRow] = _read("world_cities.json", "cities")
     before = {"divisions": Division.objects.count(), "cities": City.objects.count()}
     with transactions.atomic():
         _say(stdout, _("Loading %(count)d Chinese divisions…") % {"count": len(divisions)})
@@ -101,7 +128,7 @@ def places_load(*, stdout: TextIO | None = None) -> dict[str, int]:
 
 
 def _summary(
-    *, divisions: list[dict], cities: list[dict], before: dict[str, int]
+    *, divisions: list[DivisionRow], cities: list[CityRow], before: dict[str, int]
 ) -> dict[str, int]:
     total_divisions = Division.objects.count()
     total_cities = City.objects.count()

@@ -1,11 +1,11 @@
 """JSON API of the reviews app, over the same services and selectors as the pages."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Status
 
-from meaningflow.accounts.models import User
 from meaningflow.core.idempotency import idempotent
 from meaningflow.core.routers import ApiRouter
 from meaningflow.core.validators import Id
@@ -17,6 +17,8 @@ from meaningflow.reviews.schemas import (
     WindowDetailOut,
     WindowOut,
 )
+
+User = get_user_model()
 
 router = ApiRouter(tags=["reviews"])
 
@@ -57,9 +59,9 @@ def review_submit(request, window_id: Id, payload: ReviewIn):
     window = selectors.window_get_for_user(user=request.user, window_id=window_id)
     party = selectors.parties_of(window=window).filter(user_id=payload.subject_user_id).first()
     if party is None:
-        raise ValidationError(
-            {"subject_user": [_("This person did not take part in this interaction.")]}
-        )
+        raise ValidationError({"subject_user": ValidationError(
+            _("This person did not take part in this interaction."), code="review.subject_not_party"
+        )})
     review = services.review_submit(
         window=window,
         author=request.user,

@@ -1,14 +1,19 @@
 """Reads of the reviews app. Double-blind: before a window is revealed each party sees
 only the reviews they wrote; safety tags are only ever shown to moderators."""
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TypedDict
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from meaningflow.accounts.models import User
 from meaningflow.accounts.selectors import is_moderator
+from meaningflow.core.errors import Forbidden
 from meaningflow.reviews.models import Party, Review, ReviewWindow, SafetyTag
 from meaningflow.reviews.rules import rating_level
 
@@ -17,11 +22,11 @@ def window_for_subject(*, subject: str) -> ReviewWindow | None:
     return ReviewWindow.objects.filter(subject=subject).first()
 
 
-def is_party(*, window: ReviewWindow, user: User) -> bool:
-    return user.is_authenticated and Party.objects.filter(window=window, user=user).exists()
+def is_party(*, window: ReviewWindow, user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.is_authenticated and Party.objects.filter(window=window, user_id=user.pk).exists()
 
 
-def window_get_for_user(*, user: User, window_id: int) -> ReviewWindow:
+def window_get_for_user(*, user: AbstractBaseUser | AnonymousUser, window_id: int) -> ReviewWindow:
     """The window, or Http404 unless ``user`` is one of its parties or a moderator."""
     if not user.is_authenticated:
         raise Http404
@@ -31,7 +36,7 @@ def window_get_for_user(*, user: User, window_id: int) -> ReviewWindow:
     return window
 
 
-def window_is_open(*, window: ReviewWindow, now=None) -> bool:
+def window_is_open(*, window: ReviewWindow, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return window.revealed_at is None and window.opens_at <= now < window.closes_at
 
@@ -40,15 +45,15 @@ def parties_of(*, window: ReviewWindow) -> QuerySet[Party]:
     return Party.objects.filter(window=window).select_related("user").order_by("id")
 
 
-def parties_to_review(*, window: ReviewWindow, user: User) -> list[Party]:
+def parties_to_review(*, window: ReviewWindow, user: AbstractBaseUser) -> list[Party]:
     """The other parties ``user`` has not reviewed yet (empty when the window is not open)."""
     if not window_is_open(window=window) or not is_party(window=window, user=user):
         return []
-    done = Review.objects.filter(window=window, author=user).values("subject_user_id")
-    return list(parties_of(window=window).exclude(user=user).exclude(user_id__in=done))
+    done = Review.objects.filter(window=window, author_id=user.pk).values("subject_user_id")
+    return list(parties_of(window=window).exclude(user_id=user.pk).exclude(user_id__in=done))
 
 
-def reviews_visible_to(*, user: User, window: ReviewWindow) -> QuerySet[Review]:
+def reviews_visible_to(*, user: AbstractBaseUser | AnonymousUser, window: ReviewWindow) -> QuerySet[Review]:
     """Reviews of ``window`` that ``user`` may read.
 
     Parties: before the reveal only the reviews they wrote, after it every review. A
@@ -62,7 +67,7 @@ def reviews_visible_to(*, user: User, window: ReviewWindow) -> QuerySet[Review]:
         Review.objects.filter(window=window).select_related("author", "subject_user").order_by("id")
     )
     if party and window.revealed_at is None:
-        reviews = reviews.filter(author=user)
+        reviews = reviews.filter(author_id=user.pk)
     elif not (party or moderator):
         reviews = reviews.none()
     tags = SafetyTag.objects.all() if moderator else SafetyTag.objects.none()
@@ -71,11 +76,11 @@ def reviews_visible_to(*, user: User, window: ReviewWindow) -> QuerySet[Review]:
     )
 
 
-def _revealed_received(user: User) -> QuerySet[Review]:
-    return Review.objects.filter(subject_user=user, window__revealed_at__isnull=False)
+def _revealed_received(user: AbstractBaseUser) -> QuerySet[Review]:
+    return Review.objects.filter(subject_user_id=user.pk, window__revealed_at__isnull=False)
 
 
-def reviews_received(*, user: User) -> QuerySet[Review]:
+def reviews_received(*, user: AbstractBaseUser) -> QuerySet[Review]:
     """Revealed reviews about ``user`` (without safety tags)."""
     return (
         _revealed_received(user)
@@ -84,7 +89,12 @@ def reviews_received(*, user: User) -> QuerySet[Review]:
     )
 
 
-def rating_summary(*, user: User) -> dict:
+class RatingSummary(TypedDict):
+    count: int
+    average: float | None
+
+
+def rating_summary(*, user: AbstractBaseUser) -> RatingSummary:
     """{"count": n, "average": float | None} over revealed reviews of ``user``."""
     summary = _revealed_received(user).aggregate(count=Count("id"), average=Avg("rating"))
     average = summary["average"]
@@ -94,7 +104,7 @@ def rating_summary(*, user: User) -> dict:
     }
 
 
-def rating_for_subject(*, subject: str, subject_user: User) -> float | None:
+def rating_for_subject(*, subject: str, subject_user: AbstractBaseUser) -> float | None:
     """Average revealed rating of ``subject_user`` in the interaction ``subject``, or None.
 
     Contributions read ``rating_level_for_subject`` instead, which also knows when the
@@ -109,7 +119,8 @@ def rating_for_subject(*, subject: str, subject_user: User) -> float | None:
 
 
 def rating_level_for_subject(
-    *, subject: str, subject_user: User, levels: dict, now=None, wait_until=None
+    *, subject: str, subject_user: AbstractBaseUser, levels: Mapping[str, float], now: datetime | None = None,
+    wait_until: datetime | None = None,
 ) -> str | None:
     """The rating level (good / neutral / bad) the other parties gave ``subject_user`` in
     the interaction ``subject``, once it is final; None while a review may still come.
@@ -129,13 +140,13 @@ def rating_level_for_subject(
     if window.revealed_at is None and now < max(window.closes_at, wait_until or window.closes_at):
         return None
     # The window is final: a closed window's reviews count even before the reveal job ran.
-    average = Review.objects.filter(window=window, subject_user=subject_user).aggregate(
+    average = Review.objects.filter(window=window, subject_user_id=subject_user.pk).aggregate(
         a=Avg("rating")
     )["a"]
     return rating_level(float(average) if average is not None else None, levels=levels)
 
 
-def pending_reviews_for(*, user: User) -> QuerySet[ReviewWindow]:
+def pending_reviews_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ReviewWindow]:
     """Open windows where ``user`` still has someone to review, closing soonest first.
 
     Each window carries ``to_review``: how many other parties ``user`` has not reviewed.
@@ -143,13 +154,13 @@ def pending_reviews_for(*, user: User) -> QuerySet[ReviewWindow]:
     if not user.is_authenticated:
         return ReviewWindow.objects.none()
     now = timezone.now()
-    others = Party.objects.filter(window=OuterRef("pk")).exclude(user=user).values("window")
-    written = Review.objects.filter(window=OuterRef("pk"), author=user).values("window")
+    others = Party.objects.filter(window=OuterRef("pk")).exclude(user_id=user.pk).values("window")
+    written = Review.objects.filter(window=OuterRef("pk"), author_id=user.pk).values("window")
     count_others = Subquery(others.annotate(n=Count("id")).values("n")[:1])
     count_written = Subquery(written.annotate(n=Count("id")).values("n")[:1])
     return (
         ReviewWindow.objects.filter(
-            Exists(Party.objects.filter(window=OuterRef("pk"), user=user)),
+            Exists(Party.objects.filter(window=OuterRef("pk"), user_id=user.pk)),
             revealed_at__isnull=True,
             opens_at__lte=now,
             closes_at__gt=now,
@@ -160,17 +171,17 @@ def pending_reviews_for(*, user: User) -> QuerySet[ReviewWindow]:
     )
 
 
-def safety_tags_for_moderators(*, user: User) -> QuerySet[SafetyTag]:
+def safety_tags_for_moderators(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SafetyTag]:
     """Every safety tag, newest first; PermissionDenied unless ``user`` is a moderator."""
     if not is_moderator(user=user):
-        raise PermissionDenied
+        raise Forbidden(_("Only moderators can see safety tags."), code="review.safety_tags_not_moderator")
     return SafetyTag.objects.select_related(
         "review__author", "review__subject_user", "review__window"
     ).order_by("-created_at", "-id")
 
 
-def windows_of(*, user: User) -> QuerySet[ReviewWindow]:
-    return ReviewWindow.objects.filter(parties__user=user).order_by("-opens_at", "-id")
+def windows_of(*, user: AbstractBaseUser) -> QuerySet[ReviewWindow]:
+    return ReviewWindow.objects.filter(parties__user_id=user.pk).order_by("-opens_at", "-id")
 
 
 def window_ids_for_subjects(*, subjects: list[str]) -> dict[str, int]:

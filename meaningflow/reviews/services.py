@@ -8,14 +8,15 @@ application that completed, before the ledger).
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from meaningflow.accounts.models import User
 from meaningflow.core import transactions
+from meaningflow.core.errors import Forbidden
 from meaningflow.core.services import audit_log, notification_send
 from meaningflow.reviews.models import Party, Review, ReviewWindow, SafetyTag
 from meaningflow.reviews.rules import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN, REVIEW_WINDOW_DAYS
@@ -25,7 +26,7 @@ from meaningflow.reviews.rules import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 def review_window_open(
     *,
     subject: str,
-    parties: list[tuple[User, str]],
+    parties: list[tuple[AbstractBaseUser, str]],
     opens_at: datetime | None = None,
     title: str = "",
 ) -> ReviewWindow:
@@ -37,7 +38,9 @@ def review_window_open(
     missing parties. Joins the caller's transaction.
     """
     if not subject:
-        raise ValidationError({"subject": [_("A review window needs a subject.")]})
+        raise ValidationError({"subject": ValidationError(
+            _("A review window needs a subject."), code="review_window.subject_missing"
+        )})
     opens_at = opens_at or timezone.now()
     with transactions.atomic():
         window, created = ReviewWindow.objects.get_or_create(
@@ -49,7 +52,7 @@ def review_window_open(
             },
         )
         Party.objects.bulk_create(
-            [Party(window=window, user=user, role=role[:40]) for user, role in parties],
+            [Party(window=window, user_id=user.pk, role=role[:40]) for user, role in parties],
             ignore_conflicts=True,
         )
         if created:
@@ -64,8 +67,8 @@ def review_window_open(
 def _validate_review(
     *,
     window: ReviewWindow,
-    author: User,
-    subject_user: User,
+    author: AbstractBaseUser,
+    subject_user: AbstractBaseUser,
     rating: int,
     comment: str,
     outcome: str,
@@ -74,38 +77,42 @@ def _validate_review(
 ) -> None:
     party_ids = set(window.parties.values_list("user_id", flat=True))
     if author.pk not in party_ids:
-        raise PermissionDenied(_("Only the people who took part can write a review."))
+        raise Forbidden(_("Only the people who took part can write a review."), code="review.not_party")
     if subject_user.pk not in party_ids:
-        raise ValidationError(
-            {"subject_user": [_("This person did not take part in this interaction.")]}
-        )
+        raise ValidationError({"subject_user": ValidationError(
+            _("This person did not take part in this interaction."), code="review.subject_not_party"
+        )})
     if author.pk == subject_user.pk:
-        raise ValidationError({"subject_user": [_("You cannot review yourself.")]})
+        raise ValidationError({"subject_user": ValidationError(_("You cannot review yourself."), code="review.self")})
     if not (window.opens_at <= now < window.closes_at) or window.revealed_at is not None:
-        raise ValidationError(_("The review window is closed."))
-    errors: dict[str, list[str]] = {}
+        raise ValidationError(_("The review window is closed."), code="review_window.closed")
+    errors: dict[str, ValidationError] = {}
     if (
         isinstance(rating, bool)
         or not isinstance(rating, int)
         or not RATING_MIN <= rating <= RATING_MAX
     ):
-        errors["rating"] = [
-            _("Choose a rating from %(min)d to %(max)d.") % {"min": RATING_MIN, "max": RATING_MAX}
-        ]
+        errors["rating"] = ValidationError(
+            _("Choose a rating from %(min)d to %(max)d.") % {"min": RATING_MIN, "max": RATING_MAX},
+            code="review.bad_rating",
+        )
     if len(comment) > COMMENT_MAX_LENGTH:
-        errors["comment"] = [
-            _("A comment can be at most %(max)d characters long.") % {"max": COMMENT_MAX_LENGTH}
-        ]
+        errors["comment"] = ValidationError(
+            _("A comment can be at most %(max)d characters long.") % {"max": COMMENT_MAX_LENGTH},
+            code="review.comment_too_long",
+        )
     if outcome and outcome not in Review.Outcome.values:
-        errors["outcome"] = [_("Unknown outcome.")]
+        errors["outcome"] = ValidationError(_("Unknown outcome."), code="review.unknown_outcome")
     unknown = sorted(set(safety_tags) - set(SafetyTag.Tag.values))
     if unknown:
-        errors["safety_tags"] = [_("Unknown safety tag: %(tag)s") % {"tag": ", ".join(unknown)}]
+        errors["safety_tags"] = ValidationError(
+            _("Unknown safety tag: %(tag)s") % {"tag": ", ".join(unknown)}, code="review.unknown_safety_tag"
+        )
     if errors:
         raise ValidationError(errors)
-    if Review.objects.filter(window=window, author=author, subject_user=subject_user).exists():
+    if Review.objects.filter(window=window, author_id=author.pk, subject_user_id=subject_user.pk).exists():
         raise ValidationError(
-            _("You have already reviewed this person; reviews cannot be changed.")
+            _("You have already reviewed this person; reviews cannot be changed."), code="review.already_exists"
         )
 
 
@@ -113,8 +120,8 @@ def _validate_review(
 def review_submit(
     *,
     window: ReviewWindow,
-    author: User,
-    subject_user: User,
+    author: AbstractBaseUser,
+    subject_user: AbstractBaseUser,
     rating: int,
     comment: str = "",
     safety_tags: Iterable[str] = (),
@@ -146,7 +153,9 @@ def review_submit(
         )
         try:
             with transaction.atomic():
-                review = Review.objects.create(
+                # The user model is settings.AUTH_USER_MODEL, another app's class that cannot
+                # be named here (import-linter), so mypy knows these only as AbstractBaseUser.
+                review = Review.objects.create(  # type: ignore[misc]
                     window=window,
                     author=author,
                     subject_user=subject_user,
@@ -156,7 +165,7 @@ def review_submit(
                 )
         except IntegrityError as exc:
             raise ValidationError(
-                _("You have already reviewed this person; reviews cannot be changed.")
+                _("You have already reviewed this person; reviews cannot be changed."), code="review.already_exists"
             ) from exc
         SafetyTag.objects.bulk_create(
             [SafetyTag(review=review, tag=tag, note=safety_note[:500]) for tag in safety_tags]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from meaningflow.accounts.selectors import is_moderator
-from meaningflow.core.errors import add_errors_to_form
+from meaningflow.core.errors import add_errors_to_form, error_codes
 from meaningflow.reviews import selectors, services
 from meaningflow.reviews.forms import ReviewForm
 
@@ -39,7 +39,9 @@ def _submit(request, window, form) -> bool:
     data = form.cleaned_data
     subject = selectors.parties_of(window=window).filter(user_id=data["subject_user"]).first()
     if subject is None:
-        form.add_error(None, _("This person did not take part in this interaction."))
+        form.add_error(None, ValidationError(
+            _("This person did not take part in this interaction."), code="review.subject_not_party"
+        ))
         return False
     try:
         services.review_submit(
@@ -54,7 +56,7 @@ def _submit(request, window, form) -> bool:
         )
     except (ValidationError, PermissionDenied) as exc:
         if isinstance(exc, PermissionDenied):
-            exc = ValidationError(str(exc))
+            exc = ValidationError(str(exc), code=error_codes(exc)[0])
         add_errors_to_form(form, exc)
         return False
     return True

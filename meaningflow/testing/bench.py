@@ -7,6 +7,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import django
+from django.core.management import call_command
+
+from meaningflow.testing.pg import ThrowawayPostgres
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,9 +32,6 @@ def run_child(script: str, mode: str, *, extra_env: dict | None = None, pg_setti
     try:
         env["MEANINGFLOW_VAR_DIR"] = tmp.name
         if mode == "pg":
-            sys.path.insert(0, str(ROOT))
-            from meaningflow.testing.pg import ThrowawayPostgres
-
             pg = ThrowawayPostgres(settings=pg_settings).start()
             env["DATABASE_URL"] = pg.url
         subprocess.run([sys.executable, script, mode], env=env, check=True, cwd=ROOT)
@@ -43,9 +45,5 @@ def django_setup() -> None:
     """In the child: configure Django for the database the parent chose and migrate it."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
     django.setup()
-    from django.core.management import call_command
-
     call_command("migrate", verbosity=0)

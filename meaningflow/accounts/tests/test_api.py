@@ -61,6 +61,7 @@ def test_bad_checksum_gets_a_translated_400(client, alice, token):
     response = client.post("/api/v1/me/identity", data=payload, content_type="application/json",
                            HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
     assert response.status_code == 400
+    assert response.json()["code"] == "identity.bad_check_digit"
     assert "check digit" in response.json()["detail"]
     response = client.post("/api/v1/me/identity", data=payload, content_type="application/json",
                            HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(token))
@@ -85,7 +86,10 @@ def test_unknown_skill_is_a_clear_400_and_changes_nothing(client, alice, token, 
     response = client.post("/api/v1/me/skills", data={"skill": "no.such.skill", "level": 3},
                            content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
     assert response.status_code == 400
-    assert "Unknown skill" in response.json()["detail"]
+    assert response.json()["code"] == "skill.unknown"
+    assert response.json()["errors"] == [
+        {"field": "skill", "message": "Unknown skill: no.such.skill", "code": "skill.unknown"}
+    ]
     assert ProfileSkill.objects.count() == 0
 
 

@@ -1,8 +1,11 @@
 import io
+from base64 import b32decode
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from meaningflow.accounts.demo import DEMO_PASSWORD
 from meaningflow.accounts.models import Identity, Organisation, StaffRole, User
 from meaningflow.ledger import selectors as ledger_selectors
 
@@ -31,12 +34,6 @@ def test_demo_has_people_in_six_cities_organisations_officer_and_moderator():
 
 @pytest.mark.django_db
 def test_demo_staff_sign_in_with_the_published_demo_key(client):
-    from base64 import b32decode
-
-    from django.core.management.base import CommandError
-
-    from meaningflow.accounts.demo import DEMO_PASSWORD
-
     output = io.StringIO()
     call_command("load_demo", stdout=output)
     key = "NVSWC3TJNZTWM3DPO4WWIZLNN4WWWZLZ"

@@ -4,12 +4,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from stdnum.cn import ric
 
 from meaningflow.accounts.demo import cn_resident_id
 from meaningflow.accounts.identity import validate_cn_resident_id, validate_passport
 from meaningflow.accounts.models import Identity, StaffRole
 from meaningflow.accounts.services import identity_reveal, identity_verify, staff_role_grant
+from meaningflow.core.errors import error_codes
 from meaningflow.core.models import AuditEvent
 
 VALID_ID = cn_resident_id("430102", datetime.date(1970, 5, 17), 123)
@@ -35,23 +37,21 @@ class TestResidentIdValidation:
     def test_wrong_checksum_is_refused(self):
         with pytest.raises(ValidationError) as exc:
             validate_cn_resident_id(with_bad_check_digit(VALID_ID))
-        assert exc.value.code == "checksum"
+        assert error_codes(exc.value) == ["identity.bad_check_digit"]
 
     @pytest.mark.parametrize("birth", ["19700230", "19701301", "20991231", "18500101"])
     def test_impossible_birth_date_is_refused(self, birth):
         body = "430102" + birth + "123"
-        from stdnum.cn import ric
-
         number = body + ric.calc_check_digit(body + "0")
         with pytest.raises(ValidationError) as exc:
             validate_cn_resident_id(number)
-        assert exc.value.code == "birth_date"
+        assert error_codes(exc.value) == ["identity.impossible_birth_date"]
 
     def test_unknown_region_code_is_refused(self):
         number = cn_resident_id("999901", datetime.date(1980, 1, 1), 1)
         with pytest.raises(ValidationError) as exc:
             validate_cn_resident_id(number)
-        assert exc.value.code == "region"
+        assert error_codes(exc.value) == ["identity.unknown_region"]
 
     def test_region_created_after_birth_year_is_still_valid(self):
         # 密云区 (110118) exists only since 2015; a person born in 1950 re-registered
@@ -67,14 +67,16 @@ class TestResidentIdValidation:
     def test_malformed_numbers_are_refused(self, raw):
         with pytest.raises(ValidationError) as exc:
             validate_cn_resident_id(raw)
-        assert exc.value.code == "format"
+        assert error_codes(exc.value) == ["identity.bad_format"]
 
     def test_passport_needs_a_real_country(self):
         assert validate_passport("e1234 5678", "de") == ("E12345678", "DE")
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError) as country:
             validate_passport("E12345678", "XX")
-        with pytest.raises(ValidationError):
+        assert error_codes(country.value) == ["identity.unknown_country"]
+        with pytest.raises(ValidationError) as number:
             validate_passport("!!", "DE")
+        assert error_codes(number.value) == ["identity.bad_passport_number"]
 
 
 @pytest.mark.postgres
@@ -94,8 +96,9 @@ class TestIdentityBinding:
     def test_second_account_for_same_identity_is_refused_and_changes_nothing(self, alice, bob):
         identity_verify(user=alice, document_type="cn_resident_id", legal_name="王芳", number=VALID_ID)
         events_before = AuditEvent.objects.count()
-        with pytest.raises(ValidationError, match="already bound to another account"):
+        with pytest.raises(ValidationError) as refused:
             identity_verify(user=bob, document_type="cn_resident_id", legal_name="王芳", number=VALID_ID.lower())
+        assert error_codes(refused.value) == ["identity.already_bound"]
         assert not Identity.objects.filter(user=bob).exists()
         # Nothing changes but the audit of the refused attempt (issue 12: probing is logged).
         assert list(AuditEvent.objects.values_list("action", flat=True)[: AuditEvent.objects.count() - events_before]) == [
@@ -104,8 +107,9 @@ class TestIdentityBinding:
 
     def test_a_user_cannot_bind_a_second_identity(self, alice):
         identity_verify(user=alice, document_type="passport", legal_name="Alice A", number="X1234567", country="GB")
-        with pytest.raises(ValidationError, match="already has a verified identity"):
+        with pytest.raises(ValidationError) as refused:
             identity_verify(user=alice, document_type="cn_resident_id", legal_name="Alice", number=VALID_ID)
+        assert error_codes(refused.value) == ["identity.already_verified"]
         assert Identity.objects.count() == 1
 
     def test_same_passport_number_of_different_countries_are_different_people(self, alice, bob):
@@ -114,14 +118,13 @@ class TestIdentityBinding:
         assert Identity.objects.count() == 2
 
     def test_invalid_document_changes_nothing(self, alice):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError) as refused:
             identity_verify(user=alice, document_type="cn_resident_id", legal_name="王芳",
                             number=with_bad_check_digit(VALID_ID))
+        assert error_codes(refused.value) == ["identity.bad_check_digit"]
         assert Identity.objects.count() == 0
 
     def test_database_refuses_duplicate_hash_even_without_the_service_check(self, alice, bob):
-        from django.db import IntegrityError, transaction
-
         identity = identity_verify(user=alice, document_type="cn_resident_id", legal_name="王芳", number=VALID_ID)
         with pytest.raises(IntegrityError), transaction.atomic():
             Identity.objects.create(user=bob, document_type="cn_resident_id", country="CN", legal_name="x",
@@ -141,11 +144,13 @@ class TestIdentityReveal:
     def test_officer_of_another_region_is_refused_and_nothing_is_logged_as_read(self, alice, bob, superuser):
         identity = identity_verify(user=alice, document_type="cn_resident_id", legal_name="王芳", number=VALID_ID)
         staff_role_grant(granted_by=superuser, user=bob, role=StaffRole.Role.OFFICER, region_prefix="44")
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as refused:
             identity_reveal(actor=bob, identity=identity, reason="curious")
+        assert error_codes(refused.value) == ["identity.region_not_yours"]
         assert not AuditEvent.objects.filter(action="accounts.identity.revealed").exists()
 
     def test_a_reason_is_required(self, alice, superuser):
         identity = identity_verify(user=alice, document_type="cn_resident_id", legal_name="王芳", number=VALID_ID)
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError) as refused:
             identity_reveal(actor=superuser, identity=identity, reason="")
+        assert error_codes(refused.value) == ["identity.reveal_reason_missing"]

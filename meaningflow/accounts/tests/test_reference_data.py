@@ -6,6 +6,7 @@ import json
 import pytest
 
 from meaningflow.accounts.data import check_reference_data as check
+from meaningflow.accounts.models import Skill
 from meaningflow.accounts.services import DATA_DIR, reference_data_load
 
 
@@ -26,8 +27,6 @@ def test_the_check_rejects_a_skill_without_a_chinese_name():
 
 @pytest.mark.django_db
 def test_loading_is_idempotent_and_keeps_seed_difficulties():
-    from meaningflow.accounts.models import Skill
-
     first = reference_data_load()
     second = reference_data_load()
     assert first == second

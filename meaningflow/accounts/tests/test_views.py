@@ -3,9 +3,11 @@
 import pytest
 from django.core import mail
 
+from config import settings as project_settings
 from conftest import DEMO_PASSWORD
 from meaningflow.accounts.models import ApiToken, ProfileSkill, User
 from meaningflow.accounts.tests.test_identity import VALID_ID
+from meaningflow.places.models import Division
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +36,6 @@ def test_registration_errors_are_announced_next_to_the_field(client, alice):
 
 
 def test_argon2_is_the_production_hasher(settings):
-    from config import settings as project_settings
-
     assert "Argon2" in [h for h in project_settings.PASSWORD_HASHERS if "MD5" not in h][0]
 
 
@@ -101,8 +101,6 @@ def test_skill_picker_and_removal(client, alice, reference_data):
 
 
 def test_profile_page_saves(client, alice, reference_data):
-    from meaningflow.places.models import Division
-
     client.force_login(alice)
     changsha = Division.objects.get(code="430100")
     response = client.post("/accounts/me/profile/", {"bio": "hi", "home_division": changsha.pk,

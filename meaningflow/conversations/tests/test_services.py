@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 
 from meaningflow.conversations import selectors, services
 from meaningflow.conversations.models import Message, Participant, Thread
+from meaningflow.core.errors import error_codes
 from meaningflow.core.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -49,16 +51,18 @@ def test_posting_notifies_the_other_side_in_app_and_by_email(
 
 @pytest.mark.postgres
 def test_outsider_cannot_post(thread, charlie):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         services.message_post(thread=thread, sender=charlie, body="hello")
+    assert error_codes(refused.value) == ["thread.not_participant"]
     assert not Message.objects.exists() and not Notification.objects.exists()
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("body", ["", "   \n ", "x" * 5001])
 def test_bad_bodies_are_refused_and_nothing_is_written(thread, alice, body):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.message_post(thread=thread, sender=alice, body=body)
+    assert error_codes(refused.value) == ["message.too_long" if body.strip() else "message.empty"]
     assert not Message.objects.exists() and not Notification.objects.exists()
 
 
@@ -106,13 +110,12 @@ def test_threads_are_listed_most_recent_first(thread, alice, bob):
 
 @pytest.mark.postgres
 def test_thread_get_for_user_hides_other_peoples_threads(thread, alice, charlie):
-    from django.http import Http404
-
     assert selectors.thread_get_for_user(user=alice, thread_id=thread.pk) == thread
     with pytest.raises(Http404):
         selectors.thread_get_for_user(user=charlie, thread_id=thread.pk)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         services.thread_mark_read(thread=thread, user=charlie)
+    assert error_codes(refused.value) == ["thread.not_participant"]
     assert list(selectors.threads_for(user=charlie)) == []
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from meaningflow.conversations import selectors, services
+from meaningflow.conversations.context_processors import unread_messages
 from meaningflow.conversations.models import Message
 from meaningflow.core.models import Notification
 
@@ -140,7 +141,8 @@ def test_api_refuses_bad_bodies(client, thread, alice, body):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
-    assert response.json()["errors"]
+    assert response.json()["code"] == ("message.too_long" if body else "message.empty")
+    assert response.json()["errors"][0]["field"] == "body"
     assert not Message.objects.exists()
 
 
@@ -156,8 +158,6 @@ def test_thread_list_query_count_does_not_grow(client, alice, bob, django_assert
 
 
 def test_context_processor_counts_lazily(rf, thread, alice, bob, django_assert_num_queries):
-    from meaningflow.conversations.context_processors import unread_messages
-
     services.message_post(thread=thread, sender=alice, body="hi")
     request = rf.get("/")
     request.user = bob

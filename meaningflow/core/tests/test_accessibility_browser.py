@@ -4,6 +4,7 @@ real Chromium, in both languages and in large-type mode."""
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,8 +47,6 @@ def test_public_pages_have_no_serious_violations(page):
 
 
 def test_private_pages_in_chinese_and_large_type_have_no_serious_violations(page, live_server, alice, reference_data):
-    from django.conf import settings as django_settings
-
     session = page.context
     page.goto("/accounts/login/")
     page.fill("#id_username", "alice")

@@ -1,13 +1,20 @@
 """Platform-wide behaviour: settings, encryption, audit, jobs, language and large type."""
 
+import importlib.util
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import Resolver404, resolve
 
+from config.settings import env_bool
+from meaningflow.core import crypto
 from meaningflow.core.crypto import decrypt, encrypt, keyed_hash, mask
 from meaningflow.core.models import JobRun
 from meaningflow.core.services import JobProgress, notification_send
@@ -62,9 +69,6 @@ def test_local_secrets_are_generated_once_into_var(tmp_path):
 def test_encryption_round_trip_and_rotation(settings):
     token = encrypt("430102197005171234")
     assert "4301" not in token and decrypt(token) == "430102197005171234"
-    from cryptography.fernet import Fernet
-
-    from meaningflow.core import crypto
 
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.FIELD_ENCRYPTION_KEYS]
     crypto._fernet.cache_clear()
@@ -85,8 +89,6 @@ def test_keyed_hash_depends_on_purpose_and_mask_keeps_ends():
 
 @pytest.mark.django_db
 def test_job_progress_records_progress_and_summary(capsys):
-    import io
-
     stream = io.StringIO()
     with JobProgress(job="demo.job", key="2026-11", total=4, stream=stream) as progress:
         progress.advance(2)
@@ -130,10 +132,6 @@ def test_large_type_mode_for_visitors_and_users(client, alice):
 
 
 def test_navigation_links_only_to_pages_that_exist(client, db):
-    import re
-
-    from django.urls import Resolver404, resolve
-
     html = client.get("/").content.decode()
     for href in set(re.findall(r'href="(/[^"#?]*)', html)):
         if href.startswith("/static/"):
@@ -145,8 +143,6 @@ def test_navigation_links_only_to_pages_that_exist(client, db):
 
 
 def test_env_bool_rejects_garbage(monkeypatch):
-    from config.settings import env_bool
-
     monkeypatch.setenv("X_FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured):
         env_bool("X_FLAG", "0")
@@ -155,8 +151,6 @@ def test_env_bool_rejects_garbage(monkeypatch):
 @pytest.mark.parametrize("path", sorted((ROOT / "bench").glob("bench_*.py")), ids=lambda p: p.stem)
 def test_every_benchmark_loads_and_has_a_main(path):
     """`make bench` runs for long; a benchmark that no longer imports should fail here."""
-    import importlib.util
-
     sys.path.insert(0, str(path.parent))
     try:
         spec = importlib.util.spec_from_file_location(f"loaded_{path.stem}", path)

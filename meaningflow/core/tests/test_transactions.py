@@ -1,7 +1,9 @@
 """core.transactions: the one transaction helper, its bounded retry and the busy answer
 (issue 12 items 1 and 14)."""
 
+import ast
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection, transaction
@@ -11,6 +13,7 @@ from meaningflow.accounts.models import User
 from meaningflow.core import transactions
 from meaningflow.core.models import AuditEvent
 from meaningflow.core.services import audit_log
+from meaningflow.ledger.services import core as ledger_core
 from meaningflow.resources.reference import reference_ensure
 from meaningflow.resources.services import bookings
 from meaningflow.resources.tests.factories import days, mint, room
@@ -145,12 +148,10 @@ def test_atomic_is_durable_outside_and_a_savepoint_inside():
 
 @pytest.mark.django_db(transaction=True)
 def test_inner_helpers_refuse_to_run_outside_a_transaction(make_user):
-    from meaningflow.ledger.services import core
-
     with pytest.raises(transactions.TransactionRequired):
         transactions.require_transaction()
     with pytest.raises(transactions.TransactionRequired):
-        core.person_accounts_lock(pairs=[(make_user("alice"), core.unit_for(domain=None))])
+        ledger_core.person_accounts_lock(pairs=[(make_user("alice"), ledger_core.unit_for(domain=None))])
     with transactions.atomic():
         transactions.require_transaction()
 
@@ -262,8 +263,6 @@ _INTERNALS_ALLOWED = {"meaningflow/ledger/services/driver.py"}
 
 
 def _service_modules():
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[3]
     for path in sorted((root / "meaningflow").rglob("*.py")):
         relative = path.relative_to(root).as_posix()
@@ -275,8 +274,6 @@ def _service_modules():
 
 def _chain(node, parents) -> list[str]:
     """The method names of the whole ``a.b(...).c(...)`` expression ``node`` is part of."""
-    import ast
-
     while isinstance(parents.get(node), ast.Attribute | ast.Call):
         node = parents[node]
     names = []
@@ -294,8 +291,6 @@ def test_every_service_locks_only_its_rows_and_opens_transactions_through_the_he
     """Issue 12 items 1 and 14, as a check over every services module: no copy of
     ``atomic(durable=not …in_atomic_block)``, no ``transaction.atomic(durable=…)`` of its own,
     every ``select_for_update`` is ``no_key=True`` and has ``of=`` when it reads related rows."""
-    import ast
-
     problems = []
     for relative, source in _service_modules():
         tree = ast.parse(source)

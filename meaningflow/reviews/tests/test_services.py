@@ -1,17 +1,20 @@
 """Double-blind reviews: visibility, reveal, immutability, refusals (SPEC DG-6, SW-6, BX-15)."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meaningflow.accounts.models import StaffRole
 from meaningflow.accounts.services import staff_role_grant
+from meaningflow.core.errors import error_codes
+from meaningflow.core.models import AuditEvent
 from meaningflow.reviews import selectors, services
 from meaningflow.reviews.models import Review, ReviewWindow, SafetyTag
 from meaningflow.reviews.rules import REVIEW_WINDOW_DAYS
@@ -93,19 +96,23 @@ def test_reveal_on_close_through_the_command(window, alice, bob, capsys):
 @pytest.mark.postgres
 def test_reviews_cannot_be_changed(window, alice, bob):
     submit(window, alice, bob, rating=2)
-    with pytest.raises(ValidationError, match="already reviewed"):
+    with pytest.raises(ValidationError) as refused:
         submit(window, alice, bob, rating=5)
+    assert error_codes(refused.value) == ["review.already_exists"]
     assert list(Review.objects.values_list("rating", flat=True)) == [2]
 
 
 @pytest.mark.postgres
 def test_non_party_is_refused(window, alice, charlie):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as outsider:
         submit(window, charlie, alice)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as not_party:
         submit(window, alice, charlie)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as yourself:
         submit(window, alice, alice)
+    assert error_codes(outsider.value) == ["review.not_party"]
+    assert error_codes(not_party.value) == ["review.subject_not_party"]
+    assert error_codes(yourself.value) == ["review.self"]
     assert not Review.objects.exists()
 
 
@@ -114,16 +121,18 @@ def test_closed_window_is_refused(window, alice, bob):
     ReviewWindow.objects.filter(pk=window.pk).update(
         opens_at=timezone.now() - timedelta(days=15), closes_at=timezone.now() - timedelta(days=1)
     )
-    with pytest.raises(ValidationError, match="closed"):
+    with pytest.raises(ValidationError) as refused:
         submit(window, alice, bob)
+    assert error_codes(refused.value) == ["review_window.closed"]
     assert not Review.objects.exists()
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("rating", [0, 6, -1, True])
 def test_out_of_range_rating_is_refused_and_nothing_written(window, alice, bob, rating):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         submit(window, alice, bob, rating=rating, safety_tags=["fraud"])
+    assert error_codes(refused.value) == ["review.bad_rating"]
     assert not Review.objects.exists() and not SafetyTag.objects.exists()
 
 
@@ -135,10 +144,12 @@ def test_rating_range_is_a_database_constraint(window, alice, bob):
 
 @pytest.mark.postgres
 def test_unknown_safety_tag_and_long_comment_are_refused(window, alice, bob):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as tag:
         submit(window, alice, bob, safety_tags=["bogus"])
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as comment:
         submit(window, alice, bob, comment="x" * 2001)
+    assert error_codes(tag.value) == ["review.unknown_safety_tag"]
+    assert error_codes(comment.value) == ["review.comment_too_long"]
     assert not Review.objects.exists()
 
 
@@ -151,8 +162,9 @@ def test_safety_tags_are_hidden_from_everyone_but_moderators(window, alice, bob,
             r.visible_safety_tags == []
             for r in selectors.reviews_visible_to(user=user, window=window)
         )
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as refused:
             selectors.safety_tags_for_moderators(user=user)
+        assert error_codes(refused.value) == ["review.safety_tags_not_moderator"]
     window.refresh_from_db()
     seen = selectors.reviews_visible_to(user=moderator, window=window)
     assert sorted(t.tag for r in seen for t in r.visible_safety_tags) == [
@@ -215,10 +227,6 @@ def test_moderator_who_is_a_party_is_still_blind(window, alice, bob, moderator):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_final_reviews_reveal_exactly_once(alice, bob):
-    import threading
-
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         pytest.skip("row locks are proven on PostgreSQL")
     window = services.review_window_open(
@@ -247,6 +255,5 @@ def test_concurrent_final_reviews_reveal_exactly_once(alice, bob):
     assert errors == []
     window.refresh_from_db()
     assert window.revealed_at is not None
-    from meaningflow.core.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="reviews.window.revealed").count() == 1

@@ -144,7 +144,8 @@ def test_api_refuses_out_of_range_ratings(client, window, alice, bob, rating):
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert response.status_code == 400 and "rating" in response.json()["detail"].lower()
+    assert response.status_code == 400 and response.json()["code"] == "review.bad_rating"
+    assert response.json()["errors"][0]["field"] == "rating"
     assert not Review.objects.exists()
 
 
