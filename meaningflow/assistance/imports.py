@@ -556,7 +556,9 @@ def registry_results_withdraw(*, person_ids) -> int:
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         withdrawn += Recognition.objects.filter(person_id__in=part).delete()[0]
-        PushItem.objects.filter(person_id__in=part, status__in=OPEN_PUSH_STATUSES).update(status=PushItem.Status.EXPIRED)
+        PushItem.objects.filter(person_id__in=part, status__in=OPEN_PUSH_STATUSES).update(
+            status=PushItem.Status.EXPIRED
+        )
     return withdrawn
 
 

@@ -154,7 +154,9 @@ class RegistryPerson(models.Model):
             # Discovery looks for deregistered persons who still have results at every run:
             # a small index of the few, not a scan of the registry.
             models.Index(
-                fields=["region_code"], condition=Q(registration_status="deregistered"), name="assist_person_departed_idx"
+                fields=["region_code"],
+                condition=Q(registration_status="deregistered"),
+                name="assist_person_departed_idx",
             ),
         ]
         constraints = [

@@ -28,6 +28,8 @@ CATEGORY_INPUTS = {
     "rehabilitated_drug_user": "is_rehabilitated_drug_user",
     "poverty_relapse_monitored": "is_poverty_relapse_monitored",
 }
+
+
 @dataclass
 class Population:
     """Column arrays of a registry extract; index i is one person."""

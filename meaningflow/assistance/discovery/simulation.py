@@ -28,7 +28,6 @@ OUTPUTS = (
 )
 
 
-
 # --- the simulation -----------------------------------------------------------------
 
 HOUSEHOLD_INPUTS = ("household_dibao", "household_zero_employment")

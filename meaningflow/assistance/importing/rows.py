@@ -207,7 +207,8 @@ def _identity(value, reasons: Problems, *, today: datetime.date):
         return validate_cn_resident_id(_text(value), today=today)
     except ValidationError as exc:
         reasons.append(
-            _("身份证号 (id_number): %(error)s") % {"error": " ".join(exc.messages)}, f"import.id_number.{(exc.code or 'invalid').rsplit('.', 1)[-1]}"
+            _("身份证号 (id_number): %(error)s") % {"error": " ".join(exc.messages)},
+            f"import.id_number.{(exc.code or 'invalid').rsplit('.', 1)[-1]}",
         )
         return None
 

@@ -173,9 +173,7 @@ def test_the_stored_json_has_the_documented_shapes(officer):
     )
     by_name = {p.name: p for p in RegistryPerson.objects.all()}
     flexible = by_name["测试2"]
-    RegistryPerson.objects.filter(pk=flexible.pk).update(
-        work_form="flexible", social_insurance_paid_monthly="1000.00"
-    )
+    RegistryPerson.objects.filter(pk=flexible.pk).update(work_form="flexible", social_insurance_paid_monthly="1000.00")
     services.income_record(person=by_name["测试3"], month=datetime.date(2025, 5, 1), amount="1500")
     discovery.discovery_run(region_prefix="43", today=TODAY)
 
@@ -203,14 +201,23 @@ def test_the_stored_json_has_the_documented_shapes(officer):
     assert data(flexible, "policy.flexible_subsidy") == {"monthly_amount": 666.66}
     deduction = Recognition.objects.get(person=by_name["测试3"]).entitlements["dibao_deduction"]
     assert deduction > 0 and data(by_name["测试3"], "policy.dibao_deduction") == {"monthly_deduction": deduction}
-    assert data(by_name["测试4"], "nearly.4050") == {"birth_date": "1970-07-01", "age": 54, "eligible_from": "2025-07-01"}
+    assert data(by_name["测试4"], "nearly.4050") == {
+        "birth_date": "1970-07-01",
+        "age": 54,
+        "eligible_from": "2025-07-01",
+    }
     assert data(by_name["测试5"], "nearly.long_term") == {
         "registered_unemployed_since": "2024-07-01",
         "months_unemployed": 11,
         "eligible_from": "2025-07-01",
     }
     push = PushItem.objects.get(person=by_name["测试5"], reason_code="nearly.long_term")
-    assert (push.kind, push.status, push.channels, push.expires_on) == ("nearly", "pending", [], datetime.date(2025, 7, 31))
+    assert (push.kind, push.status, push.channels, push.expires_on) == (
+        "nearly",
+        "pending",
+        [],
+        datetime.date(2025, 7, 31),
+    )
     assert push.rule_reference == "就业服务与就业管理规定 第三十条"
 
 

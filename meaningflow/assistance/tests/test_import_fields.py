@@ -103,7 +103,9 @@ def test_occupation_category_defaults_to_worker_and_an_absent_column_keeps_it(of
     batch = _import(officer, [_row(1, 就业状态="失业")])
     assert batch.status == "applied" and _person(1).occupation_category == "cadre"
     rejected = _import(officer, [_row(1, 就业状态="失业", 职业类别="农民")])
-    assert rejected.status == "rejected" and rejected.report["rows"][0]["codes"] == ["import.occupation_category.unknown_value"]
+    assert rejected.status == "rejected" and rejected.report["rows"][0]["codes"] == [
+        "import.occupation_category.unknown_value"
+    ]
 
 
 def test_graduation_date(officer):

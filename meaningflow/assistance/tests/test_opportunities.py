@@ -79,7 +79,9 @@ def test_discovery_offers_opportunities_of_both_registered_sources(officer, alic
     _registry(officer, [person_row(1, needs="就业;创业")])
     discovery.discovery_run(region_prefix="43", today=TODAY)
     person = RegistryPerson.objects.get()
-    assert set(PushItem.objects.filter(person=person, kind="opportunity").values_list("opportunity_ref", flat=True)) == {
+    assert set(
+        PushItem.objects.filter(person=person, kind="opportunity").values_list("opportunity_ref", flat=True)
+    ) == {
         f"needs.need:{need.pk}",
         f"resources.resource:{studio.pk}",
     }
