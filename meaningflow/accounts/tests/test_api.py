@@ -113,7 +113,7 @@ def test_oversized_payload_is_refused_with_413(client, alice, token, settings):
     response = client.put("/api/v1/me/profile", data=payload, content_type="application/json",
                           HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
     assert response.status_code == 413
-    assert response.json()["detail"] == "The request body is too large."
+    assert response.json()["code"] == "request.too_large"
 
 
 def test_overlong_field_is_refused_with_422(client, alice, token):

@@ -14,6 +14,7 @@ from meaningflow.accounts.services import (
     organisation_join_request,
     staff_role_grant,
 )
+from meaningflow.core.errors import error_codes
 from meaningflow.core.models import Notification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -46,8 +47,9 @@ def test_join_request_waits_for_a_manager_and_notifies_them(school, alice, bob):
 
 def test_double_join_is_refused(school, bob):
     organisation_join_request(user=bob, organisation=school)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         organisation_join_request(user=bob, organisation=school)
+    assert error_codes(refused.value) == ["membership.already_exists"]
     assert Membership.objects.filter(organisation=school, user=bob).count() == 1
 
 
@@ -55,27 +57,30 @@ def test_outsider_and_plain_member_cannot_approve(school, bob, charlie, alice):
     bob_membership = organisation_join_request(user=bob, organisation=school)
     membership_approve(actor=alice, membership=bob_membership)
     charlie_membership = organisation_join_request(user=charlie, organisation=school)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as member:
         membership_approve(actor=bob, membership=charlie_membership)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as outsider:
         membership_approve(actor=charlie, membership=charlie_membership)
+    assert error_codes(member.value) == error_codes(outsider.value) == ["organisation.not_manager"]
     charlie_membership.refresh_from_db()
     assert charlie_membership.status == "pending"
 
 
 def test_last_owner_cannot_be_demoted_or_removed(school, alice):
     owner = Membership.objects.get(organisation=school, user=alice)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as demoted:
         membership_set_role(actor=alice, membership=owner, role="member")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as removed:
         membership_remove(actor=alice, membership=owner)
+    assert error_codes(demoted.value) == error_codes(removed.value) == ["organisation.last_owner"]
     owner.refresh_from_db()
     assert owner.role == "owner"
 
 
 def test_only_moderators_verify_organisations(school, alice, bob, superuser):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         organisation_decide_verification(moderator=alice, organisation=school, approve=True)
+    assert error_codes(refused.value) == ["organisation.not_moderator"]
     staff_role_grant(granted_by=superuser, user=bob, role=StaffRole.Role.MODERATOR)
     organisation_decide_verification(moderator=bob, organisation=school, approve=True)
     school.refresh_from_db()
@@ -91,10 +96,12 @@ def test_officer_scope_is_a_region_code_prefix(alice, bob, superuser):
 
 
 def test_only_superusers_grant_roles_and_officers_need_a_region(alice, bob, superuser):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as not_administrator:
         staff_role_grant(granted_by=alice, user=bob, role=StaffRole.Role.MODERATOR)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as no_region:
         staff_role_grant(granted_by=superuser, user=bob, role=StaffRole.Role.OFFICER, region_prefix="")
+    assert error_codes(not_administrator.value) == ["staff_role.not_administrator"]
+    assert error_codes(no_region.value) == ["staff_role.bad_region_prefix"]
     assert not StaffRole.objects.exists()
 
 

@@ -24,7 +24,9 @@ def test_division_list_filters(client, places):
 
 
 def test_division_list_rejects_unknown_level(client, places):
-    assert client.get(f"{BASE}/divisions", {"level": "county"}).status_code == 422
+    response = client.get(f"{BASE}/divisions", {"level": "county"})
+    assert response.status_code == 422 and response.json()["code"] == "request.invalid"
+    assert response.json()["errors"][0]["field"] == "level"
 
 
 def test_division_detail(client, places):
@@ -47,7 +49,7 @@ def test_division_detail_is_localised(client, places):
 def test_division_detail_404(client, places):
     response = client.get(f"{BASE}/divisions/999999")
     assert response.status_code == 404
-    assert "detail" in response.json()
+    assert response.json()["code"] == "not_found"
 
 
 def test_city_list(client, places):
