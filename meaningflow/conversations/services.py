@@ -5,6 +5,8 @@ These services are called from pages and the API and also from other apps' servi
 and join the caller's transaction.
 """
 
+from collections.abc import Sequence
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -23,7 +25,7 @@ NOTIFICATION_KIND = "conversations.message"
 
 
 @transactions.entry_point
-def thread_open(*, subject: str, title: str, participants: list[AbstractBaseUser]) -> Thread:
+def thread_open(*, subject: str, title: str, participants: Sequence[AbstractBaseUser]) -> Thread:
     """Open the thread of ``subject`` (a typed reference such as ``needs.application:42``).
 
     Idempotent per subject: a second call returns the existing thread and adds any
@@ -46,7 +48,7 @@ def thread_add_participant(*, thread: Thread, user: AbstractBaseUser) -> Partici
     return Participant.objects.get(thread=thread, user_id=user.pk)
 
 
-def _participants_add(*, thread: Thread, users: list[AbstractBaseUser]) -> None:
+def _participants_add(*, thread: Thread, users: Sequence[AbstractBaseUser]) -> None:
     # ignore_conflicts: a concurrent thread_open for the same subject may add the same people.
     Participant.objects.bulk_create(
         [Participant(thread=thread, user_id=pk) for pk in {u.pk for u in users}],

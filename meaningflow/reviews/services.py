@@ -5,7 +5,7 @@ Locks: a submission locks its window row only (``core.transactions``: after the 
 application that completed, before the ledger).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,7 +26,7 @@ from meaningflow.reviews.rules import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 def review_window_open(
     *,
     subject: str,
-    parties: list[tuple[AbstractBaseUser, str]],
+    parties: Sequence[tuple[AbstractBaseUser, str]],
     opens_at: datetime | None = None,
     title: str = "",
 ) -> ReviewWindow:
