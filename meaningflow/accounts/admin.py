@@ -22,7 +22,10 @@ from meaningflow.accounts.models import (
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "email", "is_staff", "date_joined"]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Meaning Flow", {"fields": ["display_name", "preferred_language", "large_type"]}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Meaning Flow", {"fields": ["display_name", "preferred_language", "large_type"]}),
+    )
     search_fields = ["username", "display_name", "email"]
 
 

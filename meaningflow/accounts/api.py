@@ -76,9 +76,13 @@ def _division_or_error(code: str | None):
         return None
     division = places.division_get(code)
     if division is None:
-        raise ValidationError({"home_division": ValidationError(
-            _("Unknown region code: %(code)s") % {"code": code}, code="profile.unknown_division"
-        )})
+        raise ValidationError(
+            {
+                "home_division": ValidationError(
+                    _("Unknown region code: %(code)s") % {"code": code}, code="profile.unknown_division"
+                )
+            }
+        )
     return division
 
 
@@ -91,16 +95,26 @@ def profile_put(request, payload: ProfileIn):
             raise ValidationError({"home_city": ValidationError(_("Unknown city."), code="profile.unknown_city")})
     regions = list(places.divisions_by_code(payload.travel_region_codes).values())
     if len(regions) != len(set(payload.travel_region_codes)):
-        raise ValidationError({"travel_regions": ValidationError(
-            _("Unknown region code in travel regions."), code="profile.unknown_travel_region"
-        )})
+        raise ValidationError(
+            {
+                "travel_regions": ValidationError(
+                    _("Unknown region code in travel regions."), code="profile.unknown_travel_region"
+                )
+            }
+        )
     interests = list(Interest.objects.filter(code__in=payload.interests)) if payload.interests else []
     if len(interests) != len(set(payload.interests)):
         raise ValidationError({"interests": ValidationError(_("Unknown interest."), code="profile.unknown_interest")})
     return services.profile_update(
-        user=request.user, bio=payload.bio, home_division=_division_or_error(payload.home_division_code),
-        home_city=home_city, travel_willingness=payload.travel_willingness, travel_regions=regions,
-        languages=payload.languages, intentions=payload.intentions, interests=interests,
+        user=request.user,
+        bio=payload.bio,
+        home_division=_division_or_error(payload.home_division_code),
+        home_city=home_city,
+        travel_willingness=payload.travel_willingness,
+        travel_regions=regions,
+        languages=payload.languages,
+        intentions=payload.intentions,
+        interests=interests,
     )
 
 
@@ -112,7 +126,12 @@ def my_skills(request):
 @router.post("/me/skills", response={201: ProfileSkillOut})
 @idempotent
 def my_skill_set(request, payload: ProfileSkillIn):
-    return Status(201, services.profile_skill_set(user=request.user, skill_code=payload.skill, level=payload.level, years=payload.years))
+    return Status(
+        201,
+        services.profile_skill_set(
+            user=request.user, skill_code=payload.skill, level=payload.level, years=payload.years
+        ),
+    )
 
 
 @router.delete("/me/skills/{code}", response={204: None})
@@ -177,9 +196,11 @@ def organisation_join(request, organisation_id: Id):
 
 @router.post("/organisations/{organisation_id}/members/{membership_id}/approve", response=MembershipOut)
 def membership_approve(request, organisation_id: Id, membership_id: Id):
-    membership = Membership.objects.filter(pk=membership_id, organisation_id=organisation_id).select_related(
-        "organisation", "user"
-    ).first()
+    membership = (
+        Membership.objects.filter(pk=membership_id, organisation_id=organisation_id)
+        .select_related("organisation", "user")
+        .first()
+    )
     if membership is None:
         raise Http404
     return services.membership_approve(actor=request.user, membership=membership)

@@ -26,17 +26,21 @@ from meaningflow.places import selectors as places
 
 class RegistrationForm(forms.Form):
     username = forms.RegexField(
-        label=_("Username"), max_length=40, regex=r"^[\w.@+-]+$",
+        label=_("Username"),
+        max_length=40,
+        regex=r"^[\w.@+-]+$",
         help_text=_("Letters, digits and @ . + - _ only; you log in with it."),
         error_messages={"invalid": _("Use only letters, digits and @ . + - _.")},
     )
     display_name = forms.CharField(label=_("Name shown to others"), max_length=80, required=False)
-    email = forms.EmailField(label=_("E-mail address"), required=True,
-                             help_text=_("Used to reset your password."))
+    email = forms.EmailField(label=_("E-mail address"), required=True, help_text=_("Used to reset your password."))
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     consent_matching = forms.BooleanField(
-        label=_("Suggest me to organisations that look for people like me"), required=False,
+        label=_("Suggest me to organisations that look for people like me"),
+        required=False,
         help_text=_("Optional. You can change it any time on your privacy page, which shows what they would see."),
     )
 
@@ -65,10 +69,14 @@ def _pycountry_translator(locale: str):
 
 class IdentityForm(forms.Form):
     document_type = forms.ChoiceField(label=_("Document"), choices=Identity.DocumentType.choices)
-    legal_name = forms.CharField(label=_("Legal name"), max_length=100,
-                                 help_text=_("Exactly as printed on the document."))
-    number = forms.CharField(label=_("Document number"), max_length=30,
-                             widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    legal_name = forms.CharField(
+        label=_("Legal name"), max_length=100, help_text=_("Exactly as printed on the document.")
+    )
+    number = forms.CharField(
+        label=_("Document number"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     country = forms.ChoiceField(label=_("Issuing country (passports)"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -79,31 +87,46 @@ class IdentityForm(forms.Form):
 class SettingsForm(forms.Form):
     display_name = forms.CharField(label=_("Name shown to others"), max_length=80, required=False)
     email = forms.EmailField(label=_("E-mail address"))
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False,
-                            help_text=_("Stored encrypted; others never see it."))
-    preferred_language = forms.ChoiceField(label=_("Language"), choices=[("", "—"), *settings.LANGUAGES], required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=30, required=False, help_text=_("Stored encrypted; others never see it.")
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Language"), choices=[("", "—"), *settings.LANGUAGES], required=False
+    )
     large_type = forms.BooleanField(label=_("Large type and simpler pages"), required=False)
 
 
 class ProfileForm(forms.Form):
-    bio = forms.CharField(label=_("About me"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False)
+    bio = forms.CharField(
+        label=_("About me"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False
+    )
     home_division = forms.ModelChoiceField(
-        label=_("Home city in China"), required=False, queryset=places.prefecture_choices().none(),
+        label=_("Home city in China"),
+        required=False,
+        queryset=places.prefecture_choices().none(),
     )
     home_city = forms.ModelChoiceField(
         label=_("Home city abroad"), required=False, queryset=places.large_city_choices().none()
     )
     travel_willingness = forms.ChoiceField(label=_("How far would you travel?"), choices=TravelWillingness.choices)
     travel_regions = forms.ModelMultipleChoiceField(
-        label=_("Provinces you would travel to"), required=False, queryset=places.province_choices().none(),
+        label=_("Provinces you would travel to"),
+        required=False,
+        queryset=places.province_choices().none(),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    languages = forms.MultipleChoiceField(label=_("Languages you speak"), required=False,
-                                          widget=forms.CheckboxSelectMultiple)
-    intentions = forms.MultipleChoiceField(label=_("What are you looking for?"), required=False,
-                                           choices=Intention.choices, widget=forms.CheckboxSelectMultiple)
-    interests = forms.ModelMultipleChoiceField(label=_("Interests"), required=False, queryset=Interest.objects.all(),
-                                               widget=forms.CheckboxSelectMultiple)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages you speak"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    intentions = forms.MultipleChoiceField(
+        label=_("What are you looking for?"),
+        required=False,
+        choices=Intention.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    interests = forms.ModelMultipleChoiceField(
+        label=_("Interests"), required=False, queryset=Interest.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,8 +138,9 @@ class ProfileForm(forms.Form):
 
 
 class SkillForm(forms.Form):
-    domain = forms.ModelChoiceField(label=_("Field"), queryset=SkillDomain.objects.all(), required=False,
-                                    to_field_name="code")
+    domain = forms.ModelChoiceField(
+        label=_("Field"), queryset=SkillDomain.objects.all(), required=False, to_field_name="code"
+    )
     skill = forms.CharField(label=_("Skill"))
     level = forms.TypedChoiceField(label=_("Level"), choices=SkillLevel.choices, coerce=int)
     years = forms.IntegerField(label=_("Years of experience"), min_value=0, max_value=80, initial=0)
@@ -143,9 +167,10 @@ class AvailabilityForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
-            self.add_error("end_time", forms.ValidationError(
-                _("The window must end after it starts."), code="availability.ends_before_start"
-            ))
+            self.add_error(
+                "end_time",
+                forms.ValidationError(_("The window must end after it starts."), code="availability.ends_before_start"),
+            )
         return data
 
 
@@ -171,13 +196,16 @@ class MembershipRoleForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=80,
-                           help_text=_("For example the name of the program that will use it."))
+    name = forms.CharField(
+        label=_("Token name"), max_length=80, help_text=_("For example the name of the program that will use it.")
+    )
 
 
 class TwoFactorCodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"), max_length=16, strip=True,
+        label=_("Code"),
+        max_length=16,
+        strip=True,
         help_text=_("The six digits your authenticator app shows now, or one of your backup codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
     )

@@ -44,10 +44,15 @@ def region_code_ever_existed(code: str) -> bool:
 
 
 # The codes of the errors about the document number itself (shown beside that field).
-NUMBER_ERROR_CODES = frozenset({
-    "identity.bad_format", "identity.bad_check_digit", "identity.impossible_birth_date", "identity.unknown_region",
-    "identity.bad_passport_number",
-})
+NUMBER_ERROR_CODES = frozenset(
+    {
+        "identity.bad_format",
+        "identity.bad_check_digit",
+        "identity.impossible_birth_date",
+        "identity.unknown_region",
+        "identity.bad_passport_number",
+    }
+)
 
 
 def validate_cn_resident_id(raw: str, *, today: datetime.date | None = None) -> CnResidentId:

@@ -72,7 +72,9 @@ class Identity(models.Model):
         PASSPORT = "passport", _("Passport")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="identity",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="identity",
         verbose_name=_("user"),
     )
     document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices)
@@ -156,20 +158,28 @@ class TravelWillingness(models.TextChoices):
 class Profile(models.Model):
     """The capability profile (ID-3): what a person can do, wants, and when."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     bio = models.TextField(_("about me"), max_length=2000, blank=True)
     home_division = models.ForeignKey(
-        "places.Division", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "places.Division",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("home city (China)"),
     )
     home_city = models.ForeignKey(
-        "places.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "places.City",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("home city (abroad)"),
     )
     travel_willingness = models.CharField(
-        _("willing to travel"), max_length=20, choices=TravelWillingness.choices,
+        _("willing to travel"),
+        max_length=20,
+        choices=TravelWillingness.choices,
         default=TravelWillingness.LOCAL,
     )
     travel_regions = models.ManyToManyField(
@@ -202,7 +212,9 @@ class ProfileSkill(models.Model):
         ordering = ["-level", "skill__code"]
         constraints = [
             models.UniqueConstraint(fields=["profile", "skill"], name="accounts_profileskill_uniq"),
-            models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=5), name="accounts_profileskill_level_range"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1) & Q(level__lte=5), name="accounts_profileskill_level_range"
+            ),
             models.CheckConstraint(condition=Q(years__lte=80), name="accounts_profileskill_years_range"),
         ]
         verbose_name = _("profile skill")
@@ -232,7 +244,9 @@ class AvailabilityWindow(models.Model):
     class Meta:
         ordering = ["weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="accounts_availability_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="accounts_availability_end_after_start"
+            ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="accounts_availability_weekday_range"),
         ]
         verbose_name = _("availability window")
@@ -265,11 +279,19 @@ class Organisation(models.Model):
     type = models.CharField(_("type"), max_length=30, choices=Type.choices)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     division = models.ForeignKey(
-        "places.Division", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "places.Division",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("region (China)"),
     )
     city = models.ForeignKey(
-        "places.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "places.City",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("city (abroad)"),
     )
     website = models.URLField(_("website"), blank=True)
@@ -281,9 +303,7 @@ class Organisation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["name"]
@@ -419,7 +439,8 @@ class ConsentText(models.Model):
     text_en = models.TextField(_("English text"), max_length=3000)
     legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
     requires_renewal = models.BooleanField(
-        _("earlier agreements must be renewed"), default=False,
+        _("earlier agreements must be renewed"),
+        default=False,
         help_text=_("Set when the change matters: people who agreed to an earlier version are asked again."),
     )
     created_at = models.DateTimeField(auto_now_add=True)

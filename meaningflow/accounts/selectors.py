@@ -41,12 +41,40 @@ from meaningflow.core import selectors as core_selectors
 
 # Languages offered in profiles: ISO 639-1 codes, named through pycountry's catalogues.
 PROFILE_LANGUAGES = (
-    "zh", "en", "ja", "ko", "fr", "de", "es", "pt", "ru", "ar", "th", "vi", "ms", "id", "it", "hi",
+    "zh",
+    "en",
+    "ja",
+    "ko",
+    "fr",
+    "de",
+    "es",
+    "pt",
+    "ru",
+    "ar",
+    "th",
+    "vi",
+    "ms",
+    "id",
+    "it",
+    "hi",
 )
 CHINESE_LANGUAGE_NAMES = {
-    "zh": "中文", "en": "英语", "ja": "日语", "ko": "韩语", "fr": "法语", "de": "德语", "es": "西班牙语",
-    "pt": "葡萄牙语", "ru": "俄语", "ar": "阿拉伯语", "th": "泰语", "vi": "越南语", "ms": "马来语",
-    "id": "印度尼西亚语", "it": "意大利语", "hi": "印地语",
+    "zh": "中文",
+    "en": "英语",
+    "ja": "日语",
+    "ko": "韩语",
+    "fr": "法语",
+    "de": "德语",
+    "es": "西班牙语",
+    "pt": "葡萄牙语",
+    "ru": "俄语",
+    "ar": "阿拉伯语",
+    "th": "泰语",
+    "vi": "越南语",
+    "ms": "马来语",
+    "id": "印度尼西亚语",
+    "it": "意大利语",
+    "hi": "印地语",
 }
 
 
@@ -69,7 +97,9 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValidationError({"phone": ValidationError(_("Enter a valid mobile phone number."), code="user.bad_phone")})
+        raise ValidationError(
+            {"phone": ValidationError(_("Enter a valid mobile phone number."), code="user.bad_phone")}
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -139,9 +169,7 @@ def organisation_managers(*, organisation: Organisation) -> list[User]:
 def is_moderator(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     if not isinstance(user, User) or not user.is_authenticated:
         return False
-    return user.is_superuser or StaffRole.objects.filter(
-        user=user, role=StaffRole.Role.MODERATOR, active=True
-    ).exists()
+    return user.is_superuser or StaffRole.objects.filter(user=user, role=StaffRole.Role.MODERATOR, active=True).exists()
 
 
 def officer_region_prefixes(*, user: User) -> list[str]:
@@ -162,9 +190,7 @@ def can_view_region(*, user: User, region_code: str) -> bool:
     """Officers see only codes under one of their prefixes (PR-3); superusers see all."""
     if user.is_authenticated and user.is_superuser:
         return True
-    return bool(region_code) and any(
-        region_code.startswith(prefix) for prefix in officer_region_prefixes(user=user)
-    )
+    return bool(region_code) and any(region_code.startswith(prefix) for prefix in officer_region_prefixes(user=user))
 
 
 def identity_verified(*, user: User) -> bool:
@@ -235,9 +261,9 @@ def _renewal_floor(purpose: str, on: date | None = None) -> int:
 def consenting_users(*, purpose: str) -> QuerySet[Consent, Any]:
     """Ids of the people whose agreement to ``purpose`` counts today (a subquery): nobody
     who never answered, withdrew, or agreed to a text that has since asked again."""
-    return Consent.objects.filter(
-        purpose=purpose, granted=True, text__version__gte=_renewal_floor(purpose)
-    ).values("user_id")
+    return Consent.objects.filter(purpose=purpose, granted=True, text__version__gte=_renewal_floor(purpose)).values(
+        "user_id"
+    )
 
 
 def consent_granted(*, user: User, purpose: str) -> bool:
@@ -323,7 +349,12 @@ def candidate_profile(*, user: User) -> dict[str, Any]:
         "display_name": str(user),
         "bio": profile.bio,
         "skills": [
-            {"code": ps.skill.code, "name": ps.skill.name, "level": ps.level, "level_label": str(ps.get_level_display())}
+            {
+                "code": ps.skill.code,
+                "name": ps.skill.name,
+                "level": ps.level,
+                "level_label": str(ps.get_level_display()),
+            }
             for ps in profile_skills(user=user)
         ],
         "languages": [language_name(code, lang) for code in profile.languages or []],

@@ -54,9 +54,7 @@ Place: TypeAlias = Any
 
 
 @transactions.entry_point
-def user_register(
-    *, username: str, email: str, password: str, display_name: str = "", language: str = ""
-) -> User:
+def user_register(*, username: str, email: str, password: str, display_name: str = "", language: str = "") -> User:
     """Create a user with an empty profile. Raises ValidationError on a taken username or
     e-mail, or a weak password."""
     errors: dict[str, list[ValidationError]] = {}
@@ -84,8 +82,15 @@ def _email_taken() -> ValidationError:
     return ValidationError(_("An account with this e-mail address already exists."), code="user.email_taken")
 
 
-def user_settings_update(*, user: User, display_name: str, email: str, phone: str = "",
-                         preferred_language: str = "", large_type: bool = False) -> User:
+def user_settings_update(
+    *,
+    user: User,
+    display_name: str,
+    email: str,
+    phone: str = "",
+    preferred_language: str = "",
+    large_type: bool = False,
+) -> User:
     if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationError({"email": [_email_taken()]})
     user.display_name = display_name
@@ -109,7 +114,12 @@ IDENTITY_ATTEMPTS = AttemptLimiter("accounts.identity_verify")
 
 @transactions.entry_point
 def identity_verify(
-    *, user: User, document_type: str, legal_name: str, number: str, country: str = "CN",
+    *,
+    user: User,
+    document_type: str,
+    legal_name: str,
+    number: str,
+    country: str = "CN",
     ip_address: str | None = None,
 ) -> Identity:
     """Bind a real-name identity to ``user`` (ID-2); see ``_identity_bind``.
@@ -119,24 +129,29 @@ def identity_verify(
     (code ``identity.too_many_attempts``), so nobody can probe which documents are bound."""
     idents = {"user": user.pk, "ip": ip_address}
     IDENTITY_ATTEMPTS.check(
-        {"user": (user.pk, settings.IDENTITY_VERIFY_FAILURES_PER_USER),
-         "ip": (ip_address, settings.IDENTITY_VERIFY_FAILURES_PER_IP)},
+        {
+            "user": (user.pk, settings.IDENTITY_VERIFY_FAILURES_PER_USER),
+            "ip": (ip_address, settings.IDENTITY_VERIFY_FAILURES_PER_IP),
+        },
         code="identity.too_many_attempts",
     )
     try:
-        return _identity_bind(user=user, document_type=document_type, legal_name=legal_name, number=number,
-                              country=country)
+        return _identity_bind(
+            user=user, document_type=document_type, legal_name=legal_name, number=number, country=country
+        )
     except ValidationError as exc:
         IDENTITY_ATTEMPTS.failed(idents)
-        audit_log(actor=user, action="accounts.identity.verify_failed", subject=f"accounts.user:{user.pk}",
-                  data={"document_type": document_type, "codes": [code for _f, _m, code in validation_errors(exc)]},
-                  ip_address=ip_address)
+        audit_log(
+            actor=user,
+            action="accounts.identity.verify_failed",
+            subject=f"accounts.user:{user.pk}",
+            data={"document_type": document_type, "codes": [code for _f, _m, code in validation_errors(exc)]},
+            ip_address=ip_address,
+        )
         raise
 
 
-def _identity_bind(
-    *, user: User, document_type: str, legal_name: str, number: str, country: str = "CN"
-) -> Identity:
+def _identity_bind(*, user: User, document_type: str, legal_name: str, number: str, country: str = "CN") -> Identity:
     """Bind a real-name identity to ``user`` (ID-2).
 
     Raises ValidationError if the document is invalid, the user already has an identity,
@@ -144,9 +159,14 @@ def _identity_bind(
     """
     legal_name = (legal_name or "").strip()
     if not legal_name or len(legal_name) > 100:
-        raise ValidationError({"legal_name": ValidationError(
-            _("Enter your legal name as on the document (at most 100 characters)."), code="identity.bad_legal_name"
-        )})
+        raise ValidationError(
+            {
+                "legal_name": ValidationError(
+                    _("Enter your legal name as on the document (at most 100 characters)."),
+                    code="identity.bad_legal_name",
+                )
+            }
+        )
     birth_date, region_code = None, ""
     if document_type == Identity.DocumentType.CN_RESIDENT_ID:
         info = validate_cn_resident_id(number)
@@ -155,9 +175,9 @@ def _identity_bind(
     elif document_type == Identity.DocumentType.PASSPORT:
         number, country = validate_passport(number, country)
     else:
-        raise ValidationError({"document_type": ValidationError(
-            _("Choose a document type."), code="identity.unknown_document_type"
-        )})
+        raise ValidationError(
+            {"document_type": ValidationError(_("Choose a document type."), code="identity.unknown_document_type")}
+        )
     number_hash = identity_number_hash(document_type=document_type, country=country, number=number)
     if Identity.objects.filter(user=user).exists():
         raise ValidationError(_("Your account already has a verified identity."), code="identity.already_verified")
@@ -169,12 +189,23 @@ def _identity_bind(
     try:
         with transactions.atomic():
             identity = Identity.objects.create(
-                user=user, document_type=document_type, country=country, legal_name=legal_name,
-                number=number, number_hash=number_hash, number_masked=mask(number),
-                birth_date=birth_date, region_code=region_code,
+                user=user,
+                document_type=document_type,
+                country=country,
+                legal_name=legal_name,
+                number=number,
+                number_hash=number_hash,
+                number_masked=mask(number),
+                birth_date=birth_date,
+                region_code=region_code,
             )
-            audit_log(actor=user, action="accounts.identity.verified", subject=f"accounts.identity:{identity.pk}",
-                      region_code=region_code, data={"document_type": document_type, "country": country})
+            audit_log(
+                actor=user,
+                action="accounts.identity.verified",
+                subject=f"accounts.identity:{identity.pk}",
+                region_code=region_code,
+                data={"document_type": document_type, "country": country},
+            )
             # The ledger credits the person's waiting contributions (ID-2) in this transaction.
             identity_verified.send(sender=Identity, user=user, identity=identity)
     except IntegrityError:
@@ -191,11 +222,20 @@ def identity_reveal(*, actor: User, identity: Identity, reason: str) -> str:
     if not selectors.can_view_region(user=actor, region_code=identity.region_code):
         raise Forbidden(_("You may not see identity data of this region."), code="identity.region_not_yours")
     if len((reason or "").strip()) < 5:
-        raise ValidationError({"reason": ValidationError(
-            _("State why you need to see this number."), code="identity.reveal_reason_missing"
-        )})
-    audit_log(actor=actor, action="accounts.identity.revealed", subject=f"accounts.identity:{identity.pk}",
-              region_code=identity.region_code, reason=reason.strip())
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("State why you need to see this number."), code="identity.reveal_reason_missing"
+                )
+            }
+        )
+    audit_log(
+        actor=actor,
+        action="accounts.identity.revealed",
+        subject=f"accounts.identity:{identity.pk}",
+        region_code=identity.region_code,
+        reason=reason.strip(),
+    )
     number: str = identity.number  # an encrypted field, untyped to mypy
     return number
 
@@ -205,29 +245,49 @@ def identity_reveal(*, actor: User, identity: Identity, reason: str) -> str:
 
 @transactions.entry_point
 def profile_update(
-    *, user: User, bio: str = "", home_division: Place | None = None, home_city: Place | None = None,
-    travel_willingness: str = "local", travel_regions: Iterable[Place] = (), languages: Sequence[str] = (),
-    intentions: Sequence[str] = (), interests: Iterable[Interest] = (),
+    *,
+    user: User,
+    bio: str = "",
+    home_division: Place | None = None,
+    home_city: Place | None = None,
+    travel_willingness: str = "local",
+    travel_regions: Iterable[Place] = (),
+    languages: Sequence[str] = (),
+    intentions: Sequence[str] = (),
+    interests: Iterable[Interest] = (),
 ) -> Profile:
     """Replace the capability profile. ``home_division``, ``home_city`` and ``travel_regions``
     are places' divisions and cities (the places selectors give them)."""
     profile = selectors.profile_of(user=user)
     unknown_intentions = set(intentions) - set(Intention.values)
     if unknown_intentions:
-        raise ValidationError({"intentions": ValidationError(
-            _("Unknown intention: %(value)s") % {"value": ", ".join(sorted(unknown_intentions))},
-            code="profile.unknown_intention",
-        )})
+        raise ValidationError(
+            {
+                "intentions": ValidationError(
+                    _("Unknown intention: %(value)s") % {"value": ", ".join(sorted(unknown_intentions))},
+                    code="profile.unknown_intention",
+                )
+            }
+        )
     languages = [code.lower() for code in languages]
     unknown_languages = [code for code in languages if code not in selectors.language_codes()]
     if unknown_languages:
-        raise ValidationError({"languages": ValidationError(
-            _("Unknown language: %(value)s") % {"value": ", ".join(unknown_languages)}, code="profile.unknown_language"
-        )})
+        raise ValidationError(
+            {
+                "languages": ValidationError(
+                    _("Unknown language: %(value)s") % {"value": ", ".join(unknown_languages)},
+                    code="profile.unknown_language",
+                )
+            }
+        )
     if home_division is not None and home_city is not None:
-        raise ValidationError({"home_city": ValidationError(
-            _("Choose a home city in China or abroad, not both."), code="profile.two_home_places"
-        )})
+        raise ValidationError(
+            {
+                "home_city": ValidationError(
+                    _("Choose a home city in China or abroad, not both."), code="profile.two_home_places"
+                )
+            }
+        )
     profile.bio = bio
     profile.home_division = home_division
     profile.home_city = home_city
@@ -245,17 +305,21 @@ def profile_update(
 def profile_skill_set(*, user: User, skill_code: str, level: int, years: int = 0) -> ProfileSkill:
     skill = Skill.objects.filter(code=skill_code).first()
     if skill is None:
-        raise ValidationError({"skill": ValidationError(
-            _("Unknown skill: %(code)s") % {"code": skill_code}, code="skill.unknown"
-        )})
+        raise ValidationError(
+            {"skill": ValidationError(_("Unknown skill: %(code)s") % {"code": skill_code}, code="skill.unknown")}
+        )
     if not 1 <= int(level) <= 5:
-        raise ValidationError({"level": ValidationError(
-            _("The level must be between 1 and 5."), code="skill.level_out_of_range"
-        )})
+        raise ValidationError(
+            {"level": ValidationError(_("The level must be between 1 and 5."), code="skill.level_out_of_range")}
+        )
     if not 0 <= int(years) <= 80:
-        raise ValidationError({"years": ValidationError(
-            _("Years of experience must be between 0 and 80."), code="skill.years_out_of_range"
-        )})
+        raise ValidationError(
+            {
+                "years": ValidationError(
+                    _("Years of experience must be between 0 and 80."), code="skill.years_out_of_range"
+                )
+            }
+        )
     profile = selectors.profile_of(user=user)
     entry, _created = ProfileSkill.objects.update_or_create(
         profile=profile, skill=skill, defaults={"level": int(level), "years": int(years)}
@@ -300,12 +364,25 @@ def availability_replace(*, user: User, windows: list[tuple[int, time, time]]) -
 
 @transactions.entry_point
 def organisation_create(
-    *, creator: User, name: str, type: str, name_en: str = "", description: str = "",
-    division: Place | None = None, city: Place | None = None, website: str = "",
+    *,
+    creator: User,
+    name: str,
+    type: str,
+    name_en: str = "",
+    description: str = "",
+    division: Place | None = None,
+    city: Place | None = None,
+    website: str = "",
 ) -> Organisation:
     organisation = Organisation(
-        name=name.strip(), name_en=name_en.strip(), type=type, description=description,
-        division=division, city=city, website=website, created_by=creator,
+        name=name.strip(),
+        name_en=name_en.strip(),
+        type=type,
+        description=description,
+        division=division,
+        city=city,
+        website=website,
+        created_by=creator,
     )
     organisation.full_clean(exclude=["created_by", "verified_by"])
     with transactions.atomic():
@@ -313,8 +390,12 @@ def organisation_create(
         Membership.objects.create(
             organisation=organisation, user=creator, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
         )
-        audit_log(actor=creator, action="accounts.organisation.created",
-                  subject=f"accounts.organisation:{organisation.pk}", region_code=organisation.region_code)
+        audit_log(
+            actor=creator,
+            action="accounts.organisation.created",
+            subject=f"accounts.organisation:{organisation.pk}",
+            region_code=organisation.region_code,
+        )
     return organisation
 
 
@@ -329,7 +410,8 @@ def organisation_join_request(*, user: User, organisation: Organisation) -> Memb
         membership = Membership.objects.create(organisation=organisation, user=user)
         for manager in selectors.organisation_managers(organisation=organisation):
             notification_send(
-                recipient=manager, kind="accounts.membership.requested",
+                recipient=manager,
+                kind="accounts.membership.requested",
                 title=_("%(user)s asks to join %(organisation)s") % {"user": user, "organisation": organisation.name},
                 url=f"/accounts/organisations/{organisation.pk}/",
             )
@@ -338,8 +420,9 @@ def organisation_join_request(*, user: User, organisation: Organisation) -> Memb
 
 def _require_manager(*, actor: User, organisation: Organisation) -> None:
     if not selectors.user_can_manage_organisation(user=actor, organisation=organisation):
-        raise Forbidden(_("Only the organisation's owners and administrators can do this."),
-                        code="organisation.not_manager")
+        raise Forbidden(
+            _("Only the organisation's owners and administrators can do this."), code="organisation.not_manager"
+        )
 
 
 def membership_approve(*, actor: User, membership: Membership) -> Membership:
@@ -348,7 +431,8 @@ def membership_approve(*, actor: User, membership: Membership) -> Membership:
     membership.save(update_fields=["status"])
     audit_log(actor=actor, action="accounts.membership.approved", subject=f"accounts.membership:{membership.pk}")
     notification_send(
-        recipient=membership.user, kind="accounts.membership.approved",
+        recipient=membership.user,
+        kind="accounts.membership.approved",
         title=_("You are now a member of %(organisation)s") % {"organisation": membership.organisation.name},
         url=f"/accounts/organisations/{membership.organisation_id}/",
     )
@@ -368,8 +452,12 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
             raise ValidationError(_("An organisation needs at least one owner."), code="organisation.last_owner")
         membership.role = role
         membership.save(update_fields=["role"])
-        audit_log(actor=actor, action="accounts.membership.role_changed",
-                  subject=f"accounts.membership:{membership.pk}", data={"role": role})
+        audit_log(
+            actor=actor,
+            action="accounts.membership.role_changed",
+            subject=f"accounts.membership:{membership.pk}",
+            data={"role": role},
+        )
     return membership
 
 
@@ -384,8 +472,12 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         if membership.role == Membership.Role.OWNER and owners.count() <= 1:
             raise ValidationError(_("An organisation needs at least one owner."), code="organisation.last_owner")
         membership.delete()
-        audit_log(actor=actor, action="accounts.membership.removed",
-                  subject=f"accounts.organisation:{membership.organisation_id}", data={"user": membership.user_id})
+        audit_log(
+            actor=actor,
+            action="accounts.membership.removed",
+            subject=f"accounts.organisation:{membership.organisation_id}",
+            data={"user": membership.user_id},
+        )
 
 
 def organisation_request_verification(*, actor: User, organisation: Organisation) -> Organisation:
@@ -394,12 +486,17 @@ def organisation_request_verification(*, actor: User, organisation: Organisation
         raise ValidationError(_("This organisation is already verified."), code="organisation.already_verified")
     organisation.verification_status = Organisation.Verification.PENDING
     organisation.save(update_fields=["verification_status"])
-    audit_log(actor=actor, action="accounts.organisation.verification_requested",
-              subject=f"accounts.organisation:{organisation.pk}")
+    audit_log(
+        actor=actor,
+        action="accounts.organisation.verification_requested",
+        subject=f"accounts.organisation:{organisation.pk}",
+    )
     return organisation
 
 
-def organisation_decide_verification(*, moderator: User, organisation: Organisation, approve: bool, reason: str = "") -> Organisation:
+def organisation_decide_verification(
+    *, moderator: User, organisation: Organisation, approve: bool, reason: str = ""
+) -> Organisation:
     if not selectors.is_moderator(user=moderator):
         raise Forbidden(_("Only moderators can verify organisations."), code="organisation.not_moderator")
     organisation.verification_status = (
@@ -408,8 +505,12 @@ def organisation_decide_verification(*, moderator: User, organisation: Organisat
     organisation.verified_by = moderator
     organisation.verified_at = timezone.now()
     organisation.save(update_fields=["verification_status", "verified_by", "verified_at"])
-    audit_log(actor=moderator, action="accounts.organisation.verified" if approve else "accounts.organisation.rejected",
-              subject=f"accounts.organisation:{organisation.pk}", reason=reason)
+    audit_log(
+        actor=moderator,
+        action="accounts.organisation.verified" if approve else "accounts.organisation.rejected",
+        subject=f"accounts.organisation:{organisation.pk}",
+        reason=reason,
+    )
     return organisation
 
 
@@ -417,20 +518,33 @@ def organisation_decide_verification(*, moderator: User, organisation: Organisat
 
 
 @transactions.entry_point
-def staff_role_grant(*, granted_by: User | None, user: User, role: str, region_prefix: str = "", department: str = "") -> StaffRole:
+def staff_role_grant(
+    *, granted_by: User | None, user: User, role: str, region_prefix: str = "", department: str = ""
+) -> StaffRole:
     """Grant a moderator or region-scoped officer role. Only superusers grant roles."""
     if granted_by is not None and not granted_by.is_superuser:
         raise Forbidden(_("Only platform administrators can grant roles."), code="staff_role.not_administrator")
     if role == StaffRole.Role.OFFICER and not (region_prefix.isdigit() and 2 <= len(region_prefix) <= 6):
-        raise ValidationError({"region_prefix": ValidationError(
-            _("An officer needs a region code prefix of 2 to 6 digits."), code="staff_role.bad_region_prefix"
-        )})
+        raise ValidationError(
+            {
+                "region_prefix": ValidationError(
+                    _("An officer needs a region code prefix of 2 to 6 digits."), code="staff_role.bad_region_prefix"
+                )
+            }
+        )
     staff_role, _created = StaffRole.objects.update_or_create(
-        user=user, role=role, region_prefix=region_prefix if role == StaffRole.Role.OFFICER else "",
+        user=user,
+        role=role,
+        region_prefix=region_prefix if role == StaffRole.Role.OFFICER else "",
         defaults={"department": department, "granted_by": granted_by, "active": True},
     )
-    audit_log(actor=granted_by, action="accounts.role.granted", subject=f"accounts.user:{user.pk}",
-              region_code=region_prefix, data={"role": role})
+    audit_log(
+        actor=granted_by,
+        action="accounts.role.granted",
+        subject=f"accounts.user:{user.pk}",
+        region_code=region_prefix,
+        data={"role": role},
+    )
     return staff_role
 
 
@@ -445,9 +559,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Return the token row and the plain token, which is never stored and shown once."""
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise ValidationError({"name": ValidationError(
-            _("Give the token a name of at most 80 characters."), code="api_token.bad_name"
-        )})
+        raise ValidationError(
+            {"name": ValidationError(_("Give the token a name of at most 80 characters."), code="api_token.bad_name")}
+        )
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=plain[:8], token_hash=api_token_hash(plain))
     audit_log(actor=user, action="accounts.api_token.created", subject=f"accounts.api_token:{token.pk}")
@@ -483,7 +597,9 @@ def reference_data_load() -> dict[str, int]:
                 Skill.objects.update_or_create(
                     code=skill["code"],
                     defaults={
-                        "domain": domain, "name_zh": skill["name_zh"], "name_en": skill["name_en"],
+                        "domain": domain,
+                        "name_zh": skill["name_zh"],
+                        "name_en": skill["name_en"],
                         "difficulty": Decimal(skill["difficulty"]),
                         "keywords": skill.get("keywords_zh", []) + skill.get("keywords_en", []),
                     },

@@ -55,7 +55,9 @@ def setup_device(*, user) -> TOTPDevice:
 def _too_many_attempts(device) -> ValidationError | None:
     allowed, _data = device.verify_is_allowed()
     if not allowed:
-        return ValidationError(_("Too many wrong codes. Wait a little and try again."), code="two_factor.too_many_attempts")
+        return ValidationError(
+            _("Too many wrong codes. Wait a little and try again."), code="two_factor.too_many_attempts"
+        )
     return None
 
 
@@ -68,7 +70,9 @@ def two_factor_enable(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
     if throttled:
         raise throttled
     if not device.verify_token(token.strip()):
-        raise ValidationError(_("That code is not right. Enter the six digits your app shows now."), code="two_factor.wrong_code")
+        raise ValidationError(
+            _("That code is not right. Enter the six digits your app shows now."), code="two_factor.wrong_code"
+        )
     # One authenticator and one set of backup codes per person: earlier ones stop working.
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     StaticDevice.objects.filter(user=user).delete()
@@ -107,7 +111,9 @@ def two_factor_check(*, user, token: str):
                         actor=user, action="accounts.two_factor.backup_code_used", subject=f"accounts.user:{user.pk}"
                     )
                     return backup
-    raise ValidationError(_("That code is not right. Enter the six digits your app shows now."), code="two_factor.wrong_code")
+    raise ValidationError(
+        _("That code is not right. Enter the six digits your app shows now."), code="two_factor.wrong_code"
+    )
 
 
 class StaffTwoFactorMiddleware:

@@ -12,21 +12,24 @@ urlpatterns = [
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
-            template_name="accounts/form_page.html", success_url=reverse_lazy("accounts:password_change_done"),
+            template_name="accounts/form_page.html",
+            success_url=reverse_lazy("accounts:password_change_done"),
             extra_context={"title": _("Change your password")},
         ),
         name="password_change",
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/message_page.html",
-                                                  extra_context={"title": _("Your password is changed.")}),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/message_page.html", extra_context={"title": _("Your password is changed.")}
+        ),
         name="password_change_done",
     ),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
-            template_name="accounts/form_page.html", email_template_name="accounts/email/password_reset.txt",
+            template_name="accounts/form_page.html",
+            email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
             extra_context={"title": _("Reset your password")},
@@ -35,22 +38,29 @@ urlpatterns = [
     ),
     path(
         "password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(template_name="accounts/message_page.html",
-                                                 extra_context={"title": _("If an account uses this address, we have sent it a link to set a new password.")}),
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="accounts/message_page.html",
+            extra_context={
+                "title": _("If an account uses this address, we have sent it a link to set a new password.")
+            },
+        ),
         name="password_reset_done",
     ),
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/form_page.html", success_url=reverse_lazy("accounts:password_reset_complete"),
+            template_name="accounts/form_page.html",
+            success_url=reverse_lazy("accounts:password_reset_complete"),
             extra_context={"title": _("Choose a new password")},
         ),
         name="password_reset_confirm",
     ),
     path(
         "password/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/message_page.html",
-                                                     extra_context={"title": _("Your new password is set. You can log in now.")}),
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/message_page.html",
+            extra_context={"title": _("Your new password is set. You can log in now.")},
+        ),
         name="password_reset_complete",
     ),
     path("2fa/", views.two_factor_verify, name="two_factor_verify"),
@@ -78,10 +88,12 @@ urlpatterns = [
     path("organisations/<int:organisation_id>/join/", views.organisation_join, name="organisation_join"),
     path(
         "organisations/<int:organisation_id>/members/<int:membership_id>/<str:action>/",
-        views.membership_action, name="membership_action",
+        views.membership_action,
+        name="membership_action",
     ),
     path(
         "organisations/<int:organisation_id>/verification/<str:decision>/",
-        views.organisation_verification, name="organisation_verification",
+        views.organisation_verification,
+        name="organisation_verification",
     ),
 ]

@@ -60,8 +60,11 @@ def register(request):
         data = form.cleaned_data
         try:
             user = services.user_register(
-                username=data["username"], email=data["email"], password=data["password1"],
-                display_name=data["display_name"], language=request.LANGUAGE_CODE,
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                display_name=data["display_name"],
+                language=request.LANGUAGE_CODE,
             )
         except ValidationError as exc:
             add_errors_to_form(form, exc)
@@ -98,8 +101,12 @@ def identity(request):
         data = form.cleaned_data
         try:
             services.identity_verify(
-                user=request.user, document_type=data["document_type"], legal_name=data["legal_name"],
-                number=data["number"], country=data["country"], ip_address=request.META.get("REMOTE_ADDR"),
+                user=request.user,
+                document_type=data["document_type"],
+                legal_name=data["legal_name"],
+                number=data["number"],
+                country=data["country"],
+                ip_address=request.META.get("REMOTE_ADDR"),
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -118,8 +125,11 @@ def identity(request):
 def user_settings(request):
     user = request.user
     initial = {
-        "display_name": user.display_name, "email": user.email, "phone": user.phone,
-        "preferred_language": user.preferred_language, "large_type": user.large_type,
+        "display_name": user.display_name,
+        "email": user.email,
+        "phone": user.phone,
+        "preferred_language": user.preferred_language,
+        "large_type": user.large_type,
     }
     form = forms.SettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -137,9 +147,14 @@ def user_settings(request):
 def profile_edit(request):
     profile = selectors.profile_of(user=request.user)
     initial = {
-        "bio": profile.bio, "home_division": profile.home_division_id, "home_city": profile.home_city_id,
-        "travel_willingness": profile.travel_willingness, "travel_regions": list(profile.travel_regions.all()),
-        "languages": profile.languages, "intentions": profile.intentions, "interests": list(profile.interests.all()),
+        "bio": profile.bio,
+        "home_division": profile.home_division_id,
+        "home_city": profile.home_city_id,
+        "travel_willingness": profile.travel_willingness,
+        "travel_regions": list(profile.travel_regions.all()),
+        "languages": profile.languages,
+        "intentions": profile.intentions,
+        "interests": list(profile.interests.all()),
     }
     form = forms.ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -159,7 +174,9 @@ def skills(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.profile_skill_set(user=request.user, skill_code=data["skill"], level=data["level"], years=data["years"])
+            services.profile_skill_set(
+                user=request.user, skill_code=data["skill"], level=data["level"], years=data["years"]
+            )
         except ValidationError as exc:
             add_errors_to_form(form, exc)
         else:
@@ -186,7 +203,9 @@ def skill_options(request):
 def skill_remove(request, code: str):
     services.profile_skill_remove(user=request.user, skill_code=code)
     if request.htmx:
-        return render(request, "accounts/partials/skill_list.html", {"skills": selectors.profile_skills(user=request.user)})
+        return render(
+            request, "accounts/partials/skill_list.html", {"skills": selectors.profile_skills(user=request.user)}
+        )
     return redirect("accounts:skills")
 
 
@@ -194,8 +213,7 @@ def skill_remove(request, code: str):
 def availability(request):
     profile = selectors.profile_of(user=request.user)
     initial = [
-        {"weekday": w.weekday, "start_time": w.start_time, "end_time": w.end_time}
-        for w in profile.availability.all()
+        {"weekday": w.weekday, "start_time": w.start_time, "end_time": w.end_time} for w in profile.availability.all()
     ]
     formset = forms.AvailabilityFormSet(request.POST or None, initial=initial)
     if request.method == "POST" and formset.is_valid():
@@ -229,16 +247,24 @@ def _get_membership_for_manager(request, organisation: Organisation, membership_
     if membership is None:
         raise Http404
     if not selectors.user_can_manage_organisation(user=request.user, organisation=organisation):
-        raise Forbidden(_("Only the organisation's owners and administrators can do this."), code="organisation.not_manager")
+        raise Forbidden(
+            _("Only the organisation's owners and administrators can do this."), code="organisation.not_manager"
+        )
     return membership
 
 
 def organisation_list(request):
     organisations = selectors.organisation_list(q=request.GET.get("q", ""), type=request.GET.get("type", ""))
-    return render(request, "accounts/organisation_list.html", {
-        "organisations": organisations[:200], "types": Organisation.Type.choices,
-        "q": request.GET.get("q", ""), "type": request.GET.get("type", ""),
-    })
+    return render(
+        request,
+        "accounts/organisation_list.html",
+        {
+            "organisations": organisations[:200],
+            "types": Organisation.Type.choices,
+            "q": request.GET.get("q", ""),
+            "type": request.GET.get("type", ""),
+        },
+    )
 
 
 @login_required
@@ -262,11 +288,18 @@ def organisation_detail(request, organisation_id: int):
     members = organisation.memberships.select_related("user")
     if not can_manage:
         members = members.filter(status=Membership.Status.ACTIVE)
-    return render(request, "accounts/organisation_detail.html", {
-        "organisation": organisation, "membership": membership, "can_manage": can_manage,
-        "members": members, "role_choices": Membership.Role.choices,
-        "is_moderator": selectors.is_moderator(user=request.user),
-    })
+    return render(
+        request,
+        "accounts/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "can_manage": can_manage,
+            "members": members,
+            "role_choices": Membership.Role.choices,
+            "is_moderator": selectors.is_moderator(user=request.user),
+        },
+    )
 
 
 @login_required
@@ -317,7 +350,9 @@ def organisation_verification(request, organisation_id: int, decision: str):
             services.organisation_request_verification(actor=request.user, organisation=organisation)
         elif decision in ("approve", "reject"):
             services.organisation_decide_verification(
-                moderator=request.user, organisation=organisation, approve=decision == "approve",
+                moderator=request.user,
+                organisation=organisation,
+                approve=decision == "approve",
                 reason=request.POST.get("reason", ""),
             )
         else:
@@ -341,9 +376,15 @@ def api_tokens(request):
             add_errors_to_form(form, exc)
         else:
             form = forms.ApiTokenForm()
-    return render(request, "accounts/api_tokens.html", {
-        "form": form, "new_token": new_token, "tokens": request.user.api_tokens.all(),
-    })
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": request.user.api_tokens.all(),
+        },
+    )
 
 
 @login_required

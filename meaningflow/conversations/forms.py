@@ -10,6 +10,5 @@ class MessageForm(forms.Form):
         max_length=MESSAGE_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("At most %(max)d characters. The others are notified by e-mail.")
-        % {"max": MESSAGE_MAX_LENGTH},
+        help_text=_("At most %(max)d characters. The others are notified by e-mail.") % {"max": MESSAGE_MAX_LENGTH},
     )

@@ -16,9 +16,7 @@ class Thread(models.Model):
     title = models.CharField(_("title"), max_length=200)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Denormalised so that "most recent first" needs no aggregate over messages.
-    last_message_at = models.DateTimeField(
-        _("last message at"), null=True, blank=True, db_index=True
-    )
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -30,9 +28,7 @@ class Thread(models.Model):
 
 
 class Participant(models.Model):
-    thread = models.ForeignKey(
-        Thread, on_delete=models.CASCADE, related_name="participants", verbose_name=_("thread")
-    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="participants", verbose_name=_("thread"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -43,11 +39,7 @@ class Participant(models.Model):
     last_read_at = models.DateTimeField(_("last read at"), null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["thread", "user"], name="conversations_participant_uniq"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="conversations_participant_uniq")]
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
 
@@ -56,9 +48,7 @@ class Participant(models.Model):
 
 
 class Message(models.Model):
-    thread = models.ForeignKey(
-        Thread, on_delete=models.CASCADE, related_name="messages", verbose_name=_("thread")
-    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages", verbose_name=_("thread"))
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -70,13 +60,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["thread", "created_at"], name="conversations_msg_thread_idx")
-        ]
+        indexes = [models.Index(fields=["thread", "created_at"], name="conversations_msg_thread_idx")]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(body=""), name="conversations_message_body_not_empty"
-            )
+            models.CheckConstraint(condition=~models.Q(body=""), name="conversations_message_body_not_empty")
         ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")

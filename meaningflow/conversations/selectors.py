@@ -14,9 +14,7 @@ def threads_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Thread]:
         return Thread.objects.none()
     # ``my_last_read`` reuses the participants join of the filter: one row per thread,
     # the user's own participation. The message join comes after it.
-    unread = ~Q(messages__sender=user) & (
-        Q(my_last_read__isnull=True) | Q(messages__created_at__gt=F("my_last_read"))
-    )
+    unread = ~Q(messages__sender=user) & (Q(my_last_read__isnull=True) | Q(messages__created_at__gt=F("my_last_read")))
     return (
         Thread.objects.filter(participants__user_id=user.pk)
         .annotate(my_last_read=F("participants__last_read_at"))
@@ -57,15 +55,11 @@ def thread_get_for_user(*, user: AbstractBaseUser | AnonymousUser, thread_id: in
 
 
 def messages_of(*, thread: Thread) -> QuerySet[Message]:
-    return (
-        Message.objects.filter(thread=thread).select_related("sender").order_by("created_at", "id")
-    )
+    return Message.objects.filter(thread=thread).select_related("sender").order_by("created_at", "id")
 
 
 def participants_of(*, thread: Thread) -> QuerySet[Participant]:
-    return (
-        Participant.objects.filter(thread=thread).select_related("user").order_by("joined_at", "id")
-    )
+    return Participant.objects.filter(thread=thread).select_related("user").order_by("joined_at", "id")
 
 
 def is_participant(*, thread: Thread, user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -32,11 +32,11 @@ def thread_open(*, subject: str, title: str, participants: Sequence[AbstractBase
     participants it does not have yet (the title of an existing thread is kept).
     """
     if not subject:
-        raise ValidationError({"subject": ValidationError(_("A thread needs a subject."), code="thread.subject_missing")})
-    with transactions.atomic():
-        thread, _created = Thread.objects.get_or_create(
-            subject=subject, defaults={"title": title[:200]}
+        raise ValidationError(
+            {"subject": ValidationError(_("A thread needs a subject."), code="thread.subject_missing")}
         )
+    with transactions.atomic():
+        thread, _created = Thread.objects.get_or_create(subject=subject, defaults={"title": title[:200]})
         _participants_add(thread=thread, users=participants)
     return thread
 
@@ -61,10 +61,14 @@ def _clean_body(body: str) -> str:
     if not body:
         raise ValidationError({"body": ValidationError(_("Write a message before sending it."), code="message.empty")})
     if len(body) > MESSAGE_MAX_LENGTH:
-        raise ValidationError({"body": ValidationError(
-            _("A message can be at most %(max)d characters long.") % {"max": MESSAGE_MAX_LENGTH},
-            code="message.too_long",
-        )})
+        raise ValidationError(
+            {
+                "body": ValidationError(
+                    _("A message can be at most %(max)d characters long.") % {"max": MESSAGE_MAX_LENGTH},
+                    code="message.too_long",
+                )
+            }
+        )
     return body
 
 
@@ -86,9 +90,7 @@ def message_post(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Mess
         # named here (import-linter), so mypy knows ``sender`` only as AbstractBaseUser.
         message = Message.objects.create(thread=thread, sender=sender, body=body)  # type: ignore[misc]
         Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)
-        Participant.objects.filter(thread=thread, user_id=sender.pk).update(
-            last_read_at=message.created_at
-        )
+        Participant.objects.filter(thread=thread, user_id=sender.pk).update(last_read_at=message.created_at)
         _notify_others(message=message)
     thread.last_message_at = message.created_at
     return message
@@ -97,17 +99,14 @@ def message_post(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Mess
 def _notify_others(*, message: Message) -> None:
     thread = message.thread
     url = reverse("conversations:thread_detail", args=[thread.pk])
-    recipients = User.objects.filter(conversation_participations__thread=thread).exclude(
-        pk=message.sender_id
-    )
+    recipients = User.objects.filter(conversation_participations__thread=thread).exclude(pk=message.sender_id)
     excerpt = message.body if len(message.body) <= 280 else message.body[:279] + "…"
     for recipient in recipients:
         with translation.override(recipient.preferred_language or translation.get_language()):
             notification_send(
                 recipient=recipient,
                 kind=NOTIFICATION_KIND,
-                title=_("New message from %(sender)s: %(title)s")
-                % {"sender": message.sender, "title": thread.title},
+                title=_("New message from %(sender)s: %(title)s") % {"sender": message.sender, "title": thread.title},
                 body=excerpt,
                 url=url,
                 email=True,
@@ -116,8 +115,6 @@ def _notify_others(*, message: Message) -> None:
 
 def thread_mark_read(*, thread: Thread, user: AbstractBaseUser) -> None:
     """Mark every message of ``thread`` as read for ``user``; PermissionDenied for outsiders."""
-    updated = Participant.objects.filter(thread=thread, user_id=user.pk).update(
-        last_read_at=timezone.now()
-    )
+    updated = Participant.objects.filter(thread=thread, user_id=user.pk).update(last_read_at=timezone.now())
     if not updated:
         raise Forbidden(_("Only the participants of a conversation can read it."), code="thread.not_participant")

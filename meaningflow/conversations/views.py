@@ -25,8 +25,6 @@ def thread_list(request):
     return render(request, "conversations/thread_list.html", {"threads": threads})
 
 
-
-
 def _after(data) -> int:
     try:
         return max(0, int(data.get("after", 0)))
@@ -52,9 +50,7 @@ def thread_detail(request, thread_id: int):
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.message_post(
-                thread=thread, sender=request.user, body=form.cleaned_data["body"]
-            )
+            services.message_post(thread=thread, sender=request.user, body=form.cleaned_data["body"])
         except ValidationError as exc:
             add_errors_to_form(form, exc)
         else:

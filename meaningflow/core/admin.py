@@ -8,6 +8,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor", "action", "subject", "region_code"]
     list_filter = ["action"]
     search_fields = ["action", "subject", "reason"]
+
     # Audit rows are evidence: readable by operators, never editable.
     def has_add_permission(self, request):
         return False

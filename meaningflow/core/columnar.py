@@ -112,9 +112,10 @@ def write_columns(table: str, columns: dict[str, tuple[numpy.ndarray, str]]) -> 
         return 0
     if connection.vendor == "postgresql":
         dtype = _row_dtype([kind for _values, kind in columns.values()])
-        with connection.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
             copy.write(HEADER)
             for start in range(0, n, WRITE_CHUNK):
                 stop = min(n, start + WRITE_CHUNK)

@@ -13,8 +13,12 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=100, db_index=True)
     subject = models.CharField(_("subject"), max_length=100, blank=True, db_index=True)
@@ -37,7 +41,9 @@ class Notification(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
         verbose_name=_("recipient"),
     )
     kind = models.CharField(_("kind"), max_length=60)

@@ -45,9 +45,7 @@ def notification_send(
     *, recipient: AbstractBaseUser, kind: str, title: str, body: str = "", url: str = "", email: bool = False
 ) -> Notification:
     """Create an in-app notification; the e-mail copy is sent only once the caller commits."""
-    notification = Notification.objects.create(
-        recipient_id=recipient.pk, kind=kind, title=title, body=body, url=url
-    )
+    notification = Notification.objects.create(recipient_id=recipient.pk, kind=kind, title=title, body=body, url=url)
     address = getattr(recipient, recipient.get_email_field_name(), "")
     if email and address:
         transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, [address]))

@@ -22,9 +22,7 @@ def active_language_is_chinese() -> bool:
 def _iso3166_zh() -> gettext.NullTranslations:
     # pycountry ships its own gettext catalogues for ISO 3166 names; fall back to
     # English if the installed copy lacks the Chinese one.
-    return gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True
-    )
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
 
 
 @lru_cache(maxsize=512)

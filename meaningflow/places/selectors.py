@@ -104,9 +104,7 @@ def divisions_under(prefix: str) -> QuerySet[Division]:
     )
 
 
-def division_list(
-    *, parent: str | None = None, level: str | None = None, q: str | None = None
-) -> QuerySet[Division]:
+def division_list(*, parent: str | None = None, level: str | None = None, q: str | None = None) -> QuerySet[Division]:
     divisions = Division.objects.select_related("parent")
     if parent:
         divisions = divisions.filter(parent__code=parent)

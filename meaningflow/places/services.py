@@ -20,8 +20,15 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 BATCH_SIZE = 500
 DIVISION_FIELDS = ["level", "parent", "name_zh", "name_en", "latitude", "longitude"]
 CITY_FIELDS = [
-    "name_en", "name_zh", "name_ascii", "country_code", "latitude", "longitude",
-    "population", "timezone", "division",
+    "name_en",
+    "name_zh",
+    "name_ascii",
+    "country_code",
+    "latitude",
+    "longitude",
+    "population",
+    "timezone",
+    "division",
 ]
 
 
@@ -81,8 +88,11 @@ def _upsert_divisions(rows: list[DivisionRow]) -> None:
         code_to_id = dict(Division.objects.values_list("code", "id"))
         batch = [_division(row, code_to_id) for row in rows if row["level"] == level]
         Division.objects.bulk_create(
-            batch, batch_size=BATCH_SIZE, update_conflicts=True,
-            unique_fields=["code"], update_fields=DIVISION_FIELDS,
+            batch,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=DIVISION_FIELDS,
         )
 
 
@@ -104,8 +114,11 @@ def _city(row: CityRow, code_to_id: dict[str, int]) -> City:
 def _upsert_cities(rows: list[CityRow]) -> None:
     code_to_id = dict(Division.objects.values_list("code", "id"))
     City.objects.bulk_create(
-        [_city(row, code_to_id) for row in rows], batch_size=BATCH_SIZE,
-        update_conflicts=True, unique_fields=["geonameid"], update_fields=CITY_FIELDS,
+        [_city(row, code_to_id) for row in rows],
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["geonameid"],
+        update_fields=CITY_FIELDS,
     )
 
 
@@ -127,9 +140,7 @@ def places_load(*, stdout: TextIO | None = None) -> dict[str, int]:
     return _summary(divisions=divisions, cities=cities, before=before)
 
 
-def _summary(
-    *, divisions: list[DivisionRow], cities: list[CityRow], before: dict[str, int]
-) -> dict[str, int]:
+def _summary(*, divisions: list[DivisionRow], cities: list[CityRow], before: dict[str, int]) -> dict[str, int]:
     total_divisions = Division.objects.count()
     total_cities = City.objects.count()
     return {

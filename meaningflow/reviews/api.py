@@ -39,9 +39,7 @@ def _window_detail(request, window) -> dict:
         "revealed_at": window.revealed_at,
         "is_open": selectors.window_is_open(window=window),
         "parties": list(selectors.parties_of(window=window)),
-        "to_review": [
-            p.user for p in selectors.parties_to_review(window=window, user=request.user)
-        ],
+        "to_review": [p.user for p in selectors.parties_to_review(window=window, user=request.user)],
         "reviews": list(selectors.reviews_visible_to(user=request.user, window=window)),
     }
 
@@ -59,9 +57,13 @@ def review_submit(request, window_id: Id, payload: ReviewIn):
     window = selectors.window_get_for_user(user=request.user, window_id=window_id)
     party = selectors.parties_of(window=window).filter(user_id=payload.subject_user_id).first()
     if party is None:
-        raise ValidationError({"subject_user": ValidationError(
-            _("This person did not take part in this interaction."), code="review.subject_not_party"
-        )})
+        raise ValidationError(
+            {
+                "subject_user": ValidationError(
+                    _("This person did not take part in this interaction."), code="review.subject_not_party"
+                )
+            }
+        )
     review = services.review_submit(
         window=window,
         author=request.user,

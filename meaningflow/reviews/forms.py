@@ -18,9 +18,7 @@ class ReviewForm(forms.Form):
     """One party's review of one other party; the page shows one form per person."""
 
     subject_user = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
-    rating = forms.TypedChoiceField(
-        label=_("Rating"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect
-    )
+    rating = forms.TypedChoiceField(label=_("Rating"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect)
     outcome = forms.ChoiceField(
         label=_("How did it go?"),
         choices=[("", _("Not stated"))] + list(Review.Outcome.choices),

@@ -60,9 +60,7 @@ class Party(models.Model):
     role = models.CharField(_("role"), max_length=40, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["window", "user"], name="reviews_party_uniq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["window", "user"], name="reviews_party_uniq")]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
 
@@ -103,16 +101,12 @@ class Review(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["window", "author", "subject_user"], name="reviews_review_once_uniq"
-            ),
+            models.UniqueConstraint(fields=["window", "author", "subject_user"], name="reviews_review_once_uniq"),
             models.CheckConstraint(
                 condition=models.Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX),
                 name="reviews_rating_range",
             ),
-            models.CheckConstraint(
-                condition=~models.Q(author=models.F("subject_user")), name="reviews_not_self"
-            ),
+            models.CheckConstraint(condition=~models.Q(author=models.F("subject_user")), name="reviews_not_self"),
         ]
         indexes = [models.Index(fields=["subject_user", "window"], name="reviews_subject_user_idx")]
         verbose_name = _("review")
@@ -132,18 +126,14 @@ class SafetyTag(models.Model):
         FRAUD = "fraud", _("Fraud or deception")
         OTHER = "other", _("Other safety concern")
 
-    review = models.ForeignKey(
-        Review, on_delete=models.CASCADE, related_name="safety_tags", verbose_name=_("review")
-    )
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="safety_tags", verbose_name=_("review"))
     tag = models.CharField(_("tag"), max_length=20, choices=Tag.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["review", "tag"], name="reviews_safetytag_uniq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["review", "tag"], name="reviews_safetytag_uniq")]
         verbose_name = _("safety tag")
         verbose_name_plural = _("safety tags")
 

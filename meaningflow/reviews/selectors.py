@@ -63,17 +63,13 @@ def reviews_visible_to(*, user: AbstractBaseUser | AnonymousUser, window: Review
     """
     moderator = is_moderator(user=user)
     party = is_party(window=window, user=user)
-    reviews = (
-        Review.objects.filter(window=window).select_related("author", "subject_user").order_by("id")
-    )
+    reviews = Review.objects.filter(window=window).select_related("author", "subject_user").order_by("id")
     if party and window.revealed_at is None:
         reviews = reviews.filter(author_id=user.pk)
     elif not (party or moderator):
         reviews = reviews.none()
     tags = SafetyTag.objects.all() if moderator else SafetyTag.objects.none()
-    return reviews.prefetch_related(
-        Prefetch("safety_tags", queryset=tags, to_attr="visible_safety_tags")
-    )
+    return reviews.prefetch_related(Prefetch("safety_tags", queryset=tags, to_attr="visible_safety_tags"))
 
 
 def _revealed_received(user: AbstractBaseUser) -> QuerySet[Review]:
@@ -82,11 +78,7 @@ def _revealed_received(user: AbstractBaseUser) -> QuerySet[Review]:
 
 def reviews_received(*, user: AbstractBaseUser) -> QuerySet[Review]:
     """Revealed reviews about ``user`` (without safety tags)."""
-    return (
-        _revealed_received(user)
-        .select_related("author", "window")
-        .order_by("-window__revealed_at", "-id")
-    )
+    return _revealed_received(user).select_related("author", "window").order_by("-window__revealed_at", "-id")
 
 
 class RatingSummary(TypedDict):
@@ -110,16 +102,16 @@ def rating_for_subject(*, subject: str, subject_user: AbstractBaseUser) -> float
     Contributions read ``rating_level_for_subject`` instead, which also knows when the
     rating is final.
     """
-    average = (
-        _revealed_received(subject_user)
-        .filter(window__subject=subject)
-        .aggregate(a=Avg("rating"))["a"]
-    )
+    average = _revealed_received(subject_user).filter(window__subject=subject).aggregate(a=Avg("rating"))["a"]
     return float(average) if average is not None else None
 
 
 def rating_level_for_subject(
-    *, subject: str, subject_user: AbstractBaseUser, levels: Mapping[str, float], now: datetime | None = None,
+    *,
+    subject: str,
+    subject_user: AbstractBaseUser,
+    levels: Mapping[str, float],
+    now: datetime | None = None,
     wait_until: datetime | None = None,
 ) -> str | None:
     """The rating level (good / neutral / bad) the other parties gave ``subject_user`` in
@@ -140,9 +132,7 @@ def rating_level_for_subject(
     if window.revealed_at is None and now < max(window.closes_at, wait_until or window.closes_at):
         return None
     # The window is final: a closed window's reviews count even before the reveal job ran.
-    average = Review.objects.filter(window=window, subject_user_id=subject_user.pk).aggregate(
-        a=Avg("rating")
-    )["a"]
+    average = Review.objects.filter(window=window, subject_user_id=subject_user.pk).aggregate(a=Avg("rating"))["a"]
     return rating_level(float(average) if average is not None else None, levels=levels)
 
 
@@ -175,9 +165,9 @@ def safety_tags_for_moderators(*, user: AbstractBaseUser | AnonymousUser) -> Que
     """Every safety tag, newest first; PermissionDenied unless ``user`` is a moderator."""
     if not is_moderator(user=user):
         raise Forbidden(_("Only moderators can see safety tags."), code="review.safety_tags_not_moderator")
-    return SafetyTag.objects.select_related(
-        "review__author", "review__subject_user", "review__window"
-    ).order_by("-created_at", "-id")
+    return SafetyTag.objects.select_related("review__author", "review__subject_user", "review__window").order_by(
+        "-created_at", "-id"
+    )
 
 
 def windows_of(*, user: AbstractBaseUser) -> QuerySet[ReviewWindow]:

@@ -38,9 +38,9 @@ def review_window_open(
     missing parties. Joins the caller's transaction.
     """
     if not subject:
-        raise ValidationError({"subject": ValidationError(
-            _("A review window needs a subject."), code="review_window.subject_missing"
-        )})
+        raise ValidationError(
+            {"subject": ValidationError(_("A review window needs a subject."), code="review_window.subject_missing")}
+        )
     opens_at = opens_at or timezone.now()
     with transactions.atomic():
         window, created = ReviewWindow.objects.get_or_create(
@@ -79,19 +79,19 @@ def _validate_review(
     if author.pk not in party_ids:
         raise Forbidden(_("Only the people who took part can write a review."), code="review.not_party")
     if subject_user.pk not in party_ids:
-        raise ValidationError({"subject_user": ValidationError(
-            _("This person did not take part in this interaction."), code="review.subject_not_party"
-        )})
+        raise ValidationError(
+            {
+                "subject_user": ValidationError(
+                    _("This person did not take part in this interaction."), code="review.subject_not_party"
+                )
+            }
+        )
     if author.pk == subject_user.pk:
         raise ValidationError({"subject_user": ValidationError(_("You cannot review yourself."), code="review.self")})
     if not (window.opens_at <= now < window.closes_at) or window.revealed_at is not None:
         raise ValidationError(_("The review window is closed."), code="review_window.closed")
     errors: dict[str, ValidationError] = {}
-    if (
-        isinstance(rating, bool)
-        or not isinstance(rating, int)
-        or not RATING_MIN <= rating <= RATING_MAX
-    ):
+    if isinstance(rating, bool) or not isinstance(rating, int) or not RATING_MIN <= rating <= RATING_MAX:
         errors["rating"] = ValidationError(
             _("Choose a rating from %(min)d to %(max)d.") % {"min": RATING_MIN, "max": RATING_MAX},
             code="review.bad_rating",
@@ -191,9 +191,7 @@ def review_submit(
 
 def _reveal(*, window: ReviewWindow, now: datetime, reason: str) -> bool:
     """Reveal ``window`` unless someone else already did; notifies the parties on commit."""
-    claimed = ReviewWindow.objects.filter(pk=window.pk, revealed_at__isnull=True).update(
-        revealed_at=now
-    )
+    claimed = ReviewWindow.objects.filter(pk=window.pk, revealed_at__isnull=True).update(revealed_at=now)
     if not claimed:
         return False
     window.revealed_at = now
@@ -208,11 +206,8 @@ def _reveal(*, window: ReviewWindow, now: datetime, reason: str) -> bool:
             notification_send(
                 recipient=party.user,
                 kind="reviews.revealed",
-                title=_("Reviews are now visible: %(title)s")
-                % {"title": window.title or window.subject},
-                body=_(
-                    "The reviews of this interaction have been revealed to everyone who took part."
-                ),
+                title=_("Reviews are now visible: %(title)s") % {"title": window.title or window.subject},
+                body=_("The reviews of this interaction have been revealed to everyone who took part."),
                 url=url,
             )
     return True
@@ -226,9 +221,7 @@ def review_windows_close_due(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     revealed = 0
-    due = list(
-        ReviewWindow.objects.filter(revealed_at__isnull=True, closes_at__lte=now).order_by("id")
-    )
+    due = list(ReviewWindow.objects.filter(revealed_at__isnull=True, closes_at__lte=now).order_by("id"))
     for window in due:
         revealed += _reveal_closed(window=window, now=now)
     return revealed

@@ -33,15 +33,14 @@ def review_home(request):
     )
 
 
-
-
 def _submit(request, window, form) -> bool:
     data = form.cleaned_data
     subject = selectors.parties_of(window=window).filter(user_id=data["subject_user"]).first()
     if subject is None:
-        form.add_error(None, ValidationError(
-            _("This person did not take part in this interaction."), code="review.subject_not_party"
-        ))
+        form.add_error(
+            None,
+            ValidationError(_("This person did not take part in this interaction."), code="review.subject_not_party"),
+        )
         return False
     try:
         services.review_submit(

@@ -59,8 +59,11 @@ class ThrowawayPostgres:
         self.user = "postgres"
         self.settings = {
             # Durability is irrelevant for a throwaway cluster; speed is not.
-            "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-            "max_connections": "300", "shared_buffers": "256MB",
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "300",
+            "shared_buffers": "256MB",
             **(settings or {}),
         }
         self._run_as = None
@@ -76,18 +79,42 @@ class ThrowawayPostgres:
             shutil.chown(self.basedir, user=self._run_as)
         os.chmod(self.basedir, 0o755)  # noqa: S103 - the server user must traverse it
         subprocess.run(
-            self._cmd(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "-A", "trust",
-                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"),
-            check=True, capture_output=True,
+            self._cmd(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.datadir),
+                "-U",
+                self.user,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
         )
         options = " ".join(
             [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.sockdir}"]
             + [f"-c {k}={v}" for k, v in self.settings.items()]
         )
         subprocess.run(
-            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options, "-w", "-t", "60",
-                      "-l", str(self.basedir / "server.log"), "start"),
-            check=True, capture_output=True,
+            self._cmd(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(self.basedir / "server.log"),
+                "start",
+            ),
+            check=True,
+            capture_output=True,
         )
         return self
 

@@ -3,6 +3,7 @@
 Run with:  python meaningflow/accounts/data/check_reference_data.py
 Exits non-zero (AssertionError) on the first problem found; prints counts on success.
 """
+
 import json
 import re
 import sys
@@ -67,7 +68,8 @@ def check_taxonomy(tax):
             check_keywords(s, where)
             raw = s["difficulty"]
             assert isinstance(raw, str) and DIFFICULTY_RE.match(raw), (
-                f"{where}: difficulty must be a decimal string with 1-2 decimals, got {raw!r}")
+                f"{where}: difficulty must be a decimal string with 1-2 decimals, got {raw!r}"
+            )
             try:
                 diff = Decimal(raw)
             except InvalidOperation:
@@ -80,8 +82,7 @@ def check_taxonomy(tax):
     by_code = {s["code"]: s for d in domains for s in d["skills"]}
     for code, expected in anchors.items():
         if code in by_code:
-            assert Decimal(by_code[code]["difficulty"]) == Decimal(expected), (
-                f"{code}: difficulty should be {expected}")
+            assert Decimal(by_code[code]["difficulty"]) == Decimal(expected), f"{code}: difficulty should be {expected}"
     return len(domains), n_skills
 
 

@@ -48,8 +48,12 @@ def test_only_a_hash_of_the_token_is_stored(alice, token):
 
 
 def test_identity_verification_through_the_api_shows_only_the_mask(client, alice, token):
-    response = client.post("/api/v1/me/identity", data={"document_type": "cn_resident_id", "legal_name": "王芳",
-                                                          "number": VALID_ID}, content_type="application/json", **bearer(token))
+    response = client.post(
+        "/api/v1/me/identity",
+        data={"document_type": "cn_resident_id", "legal_name": "王芳", "number": VALID_ID},
+        content_type="application/json",
+        **bearer(token),
+    )
     assert response.status_code == 201
     assert VALID_ID not in response.content.decode()
     assert client.get("/api/v1/me", **bearer(token)).json()["identity"]["number_masked"].startswith("4301****")
@@ -58,33 +62,54 @@ def test_identity_verification_through_the_api_shows_only_the_mask(client, alice
 def test_bad_checksum_gets_a_translated_400(client, alice, token):
     bad = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
     payload = {"document_type": "cn_resident_id", "legal_name": "王芳", "number": bad}
-    response = client.post("/api/v1/me/identity", data=payload, content_type="application/json",
-                           HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
+    response = client.post(
+        "/api/v1/me/identity", data=payload, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **bearer(token)
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "identity.bad_check_digit"
     assert "check digit" in response.json()["detail"]
-    response = client.post("/api/v1/me/identity", data=payload, content_type="application/json",
-                           HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(token))
+    response = client.post(
+        "/api/v1/me/identity",
+        data=payload,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **bearer(token),
+    )
     assert response.status_code == 400
     assert "校验" in response.json()["detail"]
 
 
 def test_profile_and_skills_round_trip(client, alice, token, reference_data):
-    payload = {"bio": "退休教师", "home_division_code": "430100", "travel_willingness": "national",
-               "travel_region_codes": ["530000"], "languages": ["zh", "en"], "intentions": ["participation"],
-               "interests": ["reading"]}
+    payload = {
+        "bio": "退休教师",
+        "home_division_code": "430100",
+        "travel_willingness": "national",
+        "travel_region_codes": ["530000"],
+        "languages": ["zh", "en"],
+        "intentions": ["participation"],
+        "interests": ["reading"],
+    }
     response = client.put("/api/v1/me/profile", data=payload, content_type="application/json", **bearer(token))
     assert response.status_code == 200, response.content
     assert response.json()["home_division_code"] == "430100"
-    response = client.post("/api/v1/me/skills", data={"skill": "software.python", "level": 3, "years": 2},
-                           content_type="application/json", **bearer(token))
+    response = client.post(
+        "/api/v1/me/skills",
+        data={"skill": "software.python", "level": 3, "years": 2},
+        content_type="application/json",
+        **bearer(token),
+    )
     assert response.status_code == 201
     assert [s["skill"] for s in client.get("/api/v1/me/skills", **bearer(token)).json()] == ["software.python"]
 
 
 def test_unknown_skill_is_a_clear_400_and_changes_nothing(client, alice, token, reference_data):
-    response = client.post("/api/v1/me/skills", data={"skill": "no.such.skill", "level": 3},
-                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
+    response = client.post(
+        "/api/v1/me/skills",
+        data={"skill": "no.such.skill", "level": 3},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(token),
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "skill.unknown"
     assert response.json()["errors"] == [
@@ -94,8 +119,12 @@ def test_unknown_skill_is_a_clear_400_and_changes_nothing(client, alice, token, 
 
 
 def test_level_out_of_range_is_a_422_naming_the_field(client, alice, token, reference_data):
-    response = client.post("/api/v1/me/skills", data={"skill": "software.python", "level": 9},
-                           content_type="application/json", **bearer(token))
+    response = client.post(
+        "/api/v1/me/skills",
+        data={"skill": "software.python", "level": 9},
+        content_type="application/json",
+        **bearer(token),
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "level"
     assert ProfileSkill.objects.count() == 0
@@ -110,20 +139,27 @@ def test_malformed_json_is_refused(client, alice, token):
 def test_oversized_payload_is_refused_with_413(client, alice, token, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     payload = json.dumps({"bio": "x" * 20_000})
-    response = client.put("/api/v1/me/profile", data=payload, content_type="application/json",
-                          HTTP_ACCEPT_LANGUAGE="en", **bearer(token))
+    response = client.put(
+        "/api/v1/me/profile", data=payload, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **bearer(token)
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "request.too_large"
 
 
 def test_overlong_field_is_refused_with_422(client, alice, token):
-    response = client.put("/api/v1/me/profile", data={"bio": "x" * 2001}, content_type="application/json", **bearer(token))
+    response = client.put(
+        "/api/v1/me/profile", data={"bio": "x" * 2001}, content_type="application/json", **bearer(token)
+    )
     assert response.status_code == 422
 
 
 def test_invalid_availability_changes_nothing(client, alice, token):
-    response = client.put("/api/v1/me/availability", data=[{"weekday": 1, "start_time": "10:00", "end_time": "09:00"}],
-                          content_type="application/json", **bearer(token))
+    response = client.put(
+        "/api/v1/me/availability",
+        data=[{"weekday": 1, "start_time": "10:00", "end_time": "09:00"}],
+        content_type="application/json",
+        **bearer(token),
+    )
     assert response.status_code == 400
     assert alice.profile.availability.count() == 0
 

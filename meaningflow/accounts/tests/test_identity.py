@@ -101,9 +101,9 @@ class TestIdentityBinding:
         assert error_codes(refused.value) == ["identity.already_bound"]
         assert not Identity.objects.filter(user=bob).exists()
         # Nothing changes but the audit of the refused attempt (issue 12: probing is logged).
-        assert list(AuditEvent.objects.values_list("action", flat=True)[: AuditEvent.objects.count() - events_before]) == [
-            "accounts.identity.verify_failed"
-        ]
+        assert list(
+            AuditEvent.objects.values_list("action", flat=True)[: AuditEvent.objects.count() - events_before]
+        ) == ["accounts.identity.verify_failed"]
 
     def test_a_user_cannot_bind_a_second_identity(self, alice):
         identity_verify(user=alice, document_type="passport", legal_name="Alice A", number="X1234567", country="GB")
@@ -119,16 +119,24 @@ class TestIdentityBinding:
 
     def test_invalid_document_changes_nothing(self, alice):
         with pytest.raises(ValidationError) as refused:
-            identity_verify(user=alice, document_type="cn_resident_id", legal_name="王芳",
-                            number=with_bad_check_digit(VALID_ID))
+            identity_verify(
+                user=alice, document_type="cn_resident_id", legal_name="王芳", number=with_bad_check_digit(VALID_ID)
+            )
         assert error_codes(refused.value) == ["identity.bad_check_digit"]
         assert Identity.objects.count() == 0
 
     def test_database_refuses_duplicate_hash_even_without_the_service_check(self, alice, bob):
         identity = identity_verify(user=alice, document_type="cn_resident_id", legal_name="王芳", number=VALID_ID)
         with pytest.raises(IntegrityError), transaction.atomic():
-            Identity.objects.create(user=bob, document_type="cn_resident_id", country="CN", legal_name="x",
-                                    number=VALID_ID, number_hash=identity.number_hash, number_masked="x")
+            Identity.objects.create(
+                user=bob,
+                document_type="cn_resident_id",
+                country="CN",
+                legal_name="x",
+                number=VALID_ID,
+                number_hash=identity.number_hash,
+                number_masked="x",
+            )
 
 
 @pytest.mark.postgres

@@ -13,10 +13,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_registration_creates_account_and_logs_in(client):
-    response = client.post("/accounts/register/", {
-        "username": "lin", "display_name": "林", "email": "lin@example.org",
-        "password1": DEMO_PASSWORD, "password2": DEMO_PASSWORD,
-    })
+    response = client.post(
+        "/accounts/register/",
+        {
+            "username": "lin",
+            "display_name": "林",
+            "email": "lin@example.org",
+            "password1": DEMO_PASSWORD,
+            "password2": DEMO_PASSWORD,
+        },
+    )
     assert response.status_code == 302 and response.url == "/accounts/me/identity/"
     user = User.objects.get(username="lin")
     assert user.password.startswith("argon2") or user.password.startswith("md5")  # MD5 only in tests
@@ -25,9 +31,16 @@ def test_registration_creates_account_and_logs_in(client):
 
 
 def test_registration_errors_are_announced_next_to_the_field(client, alice):
-    response = client.post("/accounts/register/", {
-        "username": "alice", "email": "other@example.org", "password1": "123", "password2": "123",
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/accounts/register/",
+        {
+            "username": "alice",
+            "email": "other@example.org",
+            "password1": "123",
+            "password2": "123",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert 'aria-invalid="true"' in html and 'role="alert"' in html
@@ -75,8 +88,9 @@ def test_password_reset_sends_a_mail(client, alice):
 
 def test_identity_page_verifies_and_then_shows_only_the_mask(client, alice):
     client.force_login(alice)
-    response = client.post("/accounts/me/identity/", {"document_type": "cn_resident_id", "legal_name": "王芳",
-                                                      "number": VALID_ID})
+    response = client.post(
+        "/accounts/me/identity/", {"document_type": "cn_resident_id", "legal_name": "王芳", "number": VALID_ID}
+    )
     assert response.status_code == 302
     html = client.get("/accounts/me/identity/").content.decode()
     assert VALID_ID not in html and VALID_ID[-4:] in html
@@ -85,8 +99,11 @@ def test_identity_page_verifies_and_then_shows_only_the_mask(client, alice):
 def test_identity_page_shows_checksum_error_on_the_field(client, alice):
     client.force_login(alice)
     bad = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
-    html = client.post("/accounts/me/identity/", {"document_type": "cn_resident_id", "legal_name": "王芳",
-                                                  "number": bad}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.post(
+        "/accounts/me/identity/",
+        {"document_type": "cn_resident_id", "legal_name": "王芳", "number": bad},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
     assert 'id="id_number_error"' in html and "check digit" in html
 
 
@@ -103,9 +120,16 @@ def test_skill_picker_and_removal(client, alice, reference_data):
 def test_profile_page_saves(client, alice, reference_data):
     client.force_login(alice)
     changsha = Division.objects.get(code="430100")
-    response = client.post("/accounts/me/profile/", {"bio": "hi", "home_division": changsha.pk,
-                                                     "travel_willingness": "province", "languages": ["zh"],
-                                                     "intentions": ["job", "training"]})
+    response = client.post(
+        "/accounts/me/profile/",
+        {
+            "bio": "hi",
+            "home_division": changsha.pk,
+            "travel_willingness": "province",
+            "languages": ["zh"],
+            "intentions": ["job", "training"],
+        },
+    )
     assert response.status_code == 302
     alice.profile.refresh_from_db()
     assert alice.profile.home_division == changsha and alice.profile.intentions == ["job", "training"]

@@ -17,19 +17,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def thread(alice, bob):
-    return services.thread_open(
-        subject="needs.application:42", title="Garden", participants=[alice, bob]
-    )
+    return services.thread_open(subject="needs.application:42", title="Garden", participants=[alice, bob])
 
 
 def test_thread_open_is_idempotent_per_subject_and_adds_missing_people(thread, alice, bob, charlie):
-    again = services.thread_open(
-        subject="needs.application:42", title="Other", participants=[bob, charlie]
-    )
+    again = services.thread_open(subject="needs.application:42", title="Other", participants=[bob, charlie])
     assert again.pk == thread.pk and again.title == "Garden"
-    assert set(
-        Participant.objects.filter(thread=thread).values_list("user__username", flat=True)
-    ) == {"alice", "bob", "charlie"}
+    assert set(Participant.objects.filter(thread=thread).values_list("user__username", flat=True)) == {
+        "alice",
+        "bob",
+        "charlie",
+    }
     assert selectors.thread_for_subject(subject="needs.application:42") == thread
     assert selectors.thread_for_subject(subject="needs.application:43") is None
 
@@ -78,9 +76,7 @@ def test_empty_body_is_refused_by_the_database_too(thread, alice):
 
 @pytest.mark.postgres
 def test_unread_counts_go_up_and_down(thread, alice, bob, charlie):
-    other = services.thread_open(
-        subject="resources.booking:7", title="Room", participants=[bob, charlie]
-    )
+    other = services.thread_open(subject="resources.booking:7", title="Room", participants=[bob, charlie])
     services.message_post(thread=thread, sender=alice, body="one")
     services.message_post(thread=thread, sender=alice, body="two")
     services.message_post(thread=other, sender=charlie, body="three")
@@ -99,9 +95,7 @@ def test_unread_counts_go_up_and_down(thread, alice, bob, charlie):
 
 
 def test_threads_are_listed_most_recent_first(thread, alice, bob):
-    older = services.thread_open(
-        subject="needs.application:1", title="Older", participants=[alice, bob]
-    )
+    older = services.thread_open(subject="needs.application:1", title="Older", participants=[alice, bob])
     Thread.objects.filter(pk=older.pk).update(created_at=thread.created_at - timedelta(days=3))
     assert [t.pk for t in selectors.threads_for(user=alice)] == [thread.pk, older.pk]
     services.message_post(thread=older, sender=bob, body="bump")

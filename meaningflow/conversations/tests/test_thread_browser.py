@@ -18,9 +18,7 @@ def login(page, username):
 
 
 def test_post_in_place_then_receive_by_polling(page, alice, bob):
-    thread = services.thread_open(
-        subject="needs.application:1", title="Garden", participants=[alice, bob]
-    )
+    thread = services.thread_open(subject="needs.application:1", title="Garden", participants=[alice, bob])
     login(page, "alice")
     page.goto(f"/conversations/{thread.pk}/")
     page.evaluate("window.__sameDocument = true")

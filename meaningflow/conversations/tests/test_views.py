@@ -12,9 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def thread(alice, bob):
-    return services.thread_open(
-        subject="needs.application:42", title="Garden", participants=[alice, bob]
-    )
+    return services.thread_open(subject="needs.application:42", title="Garden", participants=[alice, bob])
 
 
 def test_thread_list_shows_unread_counts(client, thread, alice, bob):
@@ -68,9 +66,7 @@ def test_plain_post_redirects(client, thread, alice):
 def test_htmx_post_appends_the_message_and_resets_the_form(client, thread, alice, bob):
     earlier = services.message_post(thread=thread, sender=bob, body="arrived since last poll")
     client.force_login(alice)
-    response = client.post(
-        f"/conversations/{thread.pk}/", {"body": "htmx hello", "after": 0}, HTTP_HX_REQUEST="true"
-    )
+    response = client.post(f"/conversations/{thread.pk}/", {"body": "htmx hello", "after": 0}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     text = response.text
     assert "htmx hello" in text and "arrived since last poll" in text
@@ -78,9 +74,7 @@ def test_htmx_post_appends_the_message_and_resets_the_form(client, thread, alice
     mine = Message.objects.get(body="htmx hello")
     assert f'name="after" value="{mine.pk}"' in text and 'id="message-form"' in text
     # A second post from the new marker does not repeat what is already on the page.
-    again = client.post(
-        f"/conversations/{thread.pk}/", {"body": "next", "after": mine.pk}, HTTP_HX_REQUEST="true"
-    )
+    again = client.post(f"/conversations/{thread.pk}/", {"body": "next", "after": mine.pk}, HTTP_HX_REQUEST="true")
     assert "htmx hello" not in again.text and earlier.body not in again.text
 
 
@@ -106,9 +100,7 @@ def test_poll_returns_only_newer_messages(client, thread, alice, bob):
     assert selectors.unread_count(user=bob) == 0
 
 
-def test_api_list_detail_post_read(
-    client, thread, alice, bob, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_api_list_detail_post_read(client, thread, alice, bob, mailoutbox, django_capture_on_commit_callbacks):
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -148,9 +140,7 @@ def test_api_refuses_bad_bodies(client, thread, alice, body):
 
 def test_thread_list_query_count_does_not_grow(client, alice, bob, django_assert_max_num_queries):
     for i in range(15):
-        t = services.thread_open(
-            subject=f"needs.application:{i}", title=f"T{i}", participants=[alice, bob]
-        )
+        t = services.thread_open(subject=f"needs.application:{i}", title=f"T{i}", participants=[alice, bob])
         services.message_post(thread=t, sender=bob, body="hi")
     client.force_login(alice)
     with django_assert_max_num_queries(8):

@@ -9,11 +9,18 @@ from django.conf import settings as django_settings
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = (Path(__file__).resolve().parents[2] / "testing" / "vendor" / "axe.min.js").read_text()
-PUBLIC_PAGES = ["/", "/accounts/login/", "/accounts/register/", "/accounts/organisations/",
-                "/accounts/password/reset/"]
-PRIVATE_PAGES = ["/accounts/me/", "/accounts/me/identity/", "/accounts/me/profile/", "/accounts/me/skills/",
-                 "/accounts/me/availability/", "/accounts/me/settings/", "/accounts/me/tokens/",
-                 "/accounts/organisations/new/", "/notifications/"]
+PUBLIC_PAGES = ["/", "/accounts/login/", "/accounts/register/", "/accounts/organisations/", "/accounts/password/reset/"]
+PRIVATE_PAGES = [
+    "/accounts/me/",
+    "/accounts/me/identity/",
+    "/accounts/me/profile/",
+    "/accounts/me/skills/",
+    "/accounts/me/availability/",
+    "/accounts/me/settings/",
+    "/accounts/me/tokens/",
+    "/accounts/organisations/new/",
+    "/notifications/",
+]
 
 
 def serious_violations(page) -> list[str]:

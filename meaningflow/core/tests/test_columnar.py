@@ -57,7 +57,9 @@ def test_arrays_written_and_read_back_are_unchanged(data):
 def test_parameters_are_bound_and_an_empty_result_gives_empty_arrays():
     with transaction.atomic(), columnar.staging_table("stage_params", {"a": "int4"}) as table:
         columnar.write_columns(table, {"a": (numpy.array([1, 5, 9], dtype=numpy.int32), "int4")})
-        found = columnar.read_columns(f"SELECT {_cast('a', 'int4')} FROM {table} WHERE a > %s ORDER BY a", [4], [("a", "int4")])
+        found = columnar.read_columns(
+            f"SELECT {_cast('a', 'int4')} FROM {table} WHERE a > %s ORDER BY a", [4], [("a", "int4")]
+        )
         none = columnar.read_columns(f"SELECT {_cast('a', 'int4')} FROM {table} WHERE a > %s", [100], [("a", "int4")])
     assert found["a"].tolist() == [5, 9]
     assert none["a"].dtype == numpy.int32 and len(none["a"]) == 0

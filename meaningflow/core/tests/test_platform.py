@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "MEANINGFLOW_"))}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 PRODUCTION_ENV = {
@@ -38,8 +39,9 @@ PRODUCTION_ENV = {
 
 
 def test_production_settings_pass_the_deployment_check(tmp_path):
-    result = run_manage("check", "--deploy", "--fail-level", "DEBUG",
-                        env={**PRODUCTION_ENV, "MEANINGFLOW_VAR_DIR": str(tmp_path)})
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "DEBUG", env={**PRODUCTION_ENV, "MEANINGFLOW_VAR_DIR": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -60,11 +60,37 @@ WORLD_MIN_POPULATION = 100_000
 # GB/T 2260 province prefix -> GeoNames admin1 code for China (GeoNames uses
 # its own FIPS-derived numbering, not GB/T 2260).
 GEONAMES_ADMIN1 = {
-    "11": "22", "12": "28", "13": "10", "14": "24", "15": "20", "21": "19", "22": "05",
-    "23": "08", "31": "23", "32": "04", "33": "02", "34": "01", "35": "07", "36": "03",
-    "37": "25", "41": "09", "42": "12", "43": "11", "44": "30", "45": "16", "46": "31",
-    "50": "33", "51": "32", "52": "18", "53": "29", "54": "14", "61": "26", "62": "15",
-    "63": "06", "64": "21", "65": "13",
+    "11": "22",
+    "12": "28",
+    "13": "10",
+    "14": "24",
+    "15": "20",
+    "21": "19",
+    "22": "05",
+    "23": "08",
+    "31": "23",
+    "32": "04",
+    "33": "02",
+    "34": "01",
+    "35": "07",
+    "36": "03",
+    "37": "25",
+    "41": "09",
+    "42": "12",
+    "43": "11",
+    "44": "30",
+    "45": "16",
+    "46": "31",
+    "50": "33",
+    "51": "32",
+    "52": "18",
+    "53": "29",
+    "54": "14",
+    "61": "26",
+    "62": "15",
+    "63": "06",
+    "64": "21",
+    "65": "13",
 }
 SAR_DIVISIONS = {"TW": "710000", "HK": "810000", "MO": "820000"}
 
@@ -185,9 +211,7 @@ class ChinaGazetteer:
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lng2 - lng1) / 2
-    ) ** 2
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
     return 12742 * math.asin(math.sqrt(h))
 
 
@@ -219,8 +243,12 @@ def prefecture_rows(tree, gazetteer: ChinaGazetteer) -> tuple[list[dict], list[s
                 missing.append(f"{code} {name_zh}")
             rows.append(
                 division_row(
-                    code, "prefecture", f"{province}0000", name_zh,
-                    prefecture_english(name_zh), coords,
+                    code,
+                    "prefecture",
+                    f"{province}0000",
+                    name_zh,
+                    prefecture_english(name_zh),
+                    coords,
                 )
             )
     return rows, missing
@@ -233,8 +261,12 @@ def municipality_twins(tree, gazetteer: ChinaGazetteer) -> list[dict]:
         coords = gazetteer.locate(province, name_zh)
         rows.append(
             division_row(
-                f"{province}0100", "prefecture", f"{province}0000", name_zh,
-                PROVINCES[province][0], coords,
+                f"{province}0100",
+                "prefecture",
+                f"{province}0000",
+                name_zh,
+                PROVINCES[province][0],
+                coords,
             )
         )
     return rows
@@ -246,11 +278,7 @@ def province_rows(tree, prefectures: list[dict]) -> list[dict]:
     for province, (name_en, capital) in PROVINCES.items():
         name_zh = PROVINCE_ZH.get(province, tree[province]["0000"])
         capital_row = by_code.get(capital or "")
-        coords = (
-            (capital_row["lat"], capital_row["lng"])
-            if capital_row
-            else PROVINCE_COORDS.get(province)
-        )
+        coords = (capital_row["lat"], capital_row["lng"]) if capital_row else PROVINCE_COORDS.get(province)
         rows.append(division_row(f"{province}0000", "province", None, name_zh, name_en, coords))
     return rows
 

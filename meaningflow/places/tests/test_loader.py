@@ -43,7 +43,10 @@ def test_load_restores_edited_rows(places):
 def test_hunan_and_changsha(places):
     hunan = Division.objects.get(code="430000")
     assert (hunan.name_zh, hunan.name_en, hunan.level, hunan.parent) == (
-        "湖南省", "Hunan", Division.Level.PROVINCE, None,
+        "湖南省",
+        "Hunan",
+        Division.Level.PROVINCE,
+        None,
     )
     changsha = Division.objects.get(code="430100")
     assert (changsha.name_zh, changsha.name_en) == ("长沙市", "Changsha")

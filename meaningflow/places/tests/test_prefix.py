@@ -61,8 +61,16 @@ def test_region_code_is_within(code, prefix, expected):
 
 @pytest.mark.parametrize(
     ("code", "prefix"),
-    [("4301", "43"), ("43010a", "43"), ("", "43"), (None, "43"), ("430102", ""),
-     ("430102", "x"), ("430102", None), ("4301020", "43")],
+    [
+        ("4301", "43"),
+        ("43010a", "43"),
+        ("", "43"),
+        (None, "43"),
+        ("430102", ""),
+        ("430102", "x"),
+        ("430102", None),
+        ("4301020", "43"),
+    ],
 )
 def test_region_code_is_within_fails_closed(code, prefix):
     assert region_code_is_within(code, prefix) is False

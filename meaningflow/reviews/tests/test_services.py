@@ -37,16 +37,12 @@ def moderator(make_user):
 
 
 def submit(window, author, subject_user, rating=4, **kwargs):
-    return services.review_submit(
-        window=window, author=author, subject_user=subject_user, rating=rating, **kwargs
-    )
+    return services.review_submit(window=window, author=author, subject_user=subject_user, rating=rating, **kwargs)
 
 
 def test_window_opens_for_fourteen_days_and_is_idempotent(window, alice, bob, charlie):
     assert window.closes_at - window.opens_at == timedelta(days=REVIEW_WINDOW_DAYS)
-    again = services.review_window_open(
-        subject="resources.booking:7", parties=[(alice, "host"), (charlie, "guest")]
-    )
+    again = services.review_window_open(subject="resources.booking:7", parties=[(alice, "host"), (charlie, "guest")])
     assert again.pk == window.pk
     assert set(again.parties.values_list("user__username", flat=True)) == {
         "alice",
@@ -158,10 +154,7 @@ def test_safety_tags_are_hidden_from_everyone_but_moderators(window, alice, bob,
     submit(window, alice, bob, safety_tags=["harassment", "unsafe_place"], safety_note="shouted")
     submit(window, bob, alice)
     for user in (alice, bob):
-        assert all(
-            r.visible_safety_tags == []
-            for r in selectors.reviews_visible_to(user=user, window=window)
-        )
+        assert all(r.visible_safety_tags == [] for r in selectors.reviews_visible_to(user=user, window=window))
         with pytest.raises(PermissionDenied) as refused:
             selectors.safety_tags_for_moderators(user=user)
         assert error_codes(refused.value) == ["review.safety_tags_not_moderator"]
@@ -193,18 +186,14 @@ def test_group_activity_reveals_only_when_everyone_reviewed_everyone(alice, bob,
 
 
 def test_pending_reviews_count_who_is_left(window, alice, bob, charlie):
-    assert [(w.pk, w.to_review) for w in selectors.pending_reviews_for(user=alice)] == [
-        (window.pk, 1)
-    ]
+    assert [(w.pk, w.to_review) for w in selectors.pending_reviews_for(user=alice)] == [(window.pk, 1)]
     assert list(selectors.pending_reviews_for(user=charlie)) == []
     submit(window, alice, bob)
     assert list(selectors.pending_reviews_for(user=alice)) == []
     assert [p.user for p in selectors.parties_to_review(window=window, user=bob)] == [alice]
 
 
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rating=st.integers(min_value=-10, max_value=15))
 def test_only_ratings_from_one_to_five_are_stored(alice, bob, rating):
     window = services.review_window_open(
@@ -229,9 +218,7 @@ def test_moderator_who_is_a_party_is_still_blind(window, alice, bob, moderator):
 def test_concurrent_final_reviews_reveal_exactly_once(alice, bob):
     if connection.vendor != "postgresql":
         pytest.skip("row locks are proven on PostgreSQL")
-    window = services.review_window_open(
-        subject="resources.booking:99", parties=[(alice, "host"), (bob, "guest")]
-    )
+    window = services.review_window_open(subject="resources.booking:99", parties=[(alice, "host"), (bob, "guest")])
     barrier = threading.Barrier(2)
     errors: list[Exception] = []
 

@@ -28,11 +28,7 @@ def form_data(party, rating="4", **extra):
 def test_home_lists_pending_reviews(client, window, alice):
     client.force_login(alice)
     response = client.get("/reviews/", HTTP_ACCEPT_LANGUAGE="en")
-    assert (
-        response.status_code == 200
-        and "Garden" in response.text
-        and "1 person to review" in response.text
-    )
+    assert response.status_code == 200 and "Garden" in response.text and "1 person to review" in response.text
 
 
 def test_window_page_has_labelled_rating_radios_and_private_tags(client, window, alice):
@@ -47,9 +43,7 @@ def test_window_page_has_labelled_rating_radios_and_private_tags(client, window,
 @pytest.mark.postgres
 def test_submitting_through_the_page_then_blind_until_the_other_side(client, window, alice, bob):
     client.force_login(alice)
-    response = client.post(
-        f"/reviews/{window.pk}/", form_data(bob, comment="Great help", safety_tags="fraud")
-    )
+    response = client.post(f"/reviews/{window.pk}/", form_data(bob, comment="Great help", safety_tags="fraud"))
     assert response.status_code == 302
     review = Review.objects.get()
     assert (review.author, review.subject_user, review.rating) == (alice, bob, 4)
@@ -60,18 +54,14 @@ def test_submitting_through_the_page_then_blind_until_the_other_side(client, win
     assert "Great help" not in page
     client.post(f"/reviews/{window.pk}/", form_data(alice, rating="5"))
     page = client.get(f"/reviews/{window.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
-    assert (
-        "Great help" in page and "Fraud" not in page and "safety tags (moderators only)" not in page
-    )
+    assert "Great help" in page and "Fraud" not in page and "safety tags (moderators only)" not in page
 
 
 @pytest.mark.postgres
 def test_second_submission_through_the_page_is_refused(client, window, alice, bob):
     client.force_login(alice)
     client.post(f"/reviews/{window.pk}/", form_data(bob, rating="2"))
-    response = client.post(
-        f"/reviews/{window.pk}/", form_data(bob, rating="5"), HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = client.post(f"/reviews/{window.pk}/", form_data(bob, rating="5"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and "already reviewed" in response.text
     assert list(Review.objects.values_list("rating", flat=True)) == [2]
 
@@ -99,9 +89,7 @@ def test_moderation_page_lists_safety_tags(client, window, alice, bob, make_user
     staff_role_grant(granted_by=None, user=moderator, role=StaffRole.Role.MODERATOR)
     client.force_login(moderator)
     response = client.get("/reviews/moderation/", HTTP_ACCEPT_LANGUAGE="en")
-    assert (
-        response.status_code == 200 and "Harassment" in response.text and "threats" in response.text
-    )
+    assert response.status_code == 200 and "Harassment" in response.text and "threats" in response.text
 
 
 @pytest.mark.postgres
