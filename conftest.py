@@ -10,8 +10,14 @@ from meaningflow.testing.pytest_postgres import in_ci
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
 ]
 DEMO_PASSWORD = "correct-horse-battery-42"  # noqa: S105 - test accounts only
 
@@ -117,13 +123,18 @@ def make_user(db):
 
     def make(username: str, *, verified: bool = True, **kwargs):
         user = user_register(
-            username=username, email=kwargs.pop("email", f"{username}@example.org"),
-            password=kwargs.pop("password", DEMO_PASSWORD), display_name=kwargs.pop("display_name", username.title()),
+            username=username,
+            email=kwargs.pop("email", f"{username}@example.org"),
+            password=kwargs.pop("password", DEMO_PASSWORD),
+            display_name=kwargs.pop("display_name", username.title()),
         )
         if verified:
             identity_verify(
-                user=user, document_type="passport", legal_name=username.title(),
-                number=f"T{os.getpid() % 10_000:04d}{next(_passports):08d}", country="DE",
+                user=user,
+                document_type="passport",
+                legal_name=username.title(),
+                number=f"T{os.getpid() % 10_000:04d}{next(_passports):08d}",
+                country="DE",
             )
         return user
 

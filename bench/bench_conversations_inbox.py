@@ -34,11 +34,7 @@ def _seed(user_ids: list[int]) -> None:
             cur.execute(
                 "INSERT INTO conversations_thread (subject, title, created_at, last_message_at) "
                 "VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(rows)),
-                [
-                    v
-                    for i in rows
-                    for v in (f"bench.thing:{i}", f"T{i}", ts(0), ts(MESSAGES_PER_THREAD))
-                ],
+                [v for i in rows for v in (f"bench.thing:{i}", f"T{i}", ts(0), ts(MESSAGES_PER_THREAD))],
             )
         cur.execute("SELECT id FROM conversations_thread ORDER BY id")
         thread_ids = [r[0] for r in cur.fetchall()]
@@ -53,8 +49,7 @@ def _seed(user_ids: list[int]) -> None:
             batch = parts[chunk : chunk + 5_000]
             cur.execute(
                 "INSERT INTO conversations_participant "
-                "(thread_id, user_id, joined_at, last_read_at) VALUES "
-                + ", ".join(["(%s, %s, %s, %s)"] * len(batch)),
+                "(thread_id, user_id, joined_at, last_read_at) VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(batch)),
                 [v for row in batch for v in row],
             )
         for chunk in range(0, len(msgs), 5_000):
@@ -121,14 +116,8 @@ def child(mode: str) -> None:
     count_ms = _time(lambda u: selectors.unread_count(user=u), users)
     count_floor = _time(raw(FLOOR_COUNT), users)
     print(f"[{mode}] {THREADS} threads, {THREADS * MESSAGES_PER_THREAD} messages, {SAMPLE} users")
-    print(
-        f"[{mode}] threads_for page of 50: {list_ms:.2f} ms/call "
-        f"(raw SQL floor {list_floor:.2f} ms)"
-    )
-    print(
-        f"[{mode}] unread_count:           {count_ms:.2f} ms/call "
-        f"(raw SQL floor {count_floor:.2f} ms)"
-    )
+    print(f"[{mode}] threads_for page of 50: {list_ms:.2f} ms/call (raw SQL floor {list_floor:.2f} ms)")
+    print(f"[{mode}] unread_count:           {count_ms:.2f} ms/call (raw SQL floor {count_floor:.2f} ms)")
 
 
 def main() -> None:

@@ -72,9 +72,7 @@ def child(mode: str) -> None:
     summary = decay_run(as_of=as_of, stream=io.StringIO())
     figure = time.perf_counter() - started
     assert summary["GLOBAL"] == floor_rows == ACCOUNTS, (summary, floor_rows)
-    assert not Account.objects.filter(
-        kind="person", decayed_through__lt=as_of, balance__gt=0
-    ).exists()
+    assert not Account.objects.filter(kind="person", decayed_through__lt=as_of, balance__gt=0).exists()
     print(
         f"postgresql: decay_run {figure:.1f} s for {ACCOUNTS:,} accounts; single UPDATE floor "
         f"{floor:.1f} s; "

@@ -98,8 +98,7 @@ def _floor_same_work(args):
             (tx, person, tx, consumption),
         )
         cur.execute(
-            f"UPDATE ledger_account SET balance = balance - 1, last_activity_on = {ph} "
-            f"WHERE id = {ph}",
+            f"UPDATE ledger_account SET balance = balance - 1, last_activity_on = {ph} WHERE id = {ph}",
             ("2026-01-01", person),
         )
         cur.execute("COMMIT")
@@ -118,9 +117,7 @@ def _floor_two_rows(args):
     def step(n):
         cur.execute(begin)
         if for_update:
-            cur.execute(
-                "SELECT id FROM ledger_account WHERE id IN (%s, %s) ORDER BY id FOR UPDATE", (a, b)
-            )
+            cur.execute("SELECT id FROM ledger_account WHERE id IN (%s, %s) ORDER BY id FOR UPDATE", (a, b))
         cur.execute(f"UPDATE ledger_account SET balance = balance - 1 WHERE id = {ph}", (a,))
         cur.execute(f"UPDATE ledger_account SET balance = balance + 1 WHERE id = {ph}", (b,))
         cur.execute(
@@ -197,17 +194,11 @@ def child(mode: str) -> None:
             idempotency_key=f"s{pk}",
             inputs={"resource_type": "room", "duration": 100},
         )  # 20000 CV each
-    accounts = list(
-        Account.objects.filter(owner_id__in=users).order_by("owner_id").values_list("pk", flat=True)
-    )
+    accounts = list(Account.objects.filter(owner_id__in=users).order_by("owner_id").values_list("pk", flat=True))
     assert Unit.objects.get(code="GLOBAL").pk == 1
     consumption = Account.objects.get(kind="consumption", unit_id=1).pk
     vendor = connection.vendor
-    target = (
-        os.environ["DATABASE_URL"]
-        if vendor == "postgresql"
-        else str(settings.DATABASES["default"]["NAME"])
-    )
+    target = os.environ["DATABASE_URL"] if vendor == "postgresql" else str(settings.DATABASES["default"]["NAME"])
     options = settings.DATABASES["default"].setdefault("OPTIONS", {})
     config = options.get("prepare_threshold") if vendor == "postgresql" else options.get("init_command", "")
 

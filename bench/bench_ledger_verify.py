@@ -79,9 +79,7 @@ def child(mode: str) -> None:
 
     users = make_users(PEOPLE)
     Account.objects.bulk_create(Account(kind="person", unit_id=1, owner_id=u) for u in users)
-    accounts = list(
-        Account.objects.filter(kind="person").order_by("pk").values_list("pk", flat=True)
-    )
+    accounts = list(Account.objects.filter(kind="person").order_by("pk").values_list("pk", flat=True))
     issuance = Account.objects.get(kind="issuance", unit_id=1).pk
     started = time.perf_counter()
     _generate(issuance, accounts)

@@ -65,9 +65,7 @@ def env_secret(name: str, generate) -> str:
 
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY", lambda: secrets.token_urlsafe(64))
 # Fernet keys for sensitive fields, newest first (comma-separated) so keys can rotate.
-FIELD_ENCRYPTION_KEYS = env_secret(
-    "MEANINGFLOW_FIELD_KEYS", lambda: Fernet.generate_key().decode()
-).split(",")
+FIELD_ENCRYPTION_KEYS = env_secret("MEANINGFLOW_FIELD_KEYS", lambda: Fernet.generate_key().decode()).split(",")
 # Key of the HMAC that makes identity numbers unique without storing them in clear.
 IDENTITY_HASH_KEY = env_secret("MEANINGFLOW_HASH_KEY", lambda: secrets.token_hex(32))
 
@@ -76,13 +74,9 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production")
 
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
-    if h.strip()
+    h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -173,9 +167,7 @@ _database_url = os.environ.get("DATABASE_URL", "").strip()
 if _database_url:
     try:
         DATABASES = {
-            "default": dj_database_url.parse(
-                _database_url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
-            )
+            "default": dj_database_url.parse(_database_url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
         }
     except Exception as exc:  # dj-database-url raises a bare ValueError subclass
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
@@ -297,9 +289,7 @@ IDENTITY_VERIFY_FAILURES_PER_IP = env_int("IDENTITY_VERIFY_FAILURES_PER_IP", 20)
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -335,11 +325,18 @@ JOBS_STALE_AFTER_SECONDS = int(os.environ.get("JOBS_STALE_AFTER_SECONDS", 1800))
 LEDGER_CHECKPOINT_DIR = Path(os.environ.get("LEDGER_CHECKPOINT_DIR", VAR_DIR / "ledger-checkpoints"))
 # The checkpoint signing key's seed (64 hex characters); derived from SECRET_KEY when unset.
 LEDGER_SIGNING_SEED = os.environ.get("LEDGER_SIGNING_SEED", "").strip() or (
-    Path(os.environ["LEDGER_SIGNING_SEED_FILE"]).read_text().strip() if os.environ.get("LEDGER_SIGNING_SEED_FILE") else ""
+    Path(os.environ["LEDGER_SIGNING_SEED_FILE"]).read_text().strip()
+    if os.environ.get("LEDGER_SIGNING_SEED_FILE")
+    else ""
 )
 # Public keys (hex, comma-separated) the ledger signed with before: their checkpoints verify.
-LEDGER_RETIRED_PUBLIC_KEYS = [k.strip().lower() for k in os.environ.get("LEDGER_RETIRED_PUBLIC_KEYS", "").split(",") if k.strip()]
-for _name, _keys in (("LEDGER_SIGNING_SEED", [LEDGER_SIGNING_SEED] if LEDGER_SIGNING_SEED else []), ("LEDGER_RETIRED_PUBLIC_KEYS", LEDGER_RETIRED_PUBLIC_KEYS)):
+LEDGER_RETIRED_PUBLIC_KEYS = [
+    k.strip().lower() for k in os.environ.get("LEDGER_RETIRED_PUBLIC_KEYS", "").split(",") if k.strip()
+]
+for _name, _keys in (
+    ("LEDGER_SIGNING_SEED", [LEDGER_SIGNING_SEED] if LEDGER_SIGNING_SEED else []),
+    ("LEDGER_RETIRED_PUBLIC_KEYS", LEDGER_RETIRED_PUBLIC_KEYS),
+):
     for _key in _keys:
         if len(_key) != 64 or any(c not in "0123456789abcdefABCDEF" for c in _key):
             raise ImproperlyConfigured(f"{_name} must be 64 hexadecimal characters per key")
